@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/importfile"
+)
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (l *stringList) String() string     { return fmt.Sprint(*l) }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// importCmd imports a CSV or GeoJSON file and prints the report: what was
+// created, updated or left, and each skipped row with its reason.
+func importCmd(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var maps stringList
+	fs.Var(&maps, "map", "COLUMN=field: read COLUMN as field (repeatable)")
+	sector := fs.String("sector", "", "sector slug for every row")
+	status := fs.String("status", "", "status of imported actors (default published)")
+	source := fs.String("source", "", "source name (default: the file's name)")
+	attribution := fs.String("attribution", "", "attribution required by the data's licence")
+	dryRun := fs.Bool("dry-run", false, "report without writing")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := fs.Parse(args); err != nil {
+		return usagef("import: %v", err)
+	}
+	if fs.NArg() != 1 {
+		return usagef("import takes exactly one FILE")
+	}
+	m, err := importfile.ParseMap(maps)
+	if err != nil {
+		return err
+	}
+	opt := importfile.Options{Map: m, Sector: *sector, Status: geo.Status(*status), Source: *source,
+		Attribution: *attribution, DryRun: *dryRun}
+	if opt.Status != "" && !opt.Status.Valid() {
+		return usagef("import: --status must be draft, published or archived")
+	}
+	path := fs.Arg(0)
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+
+	a, err := openApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	var bar *progressbar.ProgressBar
+	var progress func(done, total int)
+	if isTerminal(stdout) && !*asJSON {
+		progress = func(done, total int) {
+			if bar == nil {
+				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(stdout),
+					progressbar.OptionSetDescription("import"), progressbar.OptionShowCount(),
+					progressbar.OptionClearOnFinish())
+			}
+			bar.Set(done)
+		}
+	}
+	res, err := a.importer.Import(ctx, f, path, opt, progress)
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	printReport(stdout, path, res)
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// printReport writes res for a person.
+func printReport(w io.Writer, path string, res *importfile.Result) {
+	verb := "imported"
+	if res.DryRun {
+		verb = "checked (dry run, nothing written)"
+	}
+	fmt.Fprintf(w, "%s: %s %d rows (%s", path, verb, res.Rows, res.Format)
+	if res.Encoding != "" {
+		fmt.Fprintf(w, ", %s", res.Encoding)
+	}
+	if res.Delimiter != "" {
+		fmt.Fprintf(w, ", delimiter %q", res.Delimiter)
+	}
+	fmt.Fprintf(w, ")\n  created %d, updated %d, unchanged %d, failed %d\n",
+		res.Created, res.Updated, res.Unchanged, len(res.Failed))
+	if len(res.Ignored) > 0 {
+		fmt.Fprintf(w, "  ignored columns: %v\n", res.Ignored)
+	}
+	problems := func(title string, ps []importfile.Problem) {
+		if len(ps) == 0 {
+			return
+		}
+		sort.SliceStable(ps, func(i, j int) bool { return ps[i].Row < ps[j].Row })
+		fmt.Fprintf(w, "  %s:\n", title)
+		for _, p := range ps {
+			if p.Field != "" {
+				fmt.Fprintf(w, "    row %d, %s: %s\n", p.Row, p.Field, p.Reason)
+			} else {
+				fmt.Fprintf(w, "    row %d: %s\n", p.Row, p.Reason)
+			}
+		}
+	}
+	problems("skipped rows", res.Failed)
+	problems("warnings", res.Warnings)
+}

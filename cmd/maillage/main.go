@@ -1,0 +1,99 @@
+// Command maillage serves and manages the map of ESS actors of a territory.
+//
+//	maillage serve                  start the web server
+//	maillage import [flags] FILE    import actors from a CSV or GeoJSON file
+//	maillage export --format csv|geojson [--output FILE]
+//	maillage token create|revoke|list [NAME]
+//	maillage migrate                apply database migrations
+//	maillage db stop [--test]       stop the private PostgreSQL cluster
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/maillage/maillage/geo/postgis"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var setup *postgis.SetupError
+		var usage *usageError
+		switch {
+		case errors.As(err, &setup):
+			fmt.Fprintln(os.Stderr, "maillage:", setup.Msg)
+		case errors.As(err, &usage):
+			fmt.Fprintln(os.Stderr, "maillage:", usage.msg)
+			fmt.Fprint(os.Stderr, usageText)
+			os.Exit(2)
+		default:
+			fmt.Fprintln(os.Stderr, "maillage:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+const usageText = `
+Usage:
+  maillage serve                      start the web server (MAILLAGE_ADDR, default :8080)
+  maillage import [flags] FILE        import actors from a CSV or GeoJSON file
+      --map COLUMN=field (repeatable) --sector SLUG --status draft|published|archived
+      --source NAME --attribution TEXT --dry-run
+  maillage export --format csv|geojson [--output FILE]
+  maillage token create NAME | token revoke NAME | token list
+  maillage migrate                    apply database migrations
+  maillage db stop [--test]           stop the private PostgreSQL cluster
+
+Without DATABASE_URL every command uses the private PostgreSQL cluster under
+MAILLAGE_DATA_DIR (default ./var), started when needed and shared with a
+running "maillage serve".
+`
+
+// usageError is a mistake in the command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// run is the whole program: main only supplies the process's environment,
+// so tests can call run directly.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		return usagef("no command given")
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+	cmd, rest := args[1], args[2:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, logger, rest, stdout)
+	case "import":
+		return importCmd(ctx, cfg, logger, rest, stdout)
+	case "export":
+		return exportCmd(ctx, cfg, logger, rest, stdout)
+	case "token":
+		return tokenCmd(ctx, cfg, logger, rest, stdout)
+	case "migrate":
+		return migrateCmd(ctx, cfg, logger, rest, stdout)
+	case "db":
+		return dbCmd(ctx, cfg, rest, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usageText)
+		return nil
+	}
+	return usagef("unknown command %q", cmd)
+}

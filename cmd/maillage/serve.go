@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/maillage/maillage/frontend"
+	"github.com/maillage/maillage/geo/importfile"
+	"github.com/maillage/maillage/handlers"
+)
+
+// serve runs the web server until ctx ends, then shuts down gracefully and
+// stops the private database cluster if it started it.
+func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) > 0 {
+		return usagef("serve takes no arguments")
+	}
+	a, err := openApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if cfg.DemoDir != "" {
+		if err := importDemo(ctx, a, cfg.DemoDir, logger); err != nil {
+			return fmt.Errorf("demo import: %w", err)
+		}
+	}
+	opts := handlers.DefaultOptions()
+	opts.GeoJSONMax = cfg.GeoJSONMax
+	opts.MaxImportBytes = cfg.MaxImportBytes
+	opts.TrustedProxies = cfg.TrustedProxies
+	opts.Page.BasemapURL, opts.Page.BasemapAttribution = cfg.BasemapURL, cfg.BasemapAttrib
+	opts.LegalForms = a.forms
+	if frontend.Built() {
+		opts.Frontend = frontend.FS()
+	} else {
+		logger.Warn("the web page is not built: run make build")
+	}
+	srv := handlers.NewServer(logger, a.actors, a.sectors, a.tokens, a.importer, a.db, opts).HTTPServer(cfg.Addr)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "maillage listening on http://%s\n", displayAddr(ln.Addr()))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// displayAddr turns a listening address into one a browser can open.
+func displayAddr(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", tcp.Port)
+	}
+	return tcp.String()
+}
+
+// demoFiles are the actor files of the shared demo folder, with their
+// sector and the attribution their licence requires.
+var demoFiles = []struct {
+	path        string
+	opt         importfile.Options
+}{
+	{"actors/siae-france.geojson", importfile.Options{Sector: "insertion", Source: "ASP",
+		Attribution: "Liste des SIAE (ASP / Ministère du Travail)"}},
+	{"actors/transiscope-niort-2020.geojson", importfile.Options{Source: "Transiscope",
+		Attribution: "Transiscope (ODbL)"}},
+}
+
+// importDemo imports the demo folder's actors once, on the first start of
+// an empty directory.
+func importDemo(ctx context.Context, a *app, dir string, logger *slog.Logger) error {
+	done, err := a.db.Setting(ctx, "demo_imported")
+	if err != nil || done != "" {
+		return err
+	}
+	for _, d := range demoFiles {
+		p := filepath.Join(dir, d.path)
+		f, err := os.Open(p)
+		if errors.Is(err, os.ErrNotExist) {
+			logger.Warn("demo file missing", "path", p)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		res, err := a.importer.Import(ctx, f, p, d.opt, nil)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		logger.Info("demo data imported", "file", p, "created", res.Created, "updated", res.Updated,
+			"failed", len(res.Failed))
+	}
+	return a.db.SetSetting(ctx, "demo_imported", time.Now().UTC().Format(time.RFC3339))
+}

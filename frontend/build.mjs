@@ -1,0 +1,59 @@
+// Builds the page into dist/: index.html, assets/app.js, assets/app.css and
+// the images Leaflet's CSS refers to. `node build.mjs --dev` keeps the code
+// readable and writes source maps.
+
+import { createHash } from 'node:crypto';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+import t from './src/i18n/fr.js';
+
+const dev = process.argv.includes('--dev');
+const root = new URL('./', import.meta.url);
+const dist = new URL('dist/', root);
+
+// Empty dist/ but keep .gitkeep, so that a fresh clone still compiles.
+for (const name of await readdir(dist).catch(() => [])) {
+  if (name !== '.gitkeep') await rm(new URL(name, dist), { recursive: true, force: true });
+}
+
+const result = await esbuild.build({
+  absWorkingDir: new URL('.', root).pathname,
+  entryPoints: ['src/main.js'],
+  outdir: 'dist/assets',
+  entryNames: 'app',
+  assetNames: '[name]-[hash]',
+  bundle: true,
+  format: 'esm',
+  target: 'es2020',
+  loader: { '.png': 'file', '.svg': 'file' },
+  minify: !dev,
+  sourcemap: dev ? 'linked' : false,
+  legalComments: 'eof',
+  metafile: true,
+  logLevel: 'warning',
+});
+
+const escapeHTML = (s) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+
+// index.html: strings from the locale file, asset URLs with a content hash
+// so that browsers never keep a stale bundle.
+let html = await readFile(new URL('index.html', root), 'utf8');
+html = html.replace(/\{\{(\w+)\}\}/g, (m, key) => {
+  if (typeof t[key] !== 'string') throw new Error(`index.html: ${m} is not a string of the locale`);
+  return escapeHTML(t[key]);
+});
+for (const name of ['app.js', 'app.css']) {
+  const body = await readFile(new URL(`assets/${name}`, dist));
+  const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
+  html = html.replace(`"assets/${name}"`, `"assets/${name}?v=${hash}"`);
+}
+await writeFile(new URL('index.html', dist), html);
+
+for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
+  if (file.endsWith('.map')) continue;
+  const gz = gzipSync(await readFile(new URL(file, root))).length;
+  console.log(`${file.padEnd(36)} ${(bytes / 1024).toFixed(1).padStart(7)} KiB  ${(gz / 1024).toFixed(1).padStart(6)} KiB gzip`);
+}
+console.log('dist/index.html');

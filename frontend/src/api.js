@@ -1,0 +1,53 @@
+// Calls to the maillage HTTP API. Paths are relative to the document, so
+// the page also works when served under a prefix (or with a <base href>).
+
+export class ApiError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+  }
+}
+
+async function getJSON(path, { signal } = {}) {
+  const url = new URL(path, document.baseURI);
+  let res;
+  try {
+    res = await fetch(url, { headers: { Accept: 'application/json' }, signal });
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    throw new ApiError(`GET ${url.pathname}: ${err.message}`, 0);
+  }
+  if (!res.ok) throw new ApiError(`GET ${url.pathname}: HTTP ${res.status}`, res.status);
+  try {
+    return await res.json();
+  } catch {
+    throw new ApiError(`GET ${url.pathname}: response is not JSON`, res.status);
+  }
+}
+
+/**
+ * Returns the sectors, ordered by position.
+ * Response: {"items":[{slug,label,color,icon,synonyms,position}],"total","next"}.
+ */
+export async function fetchSectors(opts) {
+  const body = await getJSON('api/sectors', opts);
+  if (!body || !Array.isArray(body.items)) {
+    throw new ApiError('GET api/sectors: no "items" array', 200);
+  }
+  return body.items
+    .filter((s) => s && typeof s.slug === 'string')
+    .sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
+}
+
+/**
+ * Returns the published actors as a GeoJSON FeatureCollection with the
+ * foreign members attribution, numberMatched, numberReturned, truncated.
+ */
+export async function fetchActors(opts) {
+  const fc = await getJSON('api/actors.geojson', opts);
+  if (!fc || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
+    throw new ApiError('GET api/actors.geojson: not a FeatureCollection', 200);
+  }
+  return fc;
+}

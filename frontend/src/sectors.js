@@ -1,0 +1,44 @@
+// Sector lookup shared by the map, the legend and the actor card.
+
+const FALLBACK_COLOR = '#6b7280';
+const colorRe = /^#[0-9a-fA-F]{6}$/;
+
+/**
+ * Indexes sectors by slug. Colours that are not #rrggbb are replaced by
+ * a neutral grey so that nothing else reaches a style property.
+ */
+export function indexSectors(items) {
+  const index = new Map();
+  for (const s of items) {
+    index.set(s.slug, {
+      slug: s.slug,
+      label: typeof s.label === 'string' && s.label ? s.label : s.slug,
+      color: colorRe.test(s.color) ? s.color : FALLBACK_COLOR,
+      icon: typeof s.icon === 'string' ? s.icon : '',
+      position: Number.isFinite(s.position) ? s.position : 0,
+    });
+  }
+  return index;
+}
+
+/** Returns the sector slugs of an actor's properties, known or not. */
+export function actorSectors(props) {
+  return Array.isArray(props?.sectors) ? props.sectors.filter((s) => typeof s === 'string') : [];
+}
+
+/**
+ * Returns the sector an actor is drawn with: its first known sector, or
+ * null when it has none the index knows.
+ */
+export function primarySector(props, index) {
+  for (const slug of actorSectors(props)) {
+    const s = index.get(slug);
+    if (s) return s;
+  }
+  return null;
+}
+
+/** Returns the colour of an actor's marker. */
+export function actorColor(props, index) {
+  return primarySector(props, index)?.color ?? FALLBACK_COLOR;
+}

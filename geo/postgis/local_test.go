@@ -1,0 +1,248 @@
+package postgis_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/maillage/maillage/geo/postgis"
+)
+
+// clusterDir returns a new directory for a cluster, short enough for the
+// socket path and open to the postgres user when running as root. The
+// cluster in it is stopped at the end of the test.
+func clusterDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "mlg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := postgis.StopCluster(dir, ""); err != nil {
+			t.Errorf("StopCluster: %v", err)
+		}
+		os.RemoveAll(dir)
+	})
+	return dir
+}
+
+func startCluster(t *testing.T, dir string) *postgis.Cluster {
+	t.Helper()
+	c, err := postgis.StartCluster(context.Background(), postgis.ClusterConfig{Dir: dir, Unsafe: true})
+	if err != nil {
+		t.Fatalf("StartCluster: %v", err)
+	}
+	return c
+}
+
+func connect(t *testing.T, c *postgis.Cluster) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), c.ConnString("maillage"))
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+func postmasterPID(t *testing.T, dir string) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "postgres", "postmaster.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.SplitN(string(b), "\n", 2)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pid
+}
+
+func running(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "postgres", "postmaster.pid"))
+	return err == nil
+}
+
+func TestClusterLifecycle(t *testing.T) {
+	ctx := context.Background()
+	dir := clusterDir(t)
+
+	// Two processes starting at once: one runs initdb and starts the
+	// server, the other waits and reuses it.
+	var (
+		wg       sync.WaitGroup
+		clusters [2]*postgis.Cluster
+		errs     [2]error
+	)
+	for i := range clusters {
+		wg.Go(func() {
+			clusters[i], errs[i] = postgis.StartCluster(ctx, postgis.ClusterConfig{Dir: dir, Unsafe: true})
+		})
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("StartCluster: %v, %v", errs[0], errs[1])
+	}
+	if clusters[0].Started() == clusters[1].Started() {
+		t.Fatalf("Started() = %v, %v; want exactly one true", clusters[0].Started(), clusters[1].Started())
+	}
+	owner, guest := clusters[0], clusters[1]
+	if guest.Started() {
+		owner, guest = guest, owner
+	}
+	if _, err := connect(t, owner).Exec(ctx, `CREATE TABLE kept (x int); INSERT INTO kept VALUES (42)`); err != nil {
+		t.Fatal(err)
+	}
+	checkKept := func(t *testing.T, c *postgis.Cluster) {
+		t.Helper()
+		var x int
+		if err := connect(t, c).QueryRow(ctx, `SELECT x FROM kept`).Scan(&x); err != nil || x != 42 {
+			t.Fatalf("SELECT x FROM kept = %d, %v; want 42", x, err)
+		}
+	}
+
+	t.Run("guest stop leaves the server running", func(t *testing.T) {
+		if err := guest.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		checkKept(t, owner)
+	})
+
+	t.Run("stop and restart", func(t *testing.T) {
+		if err := owner.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if running(dir) {
+			t.Fatal("postmaster.pid still there after Stop")
+		}
+		c := startCluster(t, dir)
+		if !c.Started() {
+			t.Error("Started() = false after a stop")
+		}
+		checkKept(t, c)
+		again := startCluster(t, dir)
+		if again.Started() {
+			t.Error("Started() = true on a running cluster")
+		}
+	})
+
+	t.Run("kill -9", func(t *testing.T) {
+		pid := postmasterPID(t, dir)
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		for syscall.Kill(pid, 0) == nil {
+			time.Sleep(10 * time.Millisecond)
+		}
+		c := startCluster(t, dir)
+		if !c.Started() {
+			t.Error("Started() = false after kill -9")
+		}
+		checkKept(t, c)
+	})
+
+	t.Run("pid reused by another process", func(t *testing.T) {
+		if err := postgis.StopCluster(dir, ""); err != nil {
+			t.Fatal(err)
+		}
+		sleep := exec.Command("sleep", "60")
+		if err := sleep.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			sleep.Process.Kill()
+			sleep.Wait()
+		}()
+		pid := sleep.Process.Pid
+		pidFile := fmt.Sprintf("%d\n%s\n1700000000\n5432\n%s\n\n  5432001    0\nready   \n",
+			pid, filepath.Join(dir, "postgres"), filepath.Join(dir, "run"))
+		if err := os.WriteFile(filepath.Join(dir, "postgres", "postmaster.pid"), []byte(pidFile), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		lock := fmt.Sprintf("%d\n%s\n1700000000\n5432\n%s\n", pid, filepath.Join(dir, "postgres"), filepath.Join(dir, "run"))
+		if err := os.WriteFile(filepath.Join(dir, "run", ".s.PGSQL.5432.lock"), []byte(lock), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c := startCluster(t, dir)
+		if !c.Started() {
+			t.Error("Started() = false with a stale pid file")
+		}
+		checkKept(t, c)
+	})
+
+	t.Run("StopCluster", func(t *testing.T) {
+		if err := postgis.StopCluster(dir, ""); err != nil {
+			t.Fatal(err)
+		}
+		if running(dir) {
+			t.Fatal("postmaster.pid still there after StopCluster")
+		}
+		if err := postgis.StopCluster(dir, ""); err != nil {
+			t.Fatalf("StopCluster on a stopped cluster: %v", err)
+		}
+	})
+
+	t.Run("Open starts and Close stops", func(t *testing.T) {
+		db, err := postgis.Open(ctx, postgis.Config{DataDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := db.Cluster(); c == nil || !c.Started() {
+			t.Error("Open did not start the cluster")
+		}
+		var n int
+		if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n == 0 {
+			t.Errorf("schema_migrations holds %d rows, %v; want migrations applied", n, err)
+		}
+		db.Close()
+		if running(dir) {
+			t.Fatal("postmaster.pid still there after Close")
+		}
+	})
+}
+
+func TestClusterMissingBinaries(t *testing.T) {
+	_, err := postgis.StartCluster(context.Background(), postgis.ClusterConfig{Dir: t.TempDir(), BinDir: t.TempDir()})
+	var se *postgis.SetupError
+	if !errors.As(err, &se) {
+		t.Fatalf("err = %v; want a *SetupError", err)
+	}
+	if !strings.Contains(se.Msg, "apt-get install postgresql-15 postgresql-15-postgis-3") || strings.Contains(se.Msg, "\n") {
+		t.Errorf("message %q does not name the packages on one line", se.Msg)
+	}
+}
+
+func TestClusterSocketPathTooLong(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), strings.Repeat("d", 100))
+	_, err := postgis.StartCluster(context.Background(), postgis.ClusterConfig{Dir: dir})
+	var se *postgis.SetupError
+	if !errors.As(err, &se) || !strings.Contains(se.Msg, "choose a shorter data directory") {
+		t.Fatalf("err = %v; want a *SetupError about the path length", err)
+	}
+}
+
+func TestClusterUntraversableParent(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root hands the cluster to the postgres user")
+	}
+	parent := t.TempDir() // 0700, closed to the postgres user
+	_, err := postgis.StartCluster(context.Background(), postgis.ClusterConfig{Dir: filepath.Join(parent, "c")})
+	var se *postgis.SetupError
+	if !errors.As(err, &se) || !strings.Contains(se.Msg, "cannot enter "+parent) {
+		t.Fatalf("err = %v; want a *SetupError naming %s", err, parent)
+	}
+}

@@ -1,0 +1,54 @@
+package geo
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Sector is a family of ESS activity, such as insertion par l'activité
+// économique or commerce équitable. Actors belong to one or more sectors.
+type Sector struct {
+	Slug     string   `json:"slug"`
+	Label    string   `json:"label"` // in French
+	Color    string   `json:"color"` // #rrggbb
+	Icon     string   `json:"icon"`
+	Synonyms []string `json:"synonyms"` // other names matched on import
+	Position int      `json:"position"` // order in legends
+}
+
+var (
+	slugRe  = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	colorRe = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+)
+
+// Validate returns an EInvalid *Error naming each field at fault.
+func (s *Sector) Validate() error {
+	f := FieldErrors{}
+	if !slugRe.MatchString(s.Slug) || len(s.Slug) > 60 {
+		f.Add("slug", "lower-case letters, digits and dashes, at most 60")
+	}
+	if n := utf8.RuneCountInString(strings.TrimSpace(s.Label)); n == 0 || n > 120 {
+		f.Add("label", "required, at most 120 characters")
+	}
+	if !colorRe.MatchString(s.Color) {
+		f.Add("color", "a colour such as #1f78b4")
+	}
+	if utf8.RuneCountInString(s.Icon) > 40 {
+		f.Add("icon", "at most 40 characters")
+	}
+	if len(s.Synonyms) > 100 {
+		f.Add("synonyms", "too many values")
+	}
+	return f.Err()
+}
+
+// SectorUpdate is a partial change to a sector: nil fields stay.
+type SectorUpdate struct {
+	Slug     *string
+	Label    *string
+	Color    *string
+	Icon     *string
+	Synonyms *[]string
+	Position *int
+}

@@ -1,0 +1,92 @@
+package geo
+
+import (
+	"slices"
+	"strings"
+)
+
+// SectorMatcher finds the sector a name given in a file or by another
+// directory stands for, comparing folded names (see Fold; dashes count as
+// spaces) with each sector's slug, label and synonyms.
+type SectorMatcher struct {
+	byName map[string]string // sectorKey -> slug
+}
+
+// NewSectorMatcher indexes sectors. When two sectors share a name, the one
+// listed first wins, and a sector's own slug or label wins over another
+// sector's synonym.
+func NewSectorMatcher(sectors []Sector) *SectorMatcher {
+	m := &SectorMatcher{byName: make(map[string]string)}
+	add := func(name, slug string) {
+		if k := sectorKey(name); k != "" {
+			if _, taken := m.byName[k]; !taken {
+				m.byName[k] = slug
+			}
+		}
+	}
+	for _, s := range sectors {
+		add(s.Slug, s.Slug)
+		add(s.Label, s.Slug)
+	}
+	for _, s := range sectors {
+		for _, syn := range s.Synonyms {
+			add(syn, s.Slug)
+		}
+	}
+	return m
+}
+
+// Match returns the slug of the sector value names, and false when no
+// sector bears that name. A nil *SectorMatcher matches nothing.
+func (m *SectorMatcher) Match(value string) (slug string, ok bool) {
+	if m == nil {
+		return "", false
+	}
+	slug, ok = m.byName[sectorKey(value)]
+	return slug, ok
+}
+
+// MatchAll returns the slugs of the sectors values name, without
+// duplicates, in the order found, and the values or parts of values that
+// match no sector. A value is first matched whole ("Habitat, logement" is
+// one name); failing that it is split on , ; | and / and each part is
+// matched. Empty values and parts are ignored.
+func (m *SectorMatcher) MatchAll(values []string) (slugs []string, unmatched []string) {
+	addSlug := func(s string) {
+		if !slices.Contains(slugs, s) {
+			slugs = append(slugs, s)
+		}
+	}
+	for _, v := range values {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		if s, ok := m.Match(v); ok {
+			addSlug(s)
+			continue
+		}
+		for _, part := range strings.FieldsFunc(v, isSectorSeparator) {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			if s, ok := m.Match(part); ok {
+				addSlug(s)
+			} else if !slices.Contains(unmatched, part) {
+				unmatched = append(unmatched, part)
+			}
+		}
+	}
+	return slugs, unmatched
+}
+
+func isSectorSeparator(r rune) bool {
+	return r == ',' || r == ';' || r == '|' || r == '/'
+}
+
+// sectorKey is the form sector names are compared in: folded, with dashes
+// as spaces so that "tiers-lieux" and "tiers lieux" are the same name.
+func sectorKey(s string) string {
+	return Fold(strings.ReplaceAll(s, "-", " "))
+}

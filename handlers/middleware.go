@@ -1,0 +1,117 @@
+package handlers
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/maillage/maillage/geo"
+)
+
+const keeperKey = "keeper"
+
+// keeper returns the authenticated keeper of the request, or nil for an
+// anonymous caller.
+func keeper(c *echo.Context) *geo.Keeper {
+	k, _ := c.Get(keeperKey).(*geo.Keeper)
+	return k
+}
+
+// authenticate reads an "Authorization: Bearer" token. A request without
+// one is anonymous; a wrong token is refused with 401 rather than served
+// as anonymous, so that a keeper notices a revoked token.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		h := c.Request().Header.Get("Authorization")
+		if h == "" {
+			return next(c)
+		}
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return geo.Errorf(geo.EUnauthorized, "the Authorization header must be \"Bearer <token>\"")
+		}
+		k, err := s.auth.Authenticate(c.Request().Context(), strings.TrimSpace(token))
+		if err != nil {
+			return err
+		}
+		c.Set(keeperKey, k)
+		return next(c)
+	}
+}
+
+// requireKeeper refuses anonymous callers with 401.
+func requireKeeper(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		if keeper(c) == nil {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="maillage"`)
+			return geo.Errorf(geo.EUnauthorized, "this requires a keeper's token (maillage token create NAME)")
+		}
+		return next(c)
+	}
+}
+
+// limitBody bounds every request body: imports get MaxImportBytes, the
+// rest MaxBodyBytes. Reading past the bound fails with 413.
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		r := c.Request()
+		if r.Body != nil && r.Body != http.NoBody {
+			limit := s.opts.MaxBodyBytes
+			if r.URL.Path == "/api/imports" {
+				limit = s.opts.MaxImportBytes
+			}
+			if r.ContentLength > limit {
+				return geo.Errorf(geo.ETooLarge, "request body too large (at most %d bytes)", limit)
+			}
+			r.Body = http.MaxBytesReader(c.Response(), r.Body, limit)
+		}
+		return next(c)
+	}
+}
+
+// logRequests logs one line per request, with the client's address.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			s.errorHandler(c, err)
+		}
+		status := 0
+		if r, _ := echo.UnwrapResponse(c.Response()); r != nil {
+			status = r.Status
+		}
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelWarn
+		}
+		s.logger.LogAttrs(c.Request().Context(), level, "request",
+			slog.String("method", c.Request().Method),
+			slog.String("path", c.Request().URL.Path),
+			slog.Int("status", status),
+			slog.Duration("took", time.Since(start)),
+			slog.String("ip", c.RealIP()))
+		return nil
+	}
+}
+
+// recoverPanic turns a panic in a handler into a logged internal error.
+func (s *Server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) (err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.logger.Error("panic", "value", v, "stack", string(debug.Stack()))
+				err = fmt.Errorf("panic: %v", v)
+			}
+		}()
+		return next(c)
+	}
+}

@@ -1,0 +1,40 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v5"
+)
+
+// routes shows the whole HTTP surface. Reads are public; writes need a
+// keeper's bearer token.
+func (s *Server) routes() {
+	e := s.echo
+	e.Use(s.recoverPanic, s.logRequests, s.limitBody, s.authenticate)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+
+	api := e.Group("/api")
+	api.GET("/sectors", s.listSectors)
+	api.GET("/sectors/:slug", s.getSector)
+	api.POST("/sectors", s.createSector, requireKeeper)
+	api.PATCH("/sectors/:slug", s.updateSector, requireKeeper)
+	api.DELETE("/sectors/:slug", s.deleteSector, requireKeeper)
+
+	api.GET("/actors", s.listActors)
+	api.GET("/actors.geojson", s.actorsGeoJSON)
+	api.GET("/actors.csv", s.actorsCSV)
+	api.GET("/actors/:id", s.getActor)
+	api.POST("/actors", s.createActor, requireKeeper)
+	api.PATCH("/actors/:id", s.updateActor, requireKeeper)
+	api.DELETE("/actors/:id", s.deleteActor, requireKeeper)
+
+	api.POST("/imports", s.importFile, requireKeeper)
+	api.RouteNotFound("/*", func(c *echo.Context) error {
+		return c.JSON(http.StatusNotFound, errorBody{Error: "no such API endpoint"})
+	})
+
+	e.GET("/", s.index)
+	e.GET("/assets/*", s.assets)
+}

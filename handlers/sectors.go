@@ -1,0 +1,116 @@
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"encoding/json"
+	"net/http"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/maillage/maillage/geo"
+)
+
+func (s *Server) listSectors(c *echo.Context) error {
+	if err := readParams(c).err(); err != nil {
+		return err
+	}
+	sectors, err := s.sectors.FindSectors(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, listPage[geo.Sector]{Items: sectors, Total: len(sectors)})
+}
+
+func (s *Server) getSector(c *echo.Context) error {
+	if err := readParams(c).err(); err != nil {
+		return err
+	}
+	sec, err := s.sectors.FindSector(c.Request().Context(), c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, sec)
+}
+
+// sectorInput is the body of POST and PATCH on sectors.
+type sectorInput struct {
+	Slug     *string   `json:"slug"`
+	Label    *string   `json:"label"`
+	Color    *string   `json:"color"`
+	Icon     *string   `json:"icon"`
+	Synonyms *[]string `json:"synonyms"`
+	Position *int      `json:"position"`
+}
+
+// decodeStrict decodes a JSON object into v, naming an unknown field or a
+// field of the wrong type in the error.
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		return nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return &geo.Error{Code: geo.EInvalid, Message: "invalid field", Fields: map[string]string{typeErr.Field: "must be a " + typeErr.Value + " of type " + typeErr.Type.String()}}
+	}
+	if field, ok := unknownField(err); ok {
+		return &geo.Error{Code: geo.EInvalid, Message: "unknown field", Fields: map[string]string{field: "unknown field"}}
+	}
+	return &geo.Error{Code: geo.EInvalid, Message: "the body must be a JSON object", Fields: map[string]string{"body": "not a valid JSON object"}}
+}
+
+func (s *Server) createSector(c *echo.Context) error {
+	body, err := s.readBody(c)
+	if err != nil {
+		return err
+	}
+	var in sectorInput
+	if err := decodeStrict(body, &in); err != nil {
+		return err
+	}
+	var sec geo.Sector
+	for _, f := range []struct{ dst, src *string }{
+		{&sec.Slug, in.Slug}, {&sec.Label, in.Label}, {&sec.Color, in.Color}, {&sec.Icon, in.Icon},
+	} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
+	if in.Synonyms != nil {
+		sec.Synonyms = *in.Synonyms
+	}
+	if in.Position != nil {
+		sec.Position = *in.Position
+	}
+	if err := s.sectors.CreateSector(c.Request().Context(), &sec); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Location", "/api/sectors/"+sec.Slug)
+	return c.JSON(http.StatusCreated, sec)
+}
+
+func (s *Server) updateSector(c *echo.Context) error {
+	body, err := s.readBody(c)
+	if err != nil {
+		return err
+	}
+	var in sectorInput
+	if err := decodeStrict(body, &in); err != nil {
+		return err
+	}
+	sec, err := s.sectors.UpdateSector(c.Request().Context(), c.Param("slug"), geo.SectorUpdate(in))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, sec)
+}
+
+func (s *Server) deleteSector(c *echo.Context) error {
+	if err := s.sectors.DeleteSector(c.Request().Context(), c.Param("slug")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

@@ -1,0 +1,139 @@
+// Package handlers is maillage's HTTP surface: the JSON API, the exports
+// and the web page, on Echo v5.
+package handlers
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/maillage/maillage/geo"
+)
+
+// ActorStore finds and changes actors.
+type ActorStore interface {
+	FindActors(ctx context.Context, f geo.ActorFilter) ([]*geo.Actor, int, error)
+	FindActorByID(ctx context.Context, id int64) (*geo.Actor, error)
+	EachActor(ctx context.Context, f geo.ActorFilter, fn func(*geo.Actor) error) error
+	CreateActor(ctx context.Context, a *geo.Actor) error
+	UpdateActor(ctx context.Context, id int64, upd geo.ActorUpdate) (*geo.Actor, error)
+	DeleteActor(ctx context.Context, id int64) error
+	Attributions(ctx context.Context) (map[string]string, error)
+}
+
+// SectorStore finds and changes sectors.
+type SectorStore interface {
+	FindSectors(ctx context.Context) ([]geo.Sector, error)
+	FindSector(ctx context.Context, slug string) (*geo.Sector, error)
+	CreateSector(ctx context.Context, s *geo.Sector) error
+	UpdateSector(ctx context.Context, slug string, upd geo.SectorUpdate) (*geo.Sector, error)
+	DeleteSector(ctx context.Context, slug string) error
+}
+
+// Authenticator tells which keeper holds a bearer token.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (*geo.Keeper, error)
+}
+
+// Pinger answers whether the database is reachable.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Options are the server's limits and settings, with defaults in
+// DefaultOptions.
+type Options struct {
+	MaxBodyBytes   int64          // JSON request bodies
+	MaxImportBytes int64          // uploaded import files
+	GeoJSONMax     int            // hard cap on features in /api/actors.geojson
+	PageMax        int            // largest page of /api/actors
+	TrustedProxies []*net.IPNet   // X-Forwarded-For is read only from these peers
+	Page           PageConfig     // settings passed to the web page
+	Frontend       fs.FS          // the built page; nil or without index.html shows a notice
+	Now            func() time.Time
+}
+
+// PageConfig is what the web page reads from the server.
+type PageConfig struct {
+	BasemapURL         string `json:"basemapURL"`
+	BasemapAttribution string `json:"basemapAttribution"`
+}
+
+// DefaultOptions returns the limits used when nothing is configured.
+func DefaultOptions() Options {
+	return Options{
+		MaxBodyBytes:   1 << 20,
+		MaxImportBytes: 50 << 20,
+		GeoJSONMax:     10000,
+		PageMax:        500,
+		Page: PageConfig{
+			BasemapURL:         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+			BasemapAttribution: "© contributeurs OpenStreetMap",
+		},
+		Now: time.Now,
+	}
+}
+
+// Server serves maillage's HTTP API and page.
+type Server struct {
+	echo     *echo.Echo
+	logger   *slog.Logger
+	actors   ActorStore
+	sectors  SectorStore
+	auth     Authenticator
+	db       Pinger
+	importer Importer
+	opts     Options
+}
+
+// NewServer returns a server using the given stores and options.
+func NewServer(logger *slog.Logger, actors ActorStore, sectors SectorStore, auth Authenticator,
+	importer Importer, db Pinger, opts Options) *Server {
+	s := &Server{
+		echo:     echo.New(),
+		logger:   logger,
+		actors:   actors,
+		sectors:  sectors,
+		auth:     auth,
+		importer: importer,
+		db:       db,
+		opts:     opts,
+	}
+	s.echo.Logger = logger
+	s.echo.HTTPErrorHandler = s.errorHandler
+	s.echo.IPExtractor = echo.ExtractIPDirect()
+	if len(opts.TrustedProxies) > 0 {
+		trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range opts.TrustedProxies {
+			trust = append(trust, echo.TrustIPRange(n))
+		}
+		s.echo.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
+	}
+	s.routes()
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.echo.ServeHTTP(w, r)
+}
+
+// HTTPServer returns an http.Server for s on addr with timeouts set, so
+// that slow or idle clients cannot hold connections forever.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // large imports over slow links
+		WriteTimeout:      5 * time.Minute, // large exports
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	}
+}
