@@ -49,8 +49,10 @@ func (m *SectorMatcher) Match(value string) (slug string, ok bool) {
 // MatchAll returns the slugs of the sectors values name, without
 // duplicates, in the order found, and the values or parts of values that
 // match no sector. A value is first matched whole ("Habitat, logement" is
-// one name); failing that it is split on , ; | and / and each part is
-// matched. Empty values and parts are ignored.
+// one name); failing that it is split on | ; and /, and each part is
+// matched whole or split on commas, the longest runs of comma-separated
+// pieces that name a sector winning ("Culture, médias et lien social,
+// Habitat" gives culture and habitat). Empty values and parts are ignored.
 func (m *SectorMatcher) MatchAll(values []string) (slugs []string, unmatched []string) {
 	addSlug := func(s string) {
 		if !slices.Contains(slugs, s) {
@@ -58,23 +60,27 @@ func (m *SectorMatcher) MatchAll(values []string) (slugs []string, unmatched []s
 		}
 	}
 	for _, v := range values {
-		v = strings.TrimSpace(v)
-		if v == "" {
-			continue
-		}
-		if s, ok := m.Match(v); ok {
-			addSlug(s)
-			continue
-		}
 		for _, part := range strings.FieldsFunc(v, isSectorSeparator) {
-			part = strings.TrimSpace(part)
-			if part == "" {
-				continue
-			}
 			if s, ok := m.Match(part); ok {
 				addSlug(s)
-			} else if !slices.Contains(unmatched, part) {
-				unmatched = append(unmatched, part)
+				continue
+			}
+			pieces := strings.Split(part, ",")
+			for i := 0; i < len(pieces); {
+				j := len(pieces)
+				for ; j > i; j-- {
+					if s, ok := m.Match(strings.Join(pieces[i:j], ",")); ok {
+						addSlug(s)
+						break
+					}
+				}
+				if j == i { // no run from i matches
+					if p := strings.TrimSpace(pieces[i]); p != "" && !slices.Contains(unmatched, p) {
+						unmatched = append(unmatched, p)
+					}
+					j = i + 1
+				}
+				i = j
 			}
 		}
 	}
@@ -82,7 +88,7 @@ func (m *SectorMatcher) MatchAll(values []string) (slugs []string, unmatched []s
 }
 
 func isSectorSeparator(r rune) bool {
-	return r == ',' || r == ';' || r == '|' || r == '/'
+	return r == ';' || r == '|' || r == '/'
 }
 
 // sectorKey is the form sector names are compared in: folded, with dashes

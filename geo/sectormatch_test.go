@@ -83,6 +83,9 @@ func TestSectorMatcherMatchAll(t *testing.T) {
 		{[]string{"Habitat; Culture | mobilité / IAE"}, []string{"habitat", "culture", "mobilite", "insertion"}, nil},
 		{[]string{"habitat, aéronautique,, ", " ", "spatial"}, []string{"habitat"}, []string{"aéronautique", "spatial"}},
 		{[]string{"aéronautique", "aéronautique"}, nil, []string{"aéronautique"}},
+		{[]string{"Culture, médias et lien social | Tiers-lieux"}, []string{"culture", "tiers-lieux"}, nil},
+		{[]string{"Habitat, logement, Culture, Médias et Lien social, vélo"}, []string{"habitat", "culture", "mobilite"}, nil},
+		{[]string{"spatial, Habitat, logement"}, []string{"habitat"}, []string{"spatial"}},
 	}
 	for _, tt := range tests {
 		slugs, unmatched := m.MatchAll(tt.in)

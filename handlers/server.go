@@ -48,13 +48,14 @@ type Pinger interface {
 // Options are the server's limits and settings, with defaults in
 // DefaultOptions.
 type Options struct {
-	MaxBodyBytes   int64          // JSON request bodies
-	MaxImportBytes int64          // uploaded import files
-	GeoJSONMax     int            // hard cap on features in /api/actors.geojson
-	PageMax        int            // largest page of /api/actors
-	TrustedProxies []*net.IPNet   // X-Forwarded-For is read only from these peers
-	Page           PageConfig     // settings passed to the web page
-	Frontend       fs.FS          // the built page; nil or without index.html shows a notice
+	MaxBodyBytes   int64           // JSON request bodies
+	MaxImportBytes int64           // uploaded import files
+	GeoJSONMax     int             // hard cap on features in /api/actors.geojson
+	PageMax        int             // largest page of /api/actors
+	TrustedProxies []*net.IPNet    // X-Forwarded-For is read only from these peers
+	Page           PageConfig      // settings passed to the web page
+	Frontend       fs.FS           // the built page; nil or without index.html shows a notice
+	LegalForms     *geo.LegalForms // reads legal forms given as codes or labels; nil knows common names only
 	Now            func() time.Time
 }
 

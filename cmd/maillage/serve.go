@@ -82,8 +82,8 @@ func displayAddr(addr net.Addr) string {
 // demoFiles are the actor files of the shared demo folder, with their
 // sector and the attribution their licence requires.
 var demoFiles = []struct {
-	path        string
-	opt         importfile.Options
+	path string
+	opt  importfile.Options
 }{
 	{"actors/siae-france.geojson", importfile.Options{Sector: "insertion", Source: "ASP",
 		Attribution: "Liste des SIAE (ASP / Ministère du Travail)"}},

@@ -40,7 +40,7 @@ func parseCSV(text string, hm *headerMatcher, b *builder) ([]Row, *Report, error
 		switch {
 		case cols[i].field != "":
 			rep.Columns[h] = cols[i].field
-			named = named || cols[i].field == "name" || cols[i].field == "brand"
+			named = named || isNameField(cols[i].field)
 		case h == "":
 			rep.Ignored = append(rep.Ignored, fmt.Sprintf("(column %d)", i+1))
 		default:

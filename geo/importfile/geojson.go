@@ -3,6 +3,7 @@ package importfile
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -56,7 +57,7 @@ func parseGeoJSON(text string, hm *headerMatcher, b *builder) ([]Row, *Report, e
 		line := i + 1
 		var f geoJSONObject
 		if err := decodeJSON(string(raw), &f); err != nil {
-			rep.add(line, []Problem{{Row: line, Reason: "not a GeoJSON feature: " + err.Error()}}, nil)
+			rep.add(line, []Problem{{Row: line, Reason: "not a GeoJSON Feature object"}}, nil)
 			continue
 		}
 		rec := newRecord(line)
@@ -90,7 +91,7 @@ func parseGeoJSON(text string, hm *headerMatcher, b *builder) ([]Row, *Report, e
 			rep.Ignored = append(rep.Ignored, p)
 		}
 	}
-	if _, ok := slices.Collect(mapValues(rep.Columns)), true; ok && len(features) > 0 && !hasName(rep.Columns) {
+	if len(features) > 0 && !slices.ContainsFunc(slices.Collect(maps.Values(rep.Columns)), isNameField) {
 		return nil, nil, fileError("no name property (name, title, nom...) in the features: use --map PROPERTY=name")
 	}
 	return rows, rep, nil
@@ -172,3 +173,9 @@ func decodeJSON(text string, v any) error {
 	d.UseNumber()
 	return d.Decode(v)
 }
+
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+func isNameField(f string) bool { return f == "name" || f == "brand" }

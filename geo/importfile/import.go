@@ -60,6 +60,9 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 	actors := make([]*geo.Actor, len(rows))
 	for i := range rows {
 		actors[i] = &rows[i].Actor
+		if actors[i].SIRET == "" && actors[i].ExternalID == "" {
+			actors[i].ExternalID = derivedID(actors[i])
+		}
 	}
 	var tick func(int)
 	if progress != nil {
@@ -118,4 +121,11 @@ func distinctSources(actors []*geo.Actor) []string {
 		}
 	}
 	return out
+}
+
+// derivedID identifies a row that has neither SIRET nor identifier by its
+// folded name and address, so that importing the same file again finds
+// the actor it created instead of adding a copy.
+func derivedID(a *geo.Actor) string {
+	return "nom:" + geo.Fold(a.Name) + "|" + geo.Fold(a.Address.Street) + "|" + a.Address.Postcode + "|" + geo.Fold(a.Address.City)
 }

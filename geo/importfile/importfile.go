@@ -22,6 +22,10 @@ type Options struct {
 	Sector string            // slug applied to every row (--sector), replacing the file's sectors; already validated by the caller
 	Status geo.Status        // status of imported actors; "" means published
 	Source string            // attribution/source name; "" -> the row's "source" value if any, else the file's base name without extension
+
+	// Used by Importer, not by Parse.
+	DryRun      bool   // check and report without storing
+	Attribution string // attribution text for the imported sources, such as "© Transiscope, ODbL"
 }
 
 // Taxonomy is what the directory knows to read sectors and legal forms.

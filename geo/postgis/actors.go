@@ -236,6 +236,11 @@ func (s *ActorStore) CreateActor(ctx context.Context, a *geo.Actor) error {
 	if err := createActor(ctx, tx, a); err != nil {
 		return err
 	}
+	created, err := findActorByID(ctx, tx, a.ID)
+	if err != nil {
+		return err
+	}
+	*a = *created
 	return tx.Commit(ctx)
 }
 

@@ -3,6 +3,7 @@ package postgis
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -43,7 +44,9 @@ func mapError(err error, what string) error {
 		return geo.Errorf(geo.EConflict, "%s conflicts with an existing record", what)
 	case "23503": // foreign_key_violation
 		if pgErr.ConstraintName == "actor_sectors_sector_slug_fkey" {
-			if pgErr.TableName == "sectors" {
+			// Both sides report the referencing table; only a delete or
+			// rename of a sector says "update or delete".
+			if strings.HasPrefix(pgErr.Message, "update or delete") {
 				return geo.Errorf(geo.EConflict, "%s is still used by actors", what)
 			}
 			return &geo.Error{Code: geo.EInvalid, Message: "unknown sector",

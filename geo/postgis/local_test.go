@@ -239,10 +239,21 @@ func TestClusterUntraversableParent(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("only root hands the cluster to the postgres user")
 	}
-	parent := t.TempDir() // 0700, closed to the postgres user
-	_, err := postgis.StartCluster(context.Background(), postgis.ClusterConfig{Dir: filepath.Join(parent, "c")})
+	base, err := os.MkdirTemp("", "mlg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	parent := filepath.Join(base, "closed")
+	if err := os.Mkdir(parent, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	_, err = postgis.StartCluster(context.Background(), postgis.ClusterConfig{Dir: filepath.Join(parent, "c")})
 	var se *postgis.SetupError
-	if !errors.As(err, &se) || !strings.Contains(se.Msg, "cannot enter "+parent) {
+	if !errors.As(err, &se) || !strings.Contains(se.Msg, "cannot enter "+parent+",") {
 		t.Fatalf("err = %v; want a *SetupError naming %s", err, parent)
 	}
 }

@@ -12,7 +12,6 @@ const plural = (n, one, many) => `${formatNumber(n)} ${n > 1 ? many : one}`;
 
 export default {
   lang: 'fr',
-  locale: 'fr-FR',
 
   appName: 'maillage',
   title: "maillage — carte des acteurs de l'ESS",
@@ -47,7 +46,7 @@ export default {
     apiLabel: "ou par l'API :",
     api: 'POST /api/imports',
     csvHint:
-      "Le fichier CSV a une ligne d'en-tête puis une ligne par structure : au moins son nom, son adresse (ou sa latitude et sa longitude), sa commune et son secteur.",
+      "Le fichier a une ligne d'en-tête puis une ligne par structure. Colonnes reconnues, entre autres : nom, adresse, code postal, commune, secteur, type, site web, latitude, longitude. Seules les structures qui ont une position s'affichent sur la carte.",
   },
 
   error: {

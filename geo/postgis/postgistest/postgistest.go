@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -21,6 +22,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -40,6 +42,7 @@ var server struct {
 	base     string // connection string of the server, any database
 	admin    *pgxpool.Pool
 	template string
+	strategy string // how CREATE DATABASE copies the template
 }
 
 // New returns a fresh database holding the current schema and nothing else,
@@ -50,9 +53,9 @@ func New(tb testing.TB) *postgis.DB {
 	if err := setup(); err != nil {
 		tb.Fatalf("postgistest: %v", err)
 	}
-	name := "maillage_test_" + randomHex(8)
+	name := fmt.Sprintf("maillage_test_%d_%s", os.Getpid(), randomHex(6))
 	_, err := server.admin.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()+
-		` TEMPLATE `+pgx.Identifier{server.template}.Sanitize())
+		` TEMPLATE `+pgx.Identifier{server.template}.Sanitize()+server.strategy)
 	if err != nil {
 		tb.Fatalf("postgistest: creating database: %v", err)
 	}
@@ -127,7 +130,8 @@ func connectServer() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	server.base = os.Getenv("MAILLAGE_TEST_DATABASE_URL")
-	if server.base == "" {
+	local := server.base == ""
+	if local {
 		c, err := postgis.StartCluster(ctx, postgis.ClusterConfig{
 			Dir:    DataDir(),
 			BinDir: os.Getenv("MAILLAGE_PG_BINDIR"),
@@ -152,8 +156,51 @@ func connectServer() error {
 	if err != nil {
 		return err
 	}
+	// Copying files is faster than WAL-logging each page of PostGIS's
+	// spatial_ref_sys; PostgreSQL 15 made the latter the default.
+	var version int
+	err = server.admin.QueryRow(ctx, `SELECT current_setting('server_version_num')::int`).Scan(&version)
+	if err != nil {
+		return err
+	}
+	if version >= 150000 {
+		server.strategy = " STRATEGY FILE_COPY"
+	}
+	if local {
+		if err := dropOrphans(ctx); err != nil {
+			return err
+		}
+	}
 	server.template, err = buildTemplate(ctx)
 	return err
+}
+
+// dropOrphans drops the test databases of test binaries that died before
+// their cleanup, which the PID in their name tells. Only for the local
+// cluster: the PIDs of another machine mean nothing here.
+func dropOrphans(ctx context.Context) error {
+	rows, err := server.admin.Query(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'maillage\_test\_%'`)
+	if err != nil {
+		return err
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		var pid int
+		if _, err := fmt.Sscanf(name, "maillage_test_%d_", &pid); err != nil || pid <= 0 {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			continue
+		}
+		_, err := server.admin.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // buildTemplate returns the name of a migrated template database, building

@@ -1,0 +1,65 @@
+# maillage: `make run` starts the server, `make test` runs every test.
+# GNU make. See README.md.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+# Go from the official tarball is not always on PATH.
+export PATH := $(PATH):/usr/local/go/bin
+
+BIN := bin/maillage
+
+# make run imports the shared demo data on first start, unless
+# MAILLAGE_DEMO_DIR says otherwise.
+DEMO_DIR := $(or $(MAILLAGE_DEMO_DIR),$(abspath $(wildcard ../shared/data)))
+
+# Real public data read by tests and benchmarks.
+export MAILLAGE_SHARED_DATA := $(abspath ../shared/data)
+
+NPM_STAMP := frontend/node_modules/.maillage-npm-ci
+
+.PHONY: deps frontend build run test lint bench clean stop
+
+deps:
+	@scripts/ensure-deps.sh
+
+# npm ci only when package.json or package-lock.json changed since the last one.
+$(NPM_STAMP): frontend/package.json frontend/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 20 and npm" >&2; exit 1; }
+	cd frontend && npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+frontend: $(NPM_STAMP)
+	cd frontend && npm run build --silent
+
+build: frontend
+	go build -o $(BIN) ./cmd/maillage
+
+run: deps build
+	MAILLAGE_DEMO_DIR="$(DEMO_DIR)" ./$(BIN) serve
+
+# The exit status is go test's; the test PostgreSQL cluster is stopped
+# whatever it was.
+test:
+	@scripts/ensure-deps.sh --chromium --cgo
+	@$(MAKE) --no-print-directory frontend lint
+	@status=0; go test -race -count=1 ./... || status=$$?; \
+	go run ./cmd/maillage db stop --test >/dev/null 2>&1 || true; \
+	exit $$status
+
+# gofmt over the project's own files (not node_modules nor the data dir).
+lint:
+	@files="$$(find . \( -path ./frontend/node_modules -o -path ./var -o -path ./.git \) -prune \
+		-o -name '*.go' -print | xargs -r gofmt -l)"; \
+	if [ -n "$$files" ]; then echo "gofmt -w needed:"; echo "$$files"; exit 1; fi
+	go vet ./...
+
+bench: deps
+	go test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin
+	find frontend/dist -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
+
+stop:
+	./$(BIN) db stop
