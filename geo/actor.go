@@ -198,6 +198,25 @@ func cleanTags(tags []string) []string {
 // Validate checks the actor's fields and returns an EInvalid *Error naming
 // each field at fault. Sector slugs are checked against the store, not here.
 func (a *Actor) Validate() error {
+	return a.validate(true)
+}
+
+// ValidateImported is Validate for records that come from elsewhere (a
+// file, the directory itself): a 14-digit SIRET whose checksum fails is
+// kept as given, since official lists hold some, and is shown as
+// unverified (see SIRETValid) rather than losing the record.
+func (a *Actor) ValidateImported() error {
+	return a.validate(false)
+}
+
+// SIRETValid reports whether the actor's SIRET passes its checksum.
+func (a *Actor) SIRETValid() bool {
+	return a.SIRET == "" || ValidSIRET(a.SIRET)
+}
+
+var siretDigitsRe = regexp.MustCompile(`^[0-9]{14}$`)
+
+func (a *Actor) validate(strictSIRET bool) error {
 	f := FieldErrors{}
 	switch n := utf8.RuneCountInString(a.Name); {
 	case n == 0:
@@ -208,8 +227,12 @@ func (a *Actor) Validate() error {
 	if len(a.Sectors) == 0 {
 		f.Add("sectors", "at least one sector is required")
 	}
-	if a.SIRET != "" && !ValidSIRET(a.SIRET) {
-		f.Add("siret", "not a valid SIRET (14 digits with a valid checksum)")
+	switch {
+	case a.SIRET == "" || ValidSIRET(a.SIRET):
+	case !siretDigitsRe.MatchString(a.SIRET):
+		f.Add("siret", "not a SIRET: 14 digits")
+	case strictSIRET:
+		f.Add("siret", "not a valid SIRET: the checksum fails")
 	}
 	if a.Kind != "" {
 		if _, ok := Kinds[a.Kind]; !ok {

@@ -49,8 +49,8 @@ func TestLoadLegalForms(t *testing.T) {
 		{"6595", LegalForm{"6595", "Caisse locale de crédit mutuel", FamilyCooperative}},
 		{"5710", LegalForm{"5710", "SAS, société par actions simplifiée", ""}},
 		{"5499", LegalForm{"5499", "Société à responsabilité limitée (sans autre indication)", ""}},
-		{"8140", LegalForm{"8140", "Mutualité sociale agricole", ""}},                            // a social security regime
-		{"7321", LegalForm{"7321", "Association syndicale autorisée", ""}},                       // public law
+		{"8140", LegalForm{"8140", "Mutualité sociale agricole", ""}},                             // a social security regime
+		{"7321", LegalForm{"7321", "Association syndicale autorisée", ""}},                        // public law
 		{"7470", LegalForm{"7470", "Groupement de coopération sanitaire à gestion publique", ""}}, // coopération is not coopérative
 	}
 	for _, tt := range tests {

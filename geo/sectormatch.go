@@ -59,6 +59,7 @@ func (m *SectorMatcher) MatchAll(values []string) (slugs []string, unmatched []s
 			slugs = append(slugs, s)
 		}
 	}
+	seen := make(map[string]bool)
 	for _, v := range values {
 		for _, part := range strings.FieldsFunc(v, isSectorSeparator) {
 			if s, ok := m.Match(part); ok {
@@ -67,7 +68,7 @@ func (m *SectorMatcher) MatchAll(values []string) (slugs []string, unmatched []s
 			}
 			pieces := strings.Split(part, ",")
 			for i := 0; i < len(pieces); {
-				j := len(pieces)
+				j := min(len(pieces), i+maxCommaRun)
 				for ; j > i; j-- {
 					if s, ok := m.Match(strings.Join(pieces[i:j], ",")); ok {
 						addSlug(s)
@@ -75,7 +76,8 @@ func (m *SectorMatcher) MatchAll(values []string) (slugs []string, unmatched []s
 					}
 				}
 				if j == i { // no run from i matches
-					if p := strings.TrimSpace(pieces[i]); p != "" && !slices.Contains(unmatched, p) {
+					if p := strings.TrimSpace(pieces[i]); p != "" && !seen[p] {
+						seen[p] = true
 						unmatched = append(unmatched, p)
 					}
 					j = i + 1
@@ -86,6 +88,11 @@ func (m *SectorMatcher) MatchAll(values []string) (slugs []string, unmatched []s
 	}
 	return slugs, unmatched
 }
+
+// maxCommaRun bounds the comma-separated pieces joined to find a sector
+// name, longer than any name people give, so that a cell of many commas
+// does not take quadratic time.
+const maxCommaRun = 6
 
 func isSectorSeparator(r rune) bool {
 	return r == ';' || r == '|' || r == '/'

@@ -40,6 +40,7 @@ type actorJSON struct {
 	Kind          string        `json:"kind"`
 	NAF           string        `json:"naf"`
 	SIRET         string        `json:"siret"`
+	SIRETValid    bool          `json:"siret_valid"`
 	Address       geo.Address   `json:"address"`
 	Location      *pointJSON    `json:"location"`
 	Geocoding     geocodingJSON `json:"geocoding"`
@@ -63,7 +64,7 @@ type actorJSON struct {
 func newActorJSON(a *geo.Actor, k *geo.Keeper) actorJSON {
 	j := actorJSON{
 		ID: a.ID, Name: a.Name, Sectors: nonNil(a.Sectors), LegalForm: a.LegalForm, Kind: a.Kind,
-		NAF: a.NAF, SIRET: a.SIRET, Address: a.Address, Location: newPointJSON(a.Location),
+		NAF: a.NAF, SIRET: a.SIRET, SIRETValid: a.SIRETValid(), Address: a.Address, Location: newPointJSON(a.Location),
 		Geocoding: geocodingJSON{Source: a.Geocoding.Source, Geocoder: a.Geocoding.Geocoder,
 			Score: a.Geocoding.Score, Label: a.Geocoding.Label, State: a.Geocoding.State},
 		Description: a.Description, Website: a.Website, ContactPublic: a.ContactPublic,

@@ -341,8 +341,8 @@ func TestSectorsAPI(t *testing.T) {
 	s := newTestServer(t, nil)
 	var list struct {
 		Items []struct{ Slug, Label, Color, Icon string } `json:"items"`
-		Total int                                          `json:"total"`
-		Next  *string                                      `json:"next"`
+		Total int                                         `json:"total"`
+		Next  *string                                     `json:"next"`
 	}
 	if code := s.do(t, "GET", "/api/sectors", nil, false, &list); code != 200 || list.Total < 12 || list.Next != nil {
 		t.Fatalf("GET /api/sectors = %d %+v", code, list)
@@ -382,7 +382,8 @@ func TestImportAPI(t *testing.T) {
 	s := newTestServer(t, nil)
 	csvFile := "nom;adresse;code postal;ville;siret;secteur;latitude;longitude;couleur\n" +
 		"Recyclerie du Pays;1 rue Haute;29200;Brest;80746931700018;réemploi;48,39;-4,48;rouge\n" +
-		"Mauvais SIRET;2 rue Basse;29200;Brest;80746931700019;culture;48,40;-4,49;vert\n" +
+		"Mauvais SIRET;2 rue Basse;29200;Brest;807469317;culture;48,40;-4,49;vert\n" +
+		"SIRET à vérifier;4 rue Basse;29200;Brest;80746931700019;culture;48,41;-4,49;vert\n" +
 		"Épicerie à géocoder;3 place Neuve;29200;Brest;;Alimentation;;;bleu\n"
 	upload := func(auth bool, fields map[string]string) (int, map[string]any) {
 		var body bytes.Buffer
@@ -411,7 +412,7 @@ func TestImportAPI(t *testing.T) {
 		t.Fatalf("anonymous import = %d", code)
 	}
 	code, rep := upload(true, map[string]string{"dry_run": "true"})
-	if code != 200 || rep["created"].(float64) != 2 || rep["dry_run"] != true {
+	if code != 200 || rep["created"].(float64) != 3 || rep["dry_run"] != true {
 		t.Fatalf("dry run = %d %v", code, rep)
 	}
 	var list actorList
@@ -419,8 +420,16 @@ func TestImportAPI(t *testing.T) {
 		t.Fatalf("dry run wrote %d actors", list.Total)
 	}
 	code, rep = upload(true, nil)
-	if code != 200 || rep["created"].(float64) != 2 {
+	if code != 200 || rep["created"].(float64) != 3 {
 		t.Fatalf("import = %d %v", code, rep)
+	}
+	warned := false
+	for _, w := range rep["warnings"].([]any) {
+		w := w.(map[string]any)
+		warned = warned || (w["row"].(float64) == 4 && w["field"] == "siret")
+	}
+	if !warned {
+		t.Errorf("a SIRET failing its checksum is not reported: %v", rep["warnings"])
 	}
 	failed := rep["failed"].([]any)
 	if len(failed) != 1 {
@@ -434,8 +443,8 @@ func TestImportAPI(t *testing.T) {
 		t.Errorf("ignored = %v", ign)
 	}
 	code, rep = upload(true, nil)
-	if code != 200 || rep["unchanged"].(float64) != 2 || rep["created"].(float64) != 0 {
-		t.Errorf("second import = %d %v, want 2 unchanged", code, rep)
+	if code != 200 || rep["unchanged"].(float64) != 3 || rep["created"].(float64) != 0 {
+		t.Errorf("second import = %d %v, want 3 unchanged", code, rep)
 	}
 	code, out := upload(true, map[string]string{"colour": "x", "status": "gone"})
 	fields, _ := out["fields"].(map[string]any)

@@ -45,6 +45,7 @@ function start() {
     legend?.remove();
     legend = null;
     count.textContent = t.actorCount(drawn.length);
+    count.dataset.count = String(drawn.length);
 
     if (drawn.length === 0) {
       status.empty();

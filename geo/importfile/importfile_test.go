@@ -228,25 +228,29 @@ func TestParseUTF8BOMComma(t *testing.T) {
 
 func TestParseBadRows(t *testing.T) {
 	rows, rep := parseFile(t, filepath.Join("testdata", "bad-rows.csv"), Options{}, seededTaxonomy(t, "", false))
+	kept := map[string]geo.Actor{}
 	var names []string
 	for _, r := range rows {
 		names = append(names, r.Actor.Name)
+		kept[r.Actor.Name] = r.Actor
 	}
-	if want := []string{"Garage solidaire", "AMAP du Lambon", "Point nul"}; !slices.Equal(names, want) {
+	if want := []string{"Garage solidaire", "Ressourcerie bis", "AMAP du Lambon", "Point nul"}; !slices.Equal(names, want) {
 		t.Errorf("kept %q, want %q", names, want)
 	}
-	if rep.Rows != 10 || rep.Valid != 3 { // the empty line is not a row
-		t.Errorf("rows %d, valid %d; want 10, 3", rep.Rows, rep.Valid)
+	if rep.Rows != 10 || rep.Valid != 4 { // the empty line is not a row
+		t.Errorf("rows %d, valid %d; want 10, 4", rep.Rows, rep.Valid)
 	}
 	type rf struct {
 		row   int
 		field string
 	}
 	var failed []rf
+	reasons := map[rf]string{}
 	for _, p := range rep.Failed {
 		failed = append(failed, rf{p.Row, p.Field})
+		reasons[rf{p.Row, p.Field}] = p.Reason
 	}
-	want := []rf{{3, "siret"}, {4, "latitude"}, {5, "name"}, {8, "latitude"}, {9, "sector"}, {10, "longitude"},
+	want := []rf{{4, "latitude"}, {5, "name"}, {8, "latitude"}, {9, "sector"}, {10, "longitude"},
 		{11, "postcode"}, {11, "siret"}}
 	if !slices.Equal(failed, want) {
 		t.Errorf("failed %v, want %v", failed, want)
@@ -255,14 +259,19 @@ func TestParseBadRows(t *testing.T) {
 	for _, p := range rep.Warnings {
 		warned = append(warned, rf{p.Row, p.Field})
 	}
-	if want := []rf{{7, "legal_form"}, {7, "sector"}, {12, "latitude"}}; !slices.Equal(warned, want) {
+	// A SIRET of 14 digits whose checksum fails is kept, to check (official
+	// lists hold some); one that is not 14 digits fails the row.
+	if want := []rf{{3, "siret"}, {7, "legal_form"}, {7, "sector"}, {12, "latitude"}}; !slices.Equal(warned, want) {
 		t.Errorf("warnings %v, want %v", warned, want)
 	}
-	if got := rows[2].Actor; got.Location != nil || got.Geocoding.State != geo.GeocodePending {
-		t.Errorf("0,0 must be taken as no point: %+v", got)
+	if a := kept["Ressourcerie bis"]; a.SIRET != "44123456700029" || a.SIRETValid() {
+		t.Errorf("SIRET failing its checksum: %q", a.SIRET)
 	}
-	if !strings.Contains(rep.Failed[1].Reason, `"abc"`) {
-		t.Errorf("reason should quote the value: %q", rep.Failed[1].Reason)
+	if a := kept["Point nul"]; a.Location != nil || a.Geocoding.State != geo.GeocodePending {
+		t.Errorf("0,0 must be taken as no point: %+v", a)
+	}
+	if r := reasons[rf{4, "latitude"}]; !strings.Contains(r, `"abc"`) {
+		t.Errorf("reason should quote the value: %q", r)
 	}
 }
 
@@ -318,16 +327,19 @@ func TestParseGeoJSONFixture(t *testing.T) {
 
 // TestParseSIAE reads the national list of SIAE. 13 of its 3,853
 // structures have a SIRET that fails the checksum (among them
-// 12345678901234): those rows fail on field siret, the others are kept.
+// 12345678901234): they are kept with a warning.
 func TestParseSIAE(t *testing.T) {
 	rows, rep := parseFile(t, filepath.Join(sharedData(t), "actors", "siae-france.geojson"), Options{}, seededTaxonomy(t, "", true))
-	if rep.Rows != 3853 || rep.Valid != 3840 || len(rep.Failed) != 13 {
-		t.Errorf("rows %d, valid %d, failed %d; want 3853, 3840, 13", rep.Rows, rep.Valid, len(rep.Failed))
+	if rep.Rows != 3853 || rep.Valid != 3853 || len(rep.Failed) != 0 {
+		t.Errorf("rows %d, valid %d, failed %v; want 3853, 3853, none", rep.Rows, rep.Valid, rep.Failed)
 	}
-	for _, p := range rep.Failed {
-		if p.Field != "siret" {
-			t.Errorf("failure %+v, want only SIRET checksums", p)
-		}
+	warned := map[string]int{}
+	for _, p := range rep.Warnings {
+		warned[p.Field]++
+	}
+	// AUTRE, 3 times, is no legal form.
+	if len(warned) != 2 || warned["siret"] != 13 || warned["legal_form"] != 3 {
+		t.Errorf("warnings by field %v, want 13 siret and 3 legal_form", warned)
 	}
 	located, kinds := 0, map[string]int{}
 	for _, r := range rows {
@@ -342,9 +354,8 @@ func TestParseSIAE(t *testing.T) {
 		}
 		kinds[a.Kind]++
 	}
-	// 3,821 of the 3,853 have a point; 12 of the 13 failed rows had one.
-	if located != 3809 {
-		t.Errorf("%d rows with a point, want 3809", located)
+	if located != 3821 {
+		t.Errorf("%d rows with a point, want 3821", located)
 	}
 	if kinds["ACI"] == 0 || kinds["EI"] == 0 || kinds["GEIQ"] == 0 || kinds["EA"] == 0 {
 		t.Errorf("kinds %v", kinds)
@@ -582,7 +593,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("report %d valid of %d rows, %d rows returned", rep.Valid, rep.Rows, len(rows))
 		}
 		for _, r := range rows {
-			if err := r.Actor.Validate(); err != nil {
+			if err := r.Actor.ValidateImported(); err != nil {
 				t.Fatalf("row %d kept but invalid: %v", r.Line, err)
 			}
 		}

@@ -1,6 +1,7 @@
 package importfile
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
 	"slices"
@@ -134,7 +135,10 @@ func (b *builder) build(rec *record) (a geo.Actor, fails, warns []Problem) {
 	}
 
 	a.Normalize()
-	if err := a.Validate(); err != nil {
+	if !a.SIRETValid() && siretShape(a.SIRET) {
+		warn("siret", fmt.Sprintf("the SIRET %q fails its checksum: kept as given, to check", a.SIRET))
+	}
+	if err := a.ValidateImported(); err != nil {
 		e, ok := err.(*geo.Error)
 		if !ok {
 			fail("", err.Error())
@@ -294,4 +298,18 @@ func firstOf[T comparable](vs ...T) T {
 		}
 	}
 	return zero
+}
+
+// siretShape reports whether s has the 14 digits of a SIRET, whatever its
+// checksum.
+func siretShape(s string) bool {
+	if len(s) != 14 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

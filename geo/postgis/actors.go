@@ -326,7 +326,11 @@ func (s *ActorStore) UpdateActor(ctx context.Context, id int64, upd geo.ActorUpd
 	}
 	upd.Apply(a)
 	a.Normalize()
-	if err := a.Validate(); err != nil {
+	validate := a.ValidateImported // a SIRET kept unverified by an import may stay
+	if upd.SIRET != nil {
+		validate = a.Validate
+	}
+	if err := validate(); err != nil {
 		return nil, err
 	}
 	if _, err := updateActor(ctx, tx, a); err != nil {

@@ -154,7 +154,7 @@ func TestImportActorsIsIdempotent(t *testing.T) {
 		b := newActor("Amap du marais", "alimentation")
 		b.Source, b.ExternalID = "transiscope", "3paH"
 		c := newActor("Sans nom valide", "insertion")
-		c.SIRET = "12345678901234" // bad checksum
+		c.SIRET = "123456789" // a SIREN, not a SIRET
 		d := newActor("Secteur inconnu", "pas-un-secteur")
 		return []*geo.Actor{a, b, c, d}
 	}

@@ -42,7 +42,7 @@ func (s *ActorStore) ImportActors(ctx context.Context, actors []*geo.Actor, dryR
 // leaves the rest of the import intact.
 func importActor(ctx context.Context, tx pgx.Tx, a *geo.Actor) geo.ImportOutcome {
 	a.Normalize()
-	if err := a.Validate(); err != nil {
+	if err := a.ValidateImported(); err != nil {
 		return geo.ImportOutcome{Change: geo.ImportFailed, Err: err}
 	}
 	sp, err := tx.Begin(ctx)

@@ -18,7 +18,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -49,12 +48,23 @@ var server struct {
 // dropped when the test ends.
 func New(tb testing.TB) *postgis.DB {
 	tb.Helper()
-	ctx := context.Background()
+	db, err := postgis.Open(context.Background(), postgis.Config{URL: NewURL(tb), NoMigrate: true})
+	if err != nil {
+		tb.Fatalf("postgistest: %v", err)
+	}
+	tb.Cleanup(db.Close)
+	return db
+}
+
+// NewURL creates a fresh database as New does and returns its connection
+// string, for tests that connect on their own (a server under test).
+func NewURL(tb testing.TB) string {
+	tb.Helper()
 	if err := setup(); err != nil {
 		tb.Fatalf("postgistest: %v", err)
 	}
 	name := fmt.Sprintf("maillage_test_%d_%s", os.Getpid(), randomHex(6))
-	_, err := server.admin.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()+
+	_, err := server.admin.Exec(context.Background(), `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()+
 		` TEMPLATE `+pgx.Identifier{server.template}.Sanitize()+server.strategy)
 	if err != nil {
 		tb.Fatalf("postgistest: creating database: %v", err)
@@ -64,12 +74,7 @@ func New(tb testing.TB) *postgis.DB {
 	if err != nil {
 		tb.Fatalf("postgistest: %v", err)
 	}
-	db, err := postgis.Open(ctx, postgis.Config{URL: connString, NoMigrate: true})
-	if err != nil {
-		tb.Fatalf("postgistest: %v", err)
-	}
-	tb.Cleanup(db.Close)
-	return db
+	return connString
 }
 
 // ConnString returns the connection string of the test server's database
@@ -99,10 +104,7 @@ func Admin(tb testing.TB) *pgxpool.Pool {
 // DataDir returns the directory of the test cluster used when
 // MAILLAGE_TEST_DATABASE_URL is not set.
 func DataDir() string {
-	if d := os.Getenv("MAILLAGE_TEST_DATA_DIR"); d != "" {
-		return d
-	}
-	return filepath.Join(os.TempDir(), fmt.Sprintf("maillage-test-%d", os.Getuid()))
+	return postgis.TestDataDir(os.Getenv)
 }
 
 // WithDatabase returns connString with its database replaced by dbname. It
