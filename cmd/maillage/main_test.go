@@ -108,10 +108,13 @@ func getJSON(t *testing.T, url string, out any) {
 }
 
 // TestDemoImport serves the shared demo folder on a fresh database: the
-// first start imports the real SIAE list and the Transiscope export.
+// first start imports the real SIAE list and the Transiscope export, and
+// the map page in Chromium draws every located actor.
 func TestDemoImport(t *testing.T) {
 	dbURL := postgistest.NewURL(t)
-	url := startServe(t, map[string]string{"DATABASE_URL": dbURL, "MAILLAGE_DEMO_DIR": sharedData(t)})
+	tiles := tileServer(t)
+	url := startServe(t, map[string]string{"DATABASE_URL": dbURL, "MAILLAGE_DEMO_DIR": sharedData(t),
+		"MAILLAGE_BASEMAP_URL": tiles.URL + "/{z}/{x}/{y}.png"})
 
 	var page struct {
 		Total int `json:"total"`
@@ -146,6 +149,7 @@ func TestDemoImport(t *testing.T) {
 	if fc.NumberReturned < siaeLocated {
 		t.Errorf("GeoJSON returned %d features, want at least %d", fc.NumberReturned, siaeLocated)
 	}
+	checkPage(t, url+"/", fc.NumberReturned)
 }
 
 var (

@@ -10,11 +10,13 @@ import (
 	"github.com/maillage/maillage/geo"
 )
 
-// Fields an import reads, the names --map accepts. "brand" is the name the
-// public knows (enseigne) and wins over "name" when a row has both;
-// "coordinates" is one "latitude, longitude" cell; "ignore" drops a column
-// the headers would otherwise map.
-var Fields = []string{
+// Fields returns the fields an import reads, the names --map accepts.
+// "brand" is the name the public knows (enseigne) and wins over "name" when
+// a row has both; "coordinates" is one "latitude, longitude" cell; "ignore"
+// drops a column the headers would otherwise map.
+func Fields() []string { return slices.Clone(fields) }
+
+var fields = []string{
 	"name", "brand", "address", "postcode", "city", "citycode", "siret", "sector", "kind",
 	"legal_form", "naf", "latitude", "longitude", "coordinates", "website", "email", "phone",
 	"description", "external_id", "source", ignoreField,
@@ -39,7 +41,7 @@ var fieldAliases = map[string][]string{
 	"sector": {"sector", "sectors", "secteur", "secteurs", "secteur d'activite", "secteurs d'activite",
 		"categorie", "categories", "thematique", "thematiques", "theme", "themes"},
 	"kind":       {"kind", "type", "type de structure", "type structure", "typologie", "typologie de structure"},
-	"legal_form": {"legal form", "forme juridique", "statut juridique", "categorie juridique", "nature juridique", "statut"},
+	"legal_form": {"legal form code", "code forme juridique", "code categorie juridique", "legal form", "forme juridique", "statut juridique", "categorie juridique", "nature juridique", "statut"},
 	"naf":        {"naf", "code naf", "ape", "code ape", "naf ape", "code naf ape", "activite principale", "activiteprincipaleetablissement"},
 	"latitude":   {"latitude", "lat", "y"},
 	"longitude":  {"longitude", "lon", "lng", "long", "x"},
@@ -111,8 +113,8 @@ func newHeaderMatcher(m map[string]string) (*headerMatcher, error) {
 	slices.Sort(cols)
 	for _, c := range cols {
 		f := strings.TrimSpace(m[c])
-		if !slices.Contains(Fields, f) {
-			return nil, mapError("unknown field %q for column %q (fields: %s)", f, c, strings.Join(Fields, ", "))
+		if !slices.Contains(fields, f) {
+			return nil, mapError("unknown field %q for column %q (fields: %s)", f, c, strings.Join(fields, ", "))
 		}
 		k := headerKey(c)
 		if k == "" {

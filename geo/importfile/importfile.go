@@ -57,10 +57,13 @@ type Row struct {
 // opt.Map. GeoJSON is a FeatureCollection of Point features, with properties
 // read like CSV headers.
 //
-// Each actor is normalized, validated, with status opt.Status (published
-// if empty); its sectors are opt.Sector, else those its sector values name,
-// else the one its structure type names, else tax.DefaultSector. Actors
-// without coordinates wait as geo.GeocodePending.
+// Each actor is normalized and validated (geo.Actor.ValidateImported: a
+// 14-digit SIRET failing its checksum is kept, with a warning), with status
+// opt.Status (published if empty); its sectors are opt.Sector, else those
+// its sector values name, else the one its structure type names, else
+// tax.DefaultSector. Actors without coordinates wait as
+// geo.GeocodePending. A legal form, sector value or structure type that
+// matches nothing is a warning, not a failure.
 //
 // Parse returns an EInvalid *geo.Error, and no rows, when the whole file
 // cannot be imported: on field "file" when it is empty, unreadable, neither

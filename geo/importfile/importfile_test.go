@@ -599,3 +599,18 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseOwnExport reads back the CSV columns of maillage's export.
+func TestParseOwnExport(t *testing.T) {
+	in := "id,name,sectors,kind,legal_form_code,legal_form,ess_family,naf,siret,address,postcode,city,citycode,longitude,latitude,location_source,website,email,phone,description,networks,projects,expertise,status,source,attribution,created_at,updated_at\n" +
+		"7,La Cagette,alimentation|culture,,9220,Association déclarée,association,56.10A,,1 rue X,79000,Niort,79191,-0.46,46.32,file,https://cagette.example,,,Épicerie,,,,published,cress,© CRESS,2026-01-01,2026-01-02\n"
+	rows, rep, err := Parse(strings.NewReader(in), "export.csv", Options{}, seededTaxonomy(t, "", false))
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("rows %+v, report %+v, err %v", rows, rep, err)
+	}
+	a := rows[0].Actor
+	if a.LegalForm.Code != "9220" || !slices.Equal(a.Sectors, []string{"alimentation", "culture"}) || a.Address.Citycode != "79191" ||
+		a.Location == nil || a.Source != "cress" || a.ExternalID != "7" || a.NAF != "56.10A" || len(rep.Warnings) != 0 {
+		t.Errorf("actor %+v, warnings %v", a, rep.Warnings)
+	}
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// tileServer serves one plain PNG for every base-map tile, so that the page
+// loads without the network.
+func tileServer(t *testing.T) *httptest.Server {
+	img := image.NewRGBA(image.Rect(0, 0, 256, 256))
+	for i := range img.Pix {
+		img.Pix[i] = 0xee
+	}
+	img.Set(0, 0, color.Black)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		png.Encode(w, img)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// browser starts headless Chromium (Debian's package) for one test.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	exec := "/usr/bin/chromium"
+	if _, err := os.Stat(exec); err != nil {
+		t.Fatalf("Chromium not found at %s: install it with apt-get install chromium (make test does)", exec)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exec), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 800))
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelTab := chromedp.NewContext(ctx)
+	t.Cleanup(cancelTab)
+	return ctx
+}
+
+// outDir is the ignored folder where tests leave screenshots for people.
+func outDir(t *testing.T) string {
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "out")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// checkPage opens the map page at url and checks that it draws want
+// actors with no error in the console.
+func checkPage(t *testing.T, url string, want int) {
+	ctx := browser(t)
+	var mu sync.Mutex
+	var problems []string
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() || m.Type == "error" {
+				mu.Lock()
+				problems = append(problems, m.String()+" ("+m.URL+")")
+				mu.Unlock()
+			}
+		}
+	}()
+	err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible("#actor-count[data-count]"))
+	if err != nil {
+		t.Fatalf("page did not load its actors: %v", err)
+	}
+	count, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#actor-count").dataset.count`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if count != strconv.Itoa(want) {
+		t.Errorf("the page drew %s actors, want %d", count, want)
+	}
+	legend, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(".legend")?.innerText ?? ""`))
+	if err != nil || !strings.Contains(legend, "Insertion par l'activité économique") {
+		t.Errorf("legend = %q, %v", legend, err)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err == nil {
+		os.WriteFile(filepath.Join(outDir(t), "map-desktop.png"), shot, 0o644)
+	}
+	time.Sleep(300 * time.Millisecond) // let late console messages arrive
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range problems {
+		t.Errorf("console: %s", p)
+	}
+}
