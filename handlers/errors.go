@@ -50,21 +50,12 @@ func (s *Server) errorResponse(c *echo.Context, err error) (int, errorBody) {
 	var maxErr *http.MaxBytesError
 	var sc echo.HTTPStatusCoder
 	switch {
-	case errors.As(err, &gerr):
-		status, ok := statusOf[gerr.Code]
-		if !ok || status >= 500 {
-			break
-		}
-		return status, errorBody{Error: gerr.Message, Fields: gerr.Fields}
+	case errors.As(err, &gerr) && statusOf[gerr.Code] != 0 && statusOf[gerr.Code] < 500:
+		return statusOf[gerr.Code], errorBody{Error: gerr.Message, Fields: gerr.Fields}
 	case errors.As(err, &maxErr):
 		return http.StatusRequestEntityTooLarge, errorBody{Error: "request body too large"}
 	case errors.As(err, &sc) && sc.StatusCode() < 500:
-		status := sc.StatusCode()
-		return status, errorBody{Error: http.StatusText(status)}
-	}
-	if errors.Is(err, c.Request().Context().Err()) && c.Request().Context().Err() != nil {
-		// The client went away; nothing to answer.
-		return 499, errorBody{Error: "request canceled"}
+		return sc.StatusCode(), errorBody{Error: http.StatusText(sc.StatusCode())}
 	}
 	s.logger.LogAttrs(c.Request().Context(), slog.LevelError, "internal error",
 		slog.String("method", c.Request().Method), slog.String("path", c.Request().URL.Path),

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"slices"
@@ -90,5 +91,5 @@ func (s *Server) importFile(c *echo.Context) error {
 
 func tooLarge(err error) bool {
 	var maxErr *http.MaxBytesError
-	return errorAs(err, &maxErr) || strings.Contains(err.Error(), "request body too large")
+	return errors.As(err, &maxErr) || strings.Contains(err.Error(), "request body too large")
 }

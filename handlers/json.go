@@ -1,9 +1,6 @@
 package handlers
 
-import (
-	"errors"
-	"strings"
-)
+import "strings"
 
 // unknownField reads the field name out of encoding/json's error for a
 // field that DisallowUnknownFields refused.
@@ -15,5 +12,3 @@ func unknownField(err error) (string, bool) {
 	}
 	return strings.Trim(strings.TrimPrefix(msg, prefix), `"`), true
 }
-
-func errorAs(err error, target any) bool { return errors.As(err, target) }

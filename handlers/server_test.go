@@ -8,10 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/maillage/maillage/geo/importfile"
 	"github.com/maillage/maillage/geo/postgis"
@@ -27,6 +30,12 @@ type testServer struct {
 
 func newTestServer(t *testing.T, edit func(*handlers.Options)) *testServer {
 	t.Helper()
+	return newLoggedServer(t, edit, io.Discard)
+}
+
+// newLoggedServer is newTestServer writing its log to w.
+func newLoggedServer(t *testing.T, edit func(*handlers.Options), w io.Writer) *testServer {
+	t.Helper()
 	db := postgistest.New(t)
 	actors, sectors, tokens := postgis.NewActorStore(db), postgis.NewSectorStore(db), postgis.NewTokenStore(db)
 	token, err := tokens.CreateToken(context.Background(), "test-keeper")
@@ -38,7 +47,7 @@ func newTestServer(t *testing.T, edit func(*handlers.Options)) *testServer {
 		edit(&opts)
 	}
 	importer := &importfile.Importer{Store: actors, Sectors: sectors, DefaultSector: "autres"}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logger := slog.New(slog.NewTextHandler(w, nil))
 	srv := httptest.NewServer(handlers.NewServer(logger, actors, sectors, tokens, importer, db, opts))
 	t.Cleanup(srv.Close)
 	return &testServer{Server: srv, token: token}
@@ -450,5 +459,55 @@ func TestImportAPI(t *testing.T) {
 	fields, _ := out["fields"].(map[string]any)
 	if code != 400 || fields["colour"] == nil || fields["status"] == nil {
 		t.Errorf("bad options = %d %v, want 400 naming colour and status", code, out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestClientIP(t *testing.T) {
+	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
+	for _, tt := range []struct {
+		name    string
+		trusted []*net.IPNet
+		want    string
+	}{
+		{"no proxy: the connection's address", nil, "ip=127.0.0.1"},
+		{"trusted proxy: X-Forwarded-For", []*net.IPNet{loopback}, "ip=203.0.113.7"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var log syncBuffer
+			s := newLoggedServer(t, func(o *handlers.Options) { o.TrustedProxies = tt.trusted }, &log)
+			req, _ := http.NewRequest("GET", s.URL+"/healthz", nil)
+			req.Header.Set("X-Forwarded-For", "203.0.113.7")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			// The line is written once the handler returns, which may be
+			// after the client has read the answer.
+			for i := 0; i < 100 && !strings.Contains(log.String(), "path=/healthz"); i++ {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if !strings.Contains(log.String(), tt.want) {
+				t.Errorf("request log %q does not hold %s", log.String(), tt.want)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package importfile
 import (
 	"context"
 	"io"
+	"sort"
 
 	"github.com/maillage/maillage/geo"
 )
@@ -85,6 +86,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 			res.fail(rows[i].Line, o.Err)
 		}
 	}
+	sort.SliceStable(res.Failed, func(i, j int) bool { return res.Failed[i].Row < res.Failed[j].Row })
 	if !opt.DryRun && opt.Attribution != "" {
 		for _, src := range distinctSources(actors) {
 			if err := im.Store.SetAttribution(ctx, src, opt.Attribution); err != nil {
