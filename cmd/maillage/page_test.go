@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/maillage/maillage/geo/postgis/postgistest"
 )
 
 // tileServer serves one plain PNG for every base-map tile, so that the page
@@ -112,5 +114,26 @@ func checkPage(t *testing.T, url string, want int) {
 	defer mu.Unlock()
 	for _, p := range problems {
 		t.Errorf("console: %s", p)
+	}
+}
+
+// TestEmptyPage serves a directory with no actors: the page says how to
+// import some instead of showing an empty map.
+func TestEmptyPage(t *testing.T) {
+	tiles := tileServer(t)
+	url := startServe(t, map[string]string{"DATABASE_URL": postgistest.NewURL(t),
+		"MAILLAGE_BASEMAP_URL": tiles.URL + "/{z}/{x}/{y}.png"})
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/"), chromedp.WaitVisible("#panel")); err != nil {
+		t.Fatalf("no empty-state panel: %v", err)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#panel").innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Aucun acteur", "maillage import", "POST /api/imports"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("empty state %q does not say %q", text, want)
+		}
 	}
 }
