@@ -52,3 +52,20 @@ type SectorUpdate struct {
 	Synonyms *[]string
 	Position *int
 }
+
+// Apply writes the set fields of u into s.
+func (u SectorUpdate) Apply(s *Sector) {
+	for _, f := range []struct{ dst, src *string }{
+		{&s.Slug, u.Slug}, {&s.Label, u.Label}, {&s.Color, u.Color}, {&s.Icon, u.Icon},
+	} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
+	if u.Synonyms != nil {
+		s.Synonyms = *u.Synonyms
+	}
+	if u.Position != nil {
+		s.Position = *u.Position
+	}
+}

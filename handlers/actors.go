@@ -134,22 +134,19 @@ func (s *Server) getActor(c *echo.Context) error {
 	return c.JSON(http.StatusOK, newActorJSON(a, keeper(c)))
 }
 
-func (s *Server) readBody(c *echo.Context) ([]byte, error) {
+// decodeActor reads the JSON body of POST and PATCH on actors.
+func (s *Server) decodeActor(c *echo.Context) (geo.ActorUpdate, error) {
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
-		return nil, err
+		return geo.ActorUpdate{}, err
 	}
-	return body, nil
+	return decodeActorInput(body, s.opts.LegalForms)
 }
 
 // createActor answers POST /api/actors. A new actor is published unless
 // its status says otherwise; a location given here is a manual one.
 func (s *Server) createActor(c *echo.Context) error {
-	body, err := s.readBody(c)
-	if err != nil {
-		return err
-	}
-	upd, err := decodeActorInput(body, s.opts.LegalForms)
+	upd, err := s.decodeActor(c)
 	if err != nil {
 		return err
 	}
@@ -168,11 +165,7 @@ func (s *Server) updateActor(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := s.readBody(c)
-	if err != nil {
-		return err
-	}
-	upd, err := decodeActorInput(body, s.opts.LegalForms)
+	upd, err := s.decodeActor(c)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v5"
@@ -62,29 +63,26 @@ func decodeStrict(body []byte, v any) error {
 	return &geo.Error{Code: geo.EInvalid, Message: "the body must be a JSON object", Fields: map[string]string{"body": "not a valid JSON object"}}
 }
 
-func (s *Server) createSector(c *echo.Context) error {
-	body, err := s.readBody(c)
+// decodeSector reads the body of POST and PATCH on sectors.
+func (s *Server) decodeSector(c *echo.Context) (geo.SectorUpdate, error) {
+	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
-		return err
+		return geo.SectorUpdate{}, err
 	}
 	var in sectorInput
 	if err := decodeStrict(body, &in); err != nil {
+		return geo.SectorUpdate{}, err
+	}
+	return geo.SectorUpdate(in), nil
+}
+
+func (s *Server) createSector(c *echo.Context) error {
+	upd, err := s.decodeSector(c)
+	if err != nil {
 		return err
 	}
 	var sec geo.Sector
-	for _, f := range []struct{ dst, src *string }{
-		{&sec.Slug, in.Slug}, {&sec.Label, in.Label}, {&sec.Color, in.Color}, {&sec.Icon, in.Icon},
-	} {
-		if f.src != nil {
-			*f.dst = *f.src
-		}
-	}
-	if in.Synonyms != nil {
-		sec.Synonyms = *in.Synonyms
-	}
-	if in.Position != nil {
-		sec.Position = *in.Position
-	}
+	upd.Apply(&sec)
 	if err := s.sectors.CreateSector(c.Request().Context(), &sec); err != nil {
 		return err
 	}
@@ -93,15 +91,11 @@ func (s *Server) createSector(c *echo.Context) error {
 }
 
 func (s *Server) updateSector(c *echo.Context) error {
-	body, err := s.readBody(c)
+	upd, err := s.decodeSector(c)
 	if err != nil {
 		return err
 	}
-	var in sectorInput
-	if err := decodeStrict(body, &in); err != nil {
-		return err
-	}
-	sec, err := s.sectors.UpdateSector(c.Request().Context(), c.Param("slug"), geo.SectorUpdate(in))
+	sec, err := s.sectors.UpdateSector(c.Request().Context(), c.Param("slug"), upd)
 	if err != nil {
 		return err
 	}

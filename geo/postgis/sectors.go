@@ -70,19 +70,8 @@ func (s *SectorStore) UpdateSector(ctx context.Context, slug string, upd geo.Sec
 	if err != nil {
 		return nil, mapError(err, fmt.Sprintf("sector %q", slug))
 	}
-	for _, f := range []struct{ dst, src *string }{
-		{&sec.Slug, upd.Slug}, {&sec.Label, upd.Label}, {&sec.Color, upd.Color}, {&sec.Icon, upd.Icon},
-	} {
-		if f.src != nil {
-			*f.dst = *f.src
-		}
-	}
-	if upd.Synonyms != nil {
-		sec.Synonyms = foldAll(*upd.Synonyms)
-	}
-	if upd.Position != nil {
-		sec.Position = *upd.Position
-	}
+	upd.Apply(&sec)
+	sec.Synonyms = foldAll(sec.Synonyms)
 	if err := sec.Validate(); err != nil {
 		return nil, err
 	}
