@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -70,7 +71,7 @@ func importCmd(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 			if bar == nil {
 				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(stdout),
 					progressbar.OptionSetDescription("import"), progressbar.OptionShowCount(),
-					progressbar.OptionClearOnFinish())
+					progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
 			}
 			bar.Set(done)
 		}
