@@ -47,13 +47,14 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 	if err != nil {
 		return nil, err
 	}
+	matcher := geo.NewSectorMatcher(sectors)
 	if opt.Sector != "" {
-		if _, ok := geo.NewSectorMatcher(sectors).Match(opt.Sector); !ok {
+		if _, ok := matcher.Match(opt.Sector); !ok {
 			return nil, &geo.Error{Code: geo.EInvalid, Message: "unknown sector",
 				Fields: map[string]string{"sector": "unknown sector " + opt.Sector + " (see /api/sectors)"}}
 		}
 	}
-	tax := Taxonomy{Sectors: geo.NewSectorMatcher(sectors), LegalForms: im.LegalForms, DefaultSector: im.DefaultSector}
+	tax := Taxonomy{Sectors: matcher, LegalForms: im.LegalForms, DefaultSector: im.DefaultSector}
 	rows, report, err := Parse(r, filename, opt, tax)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package importfile
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -9,9 +10,12 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/postgis"
+	"github.com/maillage/maillage/geo/postgis/postgistest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -27,19 +31,26 @@ func sharedData(t testing.TB) string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data")
 }
 
-// seededTaxonomy returns the sectors of migrations/0002_sectors.sql (copied
-// by hand in testdata/sectors.json) and, when withINSEE, the INSEE legal
-// forms.
+// seeded holds the sectors the migrations seed, read once from a fresh
+// database.
+var seeded struct {
+	once    sync.Once
+	sectors []geo.Sector
+	err     error
+}
+
+// seededTaxonomy returns the sectors seeded by the migrations and, when
+// withINSEE, the INSEE legal forms.
 func seededTaxonomy(t testing.TB, defaultSector string, withINSEE bool) Taxonomy {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "sectors.json"))
-	if err != nil {
-		t.Fatal(err)
+	seeded.once.Do(func() {
+		db := postgistest.New(t)
+		seeded.sectors, seeded.err = postgis.NewSectorStore(db).FindSectors(context.Background())
+	})
+	if seeded.err != nil {
+		t.Fatal(seeded.err)
 	}
-	var sectors []geo.Sector
-	if err := json.Unmarshal(b, &sectors); err != nil {
-		t.Fatal(err)
-	}
+	sectors := seeded.sectors
 	tax := Taxonomy{Sectors: geo.NewSectorMatcher(sectors), DefaultSector: defaultSector}
 	if withINSEE {
 		f, err := os.Open(filepath.Join(sharedData(t), "taxonomies", "annuaire-entreprises_categories-juridiques.csv"))
