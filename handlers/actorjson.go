@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/maillage/maillage/geo"
@@ -164,10 +163,11 @@ func decodeActorInput(body []byte, legalForms *geo.LegalForms) (geo.ActorUpdate,
 				return
 			}
 			if lf.Code != "" || lf.Label != "" {
-				resolved := legalForms.Resolve(strings.TrimSpace(lf.Code + " " + lf.Label))
-				if lf.Code != "" {
-					resolved = legalForms.Resolve(lf.Code)
+				text := lf.Code
+				if text == "" {
+					text = lf.Label
 				}
+				resolved := legalForms.Resolve(text)
 				if lf.Family == "" {
 					lf.Family = resolved.Family
 				}

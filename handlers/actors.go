@@ -7,7 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -262,27 +262,31 @@ func (s *Server) actorsGeoJSON(c *echo.Context) error {
 }
 
 // attribution returns the attributions the sources of actors require,
-// one sentence.
+// in one sentence.
 func (s *Server) attribution(c *echo.Context, actors []*geo.Actor) (string, error) {
 	all, err := s.actors.Attributions(c.Request().Context())
 	if err != nil {
 		return "", err
 	}
-	seen := map[string]bool{}
+	used := make(map[string]string)
 	for _, a := range actors {
 		if attr, ok := all[a.Source]; ok {
-			seen[attr] = true
+			used[a.Source] = attr
 		}
 	}
-	return joinAttributions(seen), nil
+	return JoinAttributions(used), nil
 }
 
-func joinAttributions(set map[string]bool) string {
-	list := make([]string, 0, len(set))
-	for a := range set {
-		list = append(list, a)
+// JoinAttributions returns the distinct attributions of a map from source
+// to attribution, sorted, as one sentence.
+func JoinAttributions(bySource map[string]string) string {
+	list := make([]string, 0, len(bySource))
+	for _, a := range bySource {
+		if !slices.Contains(list, a) {
+			list = append(list, a)
+		}
 	}
-	sort.Strings(list)
+	slices.Sort(list)
 	return strings.Join(list, " ; ")
 }
 

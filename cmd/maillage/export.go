@@ -9,8 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sort"
-	"strings"
 
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/handlers"
@@ -81,12 +79,7 @@ func exportCSV(ctx context.Context, a *app, f geo.ActorFilter, attributions map[
 // exportGeoJSON streams a FeatureCollection with every actor, located or
 // not (those without a point have a null geometry).
 func exportGeoJSON(ctx context.Context, a *app, f geo.ActorFilter, attributions map[string]string, w io.Writer) error {
-	list := make([]string, 0, len(attributions))
-	for _, v := range attributions {
-		list = append(list, v)
-	}
-	sort.Strings(list)
-	head, _ := json.Marshal(strings.Join(list, " ; "))
+	head, _ := json.Marshal(handlers.JoinAttributions(attributions))
 	if _, err := io.WriteString(w, `{"type":"FeatureCollection","attribution":`+string(head)+`,"features":[`); err != nil {
 		return err
 	}
