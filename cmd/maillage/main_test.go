@@ -267,6 +267,12 @@ func TestProcesses(t *testing.T) {
 		t.Errorf("export: %v\n%s", err, out)
 	}
 
+	out, err = command(t, env, "export", "--format", "csv")
+	if err != nil || !strings.HasPrefix(out, "id,name,sectors,") || !strings.Contains(out, "Artisans du Monde Niort") ||
+		!strings.Contains(out, ",Saisie CRESS,") {
+		t.Errorf("CSV export: %v\n%s", err, out)
+	}
+
 	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
