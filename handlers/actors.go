@@ -32,7 +32,7 @@ func (s *Server) readActorFilter(c *echo.Context, p *params) (geo.ActorFilter, e
 		p.errs.Add("q", "at most 200 characters")
 	}
 	if len(f.Sectors) > 0 {
-		known, err := s.sectors.FindSectors(c.Request().Context())
+		known, err := s.Sectors.FindSectors(c.Request().Context())
 		if err != nil {
 			return f, err
 		}
@@ -82,7 +82,7 @@ func (s *Server) listActors(c *echo.Context) error {
 	if err := p.err(); err != nil {
 		return err
 	}
-	actors, total, err := s.actors.FindActors(c.Request().Context(), f)
+	actors, total, err := s.Actors.FindActors(c.Request().Context(), f)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (s *Server) findVisibleActor(c *echo.Context) (*geo.Actor, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.actors.FindActorByID(c.Request().Context(), id)
+	a, err := s.Actors.FindActorByID(c.Request().Context(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +152,7 @@ func (s *Server) createActor(c *echo.Context) error {
 	}
 	a := &geo.Actor{Status: geo.StatusPublished}
 	upd.Apply(a)
-	if err := s.actors.CreateActor(c.Request().Context(), a); err != nil {
+	if err := s.Actors.CreateActor(c.Request().Context(), a); err != nil {
 		return err
 	}
 	c.Response().Header().Set("Location", "/api/actors/"+strconv.FormatInt(a.ID, 10))
@@ -169,7 +169,7 @@ func (s *Server) updateActor(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.actors.UpdateActor(c.Request().Context(), id, upd)
+	a, err := s.Actors.UpdateActor(c.Request().Context(), id, upd)
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func (s *Server) deleteActor(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.actors.DeleteActor(c.Request().Context(), id); err != nil {
+	if err := s.Actors.DeleteActor(c.Request().Context(), id); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -226,7 +226,7 @@ func (s *Server) actorsGeoJSON(c *echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	actors, total, err := s.actors.FindActors(ctx, f)
+	actors, total, err := s.Actors.FindActors(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -264,7 +264,7 @@ func (s *Server) actorsGeoJSON(c *echo.Context) error {
 // attribution returns the attributions the sources of actors require,
 // in one sentence.
 func (s *Server) attribution(c *echo.Context, actors []*geo.Actor) (string, error) {
-	all, err := s.actors.Attributions(c.Request().Context())
+	all, err := s.Actors.Attributions(c.Request().Context())
 	if err != nil {
 		return "", err
 	}
@@ -330,7 +330,7 @@ func (s *Server) actorsCSV(c *echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	attributions, err := s.actors.Attributions(ctx)
+	attributions, err := s.Actors.Attributions(ctx)
 	if err != nil {
 		return err
 	}
@@ -340,7 +340,7 @@ func (s *Server) actorsCSV(c *echo.Context) error {
 	w := csv.NewWriter(c.Response())
 	started := false
 	k := keeper(c)
-	err = s.actors.EachActor(ctx, f, func(a *geo.Actor) error {
+	err = s.Actors.EachActor(ctx, f, func(a *geo.Actor) error {
 		if !started {
 			c.Response().WriteHeader(http.StatusOK)
 			started = true

@@ -82,7 +82,7 @@ func (s *Server) importFile(c *echo.Context) error {
 		return err
 	}
 	defer f.Close()
-	res, err := s.importer.Import(r.Context(), f, files[0].Filename, opt, nil)
+	res, err := s.Importer.Import(r.Context(), f, files[0].Filename, opt, nil)
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 			return geo.Errorf(geo.EUnauthorized, "the Authorization header must be \"Bearer <token>\"")
 		}
-		k, err := s.auth.Authenticate(c.Request().Context(), strings.TrimSpace(token))
+		k, err := s.Auth.Authenticate(c.Request().Context(), strings.TrimSpace(token))
 		if err != nil {
 			return err
 		}

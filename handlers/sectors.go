@@ -16,7 +16,7 @@ func (s *Server) listSectors(c *echo.Context) error {
 	if err := readParams(c).err(); err != nil {
 		return err
 	}
-	sectors, err := s.sectors.FindSectors(c.Request().Context())
+	sectors, err := s.Sectors.FindSectors(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -27,7 +27,7 @@ func (s *Server) getSector(c *echo.Context) error {
 	if err := readParams(c).err(); err != nil {
 		return err
 	}
-	sec, err := s.sectors.FindSector(c.Request().Context(), c.Param("slug"))
+	sec, err := s.Sectors.FindSector(c.Request().Context(), c.Param("slug"))
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (s *Server) createSector(c *echo.Context) error {
 	}
 	var sec geo.Sector
 	upd.Apply(&sec)
-	if err := s.sectors.CreateSector(c.Request().Context(), &sec); err != nil {
+	if err := s.Sectors.CreateSector(c.Request().Context(), &sec); err != nil {
 		return err
 	}
 	c.Response().Header().Set("Location", "/api/sectors/"+sec.Slug)
@@ -95,7 +95,7 @@ func (s *Server) updateSector(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sec, err := s.sectors.UpdateSector(c.Request().Context(), c.Param("slug"), upd)
+	sec, err := s.Sectors.UpdateSector(c.Request().Context(), c.Param("slug"), upd)
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func (s *Server) updateSector(c *echo.Context) error {
 }
 
 func (s *Server) deleteSector(c *echo.Context) error {
-	if err := s.sectors.DeleteSector(c.Request().Context(), c.Param("slug")); err != nil {
+	if err := s.Sectors.DeleteSector(c.Request().Context(), c.Param("slug")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -80,30 +80,31 @@ func DefaultOptions() Options {
 	}
 }
 
-// Server serves maillage's HTTP API and page.
-type Server struct {
-	echo     *echo.Echo
-	logger   *slog.Logger
-	actors   ActorStore
-	sectors  SectorStore
-	auth     Authenticator
-	db       Pinger
-	importer Importer
-	opts     Options
+// Deps are the server's dependencies, each named, so that a new one is a
+// new line here and at the one call of NewServer.
+type Deps struct {
+	Actors   ActorStore
+	Sectors  SectorStore
+	Auth     Authenticator
+	Importer Importer
+	DB       Pinger
 }
 
-// NewServer returns a server using the given stores and options.
-func NewServer(logger *slog.Logger, actors ActorStore, sectors SectorStore, auth Authenticator,
-	importer Importer, db Pinger, opts Options) *Server {
+// Server serves maillage's HTTP API and page.
+type Server struct {
+	Deps
+	echo   *echo.Echo
+	logger *slog.Logger
+	opts   Options
+}
+
+// NewServer returns a server on the given dependencies and options.
+func NewServer(logger *slog.Logger, deps Deps, opts Options) *Server {
 	s := &Server{
-		echo:     echo.New(),
-		logger:   logger,
-		actors:   actors,
-		sectors:  sectors,
-		auth:     auth,
-		importer: importer,
-		db:       db,
-		opts:     opts,
+		Deps:   deps,
+		echo:   echo.New(),
+		logger: logger,
+		opts:   opts,
 	}
 	s.echo.Logger = logger
 	s.echo.HTTPErrorHandler = s.errorHandler

@@ -48,7 +48,7 @@ func newLoggedServer(t *testing.T, edit func(*handlers.Options), w io.Writer) *t
 	}
 	importer := &importfile.Importer{Store: actors, Sectors: sectors, DefaultSector: "autres"}
 	logger := slog.New(slog.NewTextHandler(w, nil))
-	srv := httptest.NewServer(handlers.NewServer(logger, actors, sectors, tokens, importer, db, opts))
+	srv := httptest.NewServer(handlers.NewServer(logger, handlers.Deps{Actors: actors, Sectors: sectors, Auth: tokens, Importer: importer, DB: db}, opts))
 	t.Cleanup(srv.Close)
 	return &testServer{Server: srv, token: token}
 }

@@ -44,7 +44,13 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	} else {
 		logger.Warn("the web page is not built: run make build")
 	}
-	srv := handlers.NewServer(logger, a.actors, a.sectors, a.tokens, a.importer, a.db, opts).HTTPServer(cfg.Addr)
+	srv := handlers.NewServer(logger, handlers.Deps{
+		Actors:   a.actors,
+		Sectors:  a.sectors,
+		Auth:     a.tokens,
+		Importer: a.importer,
+		DB:       a.db,
+	}, opts).HTTPServer(cfg.Addr)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
