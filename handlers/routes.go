@@ -25,15 +25,23 @@ func (s *Server) routes() {
 	api.GET("/actors", s.listActors)
 	api.GET("/actors.geojson", s.actorsGeoJSON)
 	api.GET("/actors.csv", s.actorsCSV)
+	api.GET("/actors/nearby", s.nearbyActors)
 	api.GET("/actors/:id", s.getActor)
 	api.POST("/actors", s.createActor, requireKeeper)
 	api.PATCH("/actors/:id", s.updateActor, requireKeeper)
 	api.DELETE("/actors/:id", s.deleteActor, requireKeeper)
 
 	api.POST("/imports", s.importFile, requireKeeper)
+
+	api.GET("/geocode", s.searchAddress, s.limitPerIP(s.opts.GeocodePerMinute))
+	api.GET("/geocoding/review", s.listReviews, requireKeeper)
+	api.PUT("/actors/:id/location", s.setLocation, requireKeeper)
 	api.RouteNotFound("/*", func(c *echo.Context) error {
 		return c.JSON(http.StatusNotFound, errorBody{Error: "no such API endpoint"})
 	})
+
+	e.GET("/tiles/actors.json", s.actorTileJSON)
+	e.GET("/tiles/actors/:z/:x/:y", s.actorTile) // :y is "{y}.mvt"
 
 	e.GET("/", s.index)
 	e.GET("/assets/*", s.assets)

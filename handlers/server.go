@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/tiles"
 )
 
 // ActorStore finds and changes actors.
@@ -57,6 +58,12 @@ type Options struct {
 	Frontend       fs.FS           // the built page; nil or without index.html shows a notice
 	LegalForms     *geo.LegalForms // reads legal forms given as codes or labels; nil knows common names only
 	Now            func() time.Time
+
+	TileActorZoom    int    // first zoom of single actors, clusters below (at most 12)
+	TileMaxZoom      int    // deepest zoom of /tiles/actors
+	TileCacheControl string // Cache-Control of tiles and TileJSON
+
+	GeocodePerMinute int // requests to /api/geocode per client IP and minute; 0: no limit
 }
 
 // PageConfig is what the web page reads from the server.
@@ -77,6 +84,12 @@ func DefaultOptions() Options {
 			BasemapAttribution: "© contributeurs OpenStreetMap",
 		},
 		Now: time.Now,
+
+		TileActorZoom:    12,
+		TileMaxZoom:      16,
+		TileCacheControl: "public, max-age=60",
+
+		GeocodePerMinute: 60,
 	}
 }
 
@@ -88,6 +101,13 @@ type Deps struct {
 	Auth     Authenticator
 	Importer Importer
 	DB       Pinger
+
+	Tiles     TileStore    // vector tiles of actors
+	TileCache *tiles.Cache // recent tiles; nil caches nothing
+	Nearby    NearbyFinder // nearest actors
+
+	Geocoder  geo.Geocoder   // answers GET /api/geocode; nil: 503
+	Geocoding GeocodingStore // review queue of geocoded actors
 }
 
 // Server serves maillage's HTTP API and page.

@@ -19,6 +19,9 @@ type app struct {
 	tokens   *postgis.TokenStore
 	importer *importfile.Importer
 	forms    *geo.LegalForms
+
+	addresses *postgis.AddressStore   // the local geocoder
+	geocoding *postgis.GeocodingStore // geocoding queue, review and cache
 }
 
 // openApp opens the database of cfg (starting the private cluster if need
@@ -39,6 +42,9 @@ func openApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error)
 		sectors: postgis.NewSectorStore(db),
 		tokens:  postgis.NewTokenStore(db),
 		forms:   forms,
+
+		addresses: postgis.NewAddressStore(db),
+		geocoding: postgis.NewGeocodingStore(db),
 	}
 	a.importer = &importfile.Importer{Store: a.actors, Sectors: a.sectors, LegalForms: forms,
 		DefaultSector: cfg.DefaultSector}

@@ -9,7 +9,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/maillage/maillage/geo/ban"
+	"github.com/maillage/maillage/geo/nominatim"
+	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/handlers"
 )
 
@@ -29,6 +33,17 @@ type config struct {
 	TrustedProxies []*net.IPNet
 	BasemapURL     string
 	BasemapAttrib  string
+
+	TileActorZoom    int    // MAILLAGE_TILES_ACTOR_ZOOM: first zoom of single actors; clusters below
+	TileCacheBytes   int64  // MAILLAGE_TILES_CACHE_BYTES: memory of the tile cache; 0: none
+	TileCacheControl string // MAILLAGE_TILES_CACHE_CONTROL
+
+	Geocoders        []string      // MAILLAGE_GEOCODER: tried in order; empty: none
+	BanURL           string        // MAILLAGE_BAN_URL
+	NominatimURL     string        // MAILLAGE_NOMINATIM_URL
+	GeocodeMinScore  float64       // MAILLAGE_GEOCODE_MIN_SCORE: accepted without review from this score
+	GeocodeInterval  time.Duration // MAILLAGE_GEOCODE_INTERVAL: how often serve looks for actors to geocode
+	GeocodePerMinute int           // MAILLAGE_GEOCODE_RATE: /api/geocode requests per client IP and minute
 }
 
 // legalFormsFile is the INSEE legal-form table inside a demo folder.
@@ -71,6 +86,27 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if cfg.MaxImportBytes, err = strconv.ParseInt(env("MAILLAGE_MAX_IMPORT_BYTES", strconv.FormatInt(def.MaxImportBytes, 10)), 10, 64); err != nil || cfg.MaxImportBytes < 1 {
 		return cfg, fmt.Errorf("MAILLAGE_MAX_IMPORT_BYTES: a positive number of bytes")
 	}
+	if cfg.Geocoders, err = parseGeocoders(env("MAILLAGE_GEOCODER", "local,ban")); err != nil {
+		return cfg, err
+	}
+	cfg.BanURL = env("MAILLAGE_BAN_URL", ban.DefaultURL)
+	cfg.NominatimURL = env("MAILLAGE_NOMINATIM_URL", nominatim.DefaultURL)
+	if cfg.GeocodeMinScore, err = strconv.ParseFloat(env("MAILLAGE_GEOCODE_MIN_SCORE", "0.8"), 64); err != nil || cfg.GeocodeMinScore < 0 || cfg.GeocodeMinScore > 1 {
+		return cfg, fmt.Errorf("MAILLAGE_GEOCODE_MIN_SCORE: a number from 0 to 1")
+	}
+	if cfg.GeocodeInterval, err = time.ParseDuration(env("MAILLAGE_GEOCODE_INTERVAL", "1m")); err != nil || cfg.GeocodeInterval <= 0 {
+		return cfg, fmt.Errorf("MAILLAGE_GEOCODE_INTERVAL: a duration such as 1m or 30s")
+	}
+	if cfg.GeocodePerMinute, err = strconv.Atoi(env("MAILLAGE_GEOCODE_RATE", strconv.Itoa(def.GeocodePerMinute))); err != nil || cfg.GeocodePerMinute < 0 {
+		return cfg, fmt.Errorf("MAILLAGE_GEOCODE_RATE: a number of requests per minute (0: no limit)")
+	}
+	if cfg.TileActorZoom, err = strconv.Atoi(env("MAILLAGE_TILES_ACTOR_ZOOM", strconv.Itoa(def.TileActorZoom))); err != nil || cfg.TileActorZoom < 0 || cfg.TileActorZoom > postgis.ClusterZooms {
+		return cfg, fmt.Errorf("MAILLAGE_TILES_ACTOR_ZOOM: a zoom from 0 to %d", postgis.ClusterZooms)
+	}
+	if cfg.TileCacheBytes, err = strconv.ParseInt(env("MAILLAGE_TILES_CACHE_BYTES", "67108864"), 10, 64); err != nil || cfg.TileCacheBytes < 0 {
+		return cfg, fmt.Errorf("MAILLAGE_TILES_CACHE_BYTES: a number of bytes (0: no cache)")
+	}
+	cfg.TileCacheControl = env("MAILLAGE_TILES_CACHE_CONTROL", def.TileCacheControl)
 	for _, s := range strings.Split(env("MAILLAGE_TRUSTED_PROXIES", ""), ",") {
 		if s = strings.TrimSpace(s); s == "" {
 			continue

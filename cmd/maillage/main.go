@@ -4,7 +4,11 @@
 //	maillage import [flags] FILE    import actors from a CSV or GeoJSON file
 //	maillage export --format csv|geojson [--output FILE]
 //	maillage token create|revoke|list [NAME]
+//	maillage geocode                geocode the actors waiting for a point
+//	maillage addresses import FILE... import BAN address files for the local geocoder
 //	maillage migrate                apply database migrations
+//	maillage generate [flags]       store synthetic actors for measures
+//	maillage bench [flags]          measure tiles and nearby search
 //	maillage db stop [--test]       stop the private PostgreSQL cluster
 package main
 
@@ -49,7 +53,13 @@ Usage:
       --source NAME --attribution TEXT --dry-run
   maillage export --format csv|geojson [--output FILE]
   maillage token create NAME | token revoke NAME | token list
+  maillage geocode                    geocode every actor waiting for a point (MAILLAGE_GEOCODER)
+  maillage addresses import FILE...   import BAN address files (adresses-XX.csv or BAL) for the local geocoder
   maillage migrate                    apply database migrations
+  maillage generate [--actors N] [--seed S] [--data DIR]
+                                      store N synthetic actors around real places (default 1,500,000)
+  maillage bench [--data DIR] [--actors N] [--seed S] [--duration D] [--clients C]
+                                      measure tiles and nearby search on the SIAE and a synthetic set
   maillage db stop [--test]           stop the private PostgreSQL cluster
 
 Without DATABASE_URL every command uses the private PostgreSQL cluster under
@@ -89,6 +99,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return tokenCmd(ctx, cfg, logger, rest, stdout)
 	case "migrate":
 		return migrateCmd(ctx, cfg, logger, rest, stdout)
+	case "generate":
+		return generateCmd(ctx, cfg, logger, rest, stdout)
+	case "bench":
+		return benchCmd(ctx, cfg, logger, rest, stdout)
+	case "geocode":
+		return geocodeCmd(ctx, cfg, logger, rest, stdout)
+	case "addresses":
+		return addressesCmd(ctx, cfg, logger, rest, stdout)
 	case "db":
 		return dbCmd(ctx, cfg, rest, stdout)
 	case "help", "-h", "--help":

@@ -48,6 +48,9 @@ func startServe(t *testing.T, vars map[string]string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	vars["MAILLAGE_ADDR"] = "127.0.0.1:0"
+	if vars["MAILLAGE_GEOCODER"] == "" {
+		vars["MAILLAGE_GEOCODER"] = "local" // tests never reach the real BAN
+	}
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
@@ -207,7 +210,7 @@ func command(t *testing.T, env []string, args ...string) (string, error) {
 func TestProcesses(t *testing.T) {
 	dataDir := shortDir(t)
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "MAILLAGE_DATA_DIR=" + dataDir,
-		"MAILLAGE_ADDR=127.0.0.1:0", "MAILLAGE_LOG_LEVEL=warn"}
+		"MAILLAGE_ADDR=127.0.0.1:0", "MAILLAGE_LOG_LEVEL=warn", "MAILLAGE_GEOCODER=local"}
 
 	serve := exec.Command(binary(t), "serve")
 	serve.Env = env

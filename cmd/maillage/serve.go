@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/maillage/maillage/frontend"
+	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/geocoding"
 	"github.com/maillage/maillage/geo/importfile"
 	"github.com/maillage/maillage/handlers"
 )
@@ -39,6 +41,18 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	opts.TrustedProxies = cfg.TrustedProxies
 	opts.Page.BasemapURL, opts.Page.BasemapAttribution = cfg.BasemapURL, cfg.BasemapAttrib
 	opts.LegalForms = a.forms
+	opts.TileActorZoom, opts.TileCacheControl = cfg.TileActorZoom, cfg.TileCacheControl
+	tileStore, tileCache, stopTiles, err := openTiles(ctx, a, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer stopTiles()
+	opts.GeocodePerMinute = cfg.GeocodePerMinute
+	chain := newChain(cfg, a)
+	var geocoder geo.Geocoder
+	if chain != nil {
+		geocoder = chain
+	}
 	if frontend.Built() {
 		opts.Frontend = frontend.FS()
 	} else {
@@ -50,6 +64,13 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 		Auth:     a.tokens,
 		Importer: a.importer,
 		DB:       a.db,
+
+		Tiles:     tileStore,
+		TileCache: tileCache,
+		Nearby:    a.actors,
+
+		Geocoder:  geocoder,
+		Geocoding: a.geocoding,
 	}, opts).HTTPServer(cfg.Addr)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -57,6 +78,17 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 		return err
 	}
 	fmt.Fprintf(stdout, "maillage listening on http://%s\n", displayAddr(ln.Addr()))
+	// Background geocoding of the actors waiting for a point, stopped
+	// with ctx before the database closes.
+	geocodeCtx, stopGeocoding := context.WithCancel(ctx)
+	geocodeDone := make(chan struct{})
+	defer func() { stopGeocoding(); <-geocodeDone }()
+	if chain != nil {
+		runner := &geocoding.Runner{Store: a.geocoding, Chain: chain, Logger: logger}
+		go func() { defer close(geocodeDone); runner.Loop(geocodeCtx, cfg.GeocodeInterval) }()
+	} else {
+		close(geocodeDone)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -10,6 +10,8 @@ import { createLegend } from './legend.js';
 import { createMap } from './map.js';
 import { indexSectors } from './sectors.js';
 import { createStatus } from './status.js';
+import { createCorrection } from './correction.js';
+import { createSearch } from './search.js';
 
 function start() {
   const status = createStatus(
@@ -19,7 +21,10 @@ function start() {
   const count = document.getElementById('actor-count');
   const view = createMap(document.getElementById('map'), readConfig(), t, {
     onBasemapError: () => status.notice(t.basemapError),
+    onActorSelect: (marker) => correction.select(marker),
   });
+  createSearch(view.map, status, t);
+  const correction = createCorrection(view.map, status, t);
 
   let legend = null;
   let attributed = false;

@@ -21,9 +21,10 @@ function latLngOf(feature) {
 
 /**
  * Creates the map in container. onBasemapError is called once, the first
- * time a basemap tile fails to load.
+ * time a basemap tile fails to load; onActorSelect with the marker of an
+ * actor clicked.
  */
-export function createMap(container, config, t, { onBasemapError } = {}) {
+export function createMap(container, config, t, { onBasemapError, onActorSelect } = {}) {
   const map = L.map(container, {
     zoomControl: false,
     attributionControl: false,
@@ -97,6 +98,7 @@ export function createMap(container, config, t, { onBasemapError } = {}) {
         maxWidth: 320,
         autoPanPadding: [24, 24],
       });
+      actors.on('click', (e) => onActorSelect?.(e.layer));
       actors.addTo(map);
       if (bounds.isValid()) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 13 });
       return drawn;

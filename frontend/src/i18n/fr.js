@@ -63,6 +63,25 @@ export default {
     newTab: '(nouvel onglet)',
   },
 
+  correction: {
+    start: 'Corriger les positions',
+    stop: 'Terminer la correction',
+    tokenLabel: "Jeton de responsable d'annuaire",
+    tokenSubmit: 'Valider',
+    hint: "Cliquez sur un acteur, puis faites glisser son marqueur à la bonne place.",
+    markerTitle: (name) => `Faites glisser pour placer ${name}`,
+    saved: (name) => `Position de ${name} enregistrée.`,
+    failed: "La position n'a pas pu être enregistrée. Réessayez.",
+    badToken: "Ce jeton n'est pas reconnu : saisissez-le de nouveau.",
+  },
+
+  search: {
+    label: 'Rechercher une adresse',
+    placeholder: 'Adresse, rue ou commune',
+    none: (q) => `Aucune adresse trouvée pour « ${q} ».`,
+    failed: "La recherche d'adresse ne répond pas pour l'instant.",
+  },
+
   // Structure types of the insertion sector (data.inclusion codes).
   kinds: {
     ACI: "Atelier et chantier d'insertion",

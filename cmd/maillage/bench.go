@@ -1,0 +1,371 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/importfile"
+	"github.com/maillage/maillage/geo/postgis"
+	"github.com/maillage/maillage/handlers"
+	"github.com/maillage/maillage/tiles"
+)
+
+// benchPlaces are the fixed places whose tiles are measured: large cities,
+// middle towns and rural préfectures.
+var benchPlaces = []struct {
+	name string
+	pt   geo.Point
+}{
+	{"Paris", geo.Point{Lon: 2.3522, Lat: 48.8566}}, {"Lyon", geo.Point{Lon: 4.8357, Lat: 45.7640}},
+	{"Marseille", geo.Point{Lon: 5.3698, Lat: 43.2965}}, {"Toulouse", geo.Point{Lon: 1.4442, Lat: 43.6047}},
+	{"Lille", geo.Point{Lon: 3.0573, Lat: 50.6292}}, {"Bordeaux", geo.Point{Lon: -0.5792, Lat: 44.8378}},
+	{"Nantes", geo.Point{Lon: -1.5536, Lat: 47.2184}}, {"Strasbourg", geo.Point{Lon: 7.7521, Lat: 48.5734}},
+	{"Rennes", geo.Point{Lon: -1.6778, Lat: 48.1173}}, {"Niort", geo.Point{Lon: -0.4594, Lat: 46.3237}},
+	{"Brest", geo.Point{Lon: -4.4861, Lat: 48.3904}}, {"Clermont-Ferrand", geo.Point{Lon: 3.0870, Lat: 45.7772}},
+	{"Dijon", geo.Point{Lon: 5.0415, Lat: 47.3220}}, {"Limoges", geo.Point{Lon: 1.2611, Lat: 45.8336}},
+	{"Gap", geo.Point{Lon: 6.0794, Lat: 44.5594}}, {"Aurillac", geo.Point{Lon: 2.4449, Lat: 44.9264}},
+	{"Guéret", geo.Point{Lon: 1.8717, Lat: 46.1714}}, {"Mende", geo.Point{Lon: 3.4997, Lat: 44.5181}},
+}
+
+// benchZooms are the measured zooms: those of the issue (5, 8, 11, 14)
+// and those of the pg_tileserv figures (6, 10).
+var benchZooms = []int{5, 6, 8, 10, 11, 14}
+
+// benchTiles returns the fixed list of tiles of zoom z: the tile of each
+// bench place and its 8 neighbours.
+func benchTiles(z int) []tiles.Tile {
+	var out []tiles.Tile
+	n := 1 << z
+	for _, p := range benchPlaces {
+		c := tiles.Containing(p.pt, z)
+		for dx := -1; dx <= 1; dx++ {
+			for dy := -1; dy <= 1; dy++ {
+				t := tiles.Tile{Z: z, X: c.X + dx, Y: c.Y + dy}
+				if t.X >= 0 && t.Y >= 0 && t.X < n && t.Y < n && !slices.Contains(out, t) {
+					out = append(out, t)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// benchCmd measures tiles and nearby search on the real SIAE list and on
+// a synthetic national set, each in a database of its own on the same
+// server (kept between runs), and prints the figures as Markdown.
+func benchCmd(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	data := fs.String("data", cfg.DemoDir, "folder of the shared data")
+	n := fs.Int("actors", 1_500_000, "actors of the synthetic set")
+	seed := fs.Uint64("seed", 1, "seed of the synthetic set")
+	dur := fs.Duration("duration", 2*time.Second, "time of each measure")
+	clients := fs.Int("clients", 4, "concurrent clients")
+	sets := fs.String("sets", "siae,synthetic", "data sets to measure")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *data == "" {
+		return usagef("bench --data DIR [--actors N] [--seed S] [--duration 2s] [--clients 4] [--sets siae,synthetic]")
+	}
+	a, err := openApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	fmt.Fprintf(stdout, "maillage bench: %d clients, %s per measure, cluster zooms below %d, %s\n",
+		*clients, *dur, cfg.TileActorZoom, time.Now().UTC().Format("2006-01-02"))
+	for _, set := range strings.Split(*sets, ",") {
+		var name, label string
+		var load func(context.Context, *postgis.DB) error
+		switch set {
+		case "siae":
+			name, label = "maillage_bench_siae", "SIAE of France (siae-france.geojson)"
+			load = func(ctx context.Context, db *postgis.DB) error {
+				return loadSIAE(ctx, db, cfg, filepath.Join(*data, "actors", "siae-france.geojson"))
+			}
+		case "synthetic":
+			name = fmt.Sprintf("maillage_bench_synthetic_%d_%d", *n, *seed)
+			label = fmt.Sprintf("synthetic national set, %d actors, seed %d", *n, *seed)
+			load = func(ctx context.Context, db *postgis.DB) error {
+				_, err := generateActors(ctx, postgis.NewActorStore(db), *data, *n, *seed)
+				return err
+			}
+		default:
+			return usagef("bench: unknown data set %q", set)
+		}
+		db, err := benchDatabase(ctx, a.db, name, load, stdout)
+		if err != nil {
+			return fmt.Errorf("%s: %w", set, err)
+		}
+		err = benchSet(ctx, db, cfg, label, *clients, *dur, stdout)
+		db.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", set, err)
+		}
+	}
+	return nil
+}
+
+// benchDatabase opens the database name, loading it with load unless a
+// previous run finished doing so.
+func benchDatabase(ctx context.Context, app *postgis.DB, name string, load func(context.Context, *postgis.DB) error, stdout io.Writer) (*postgis.DB, error) {
+	db, err := app.OpenSibling(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if done, err := db.Setting(ctx, "bench_loaded"); err != nil || done != "" {
+		return db, err
+	}
+	db.Close()
+	if err := app.DropSibling(ctx, name); err != nil {
+		return nil, err
+	}
+	if db, err = app.OpenSibling(ctx, name); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	fmt.Fprintf(stdout, "loading %s...\n", name)
+	err = load(ctx, db)
+	if err == nil {
+		_, err = db.Pool.Exec(ctx, `VACUUM ANALYZE`)
+	}
+	if err == nil {
+		err = db.SetSetting(ctx, "bench_loaded", time.Now().UTC().Format(time.RFC3339))
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	fmt.Fprintf(stdout, "loaded %s in %s\n", name, time.Since(start).Round(time.Second))
+	return db, nil
+}
+
+func loadSIAE(ctx context.Context, db *postgis.DB, cfg config, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	imp := &importfile.Importer{Store: postgis.NewActorStore(db), Sectors: postgis.NewSectorStore(db),
+		DefaultSector: cfg.DefaultSector}
+	_, err = imp.Import(ctx, f, path, importfile.Options{Sector: "insertion", Source: "ASP",
+		Attribution: "Liste des SIAE (ASP / Ministère du Travail)"}, nil)
+	return err
+}
+
+// benchStats are the figures of one measure.
+type benchStats struct {
+	count   int
+	elapsed time.Duration
+	p50     time.Duration
+	p99     time.Duration
+	largest int
+}
+
+func (s benchStats) rate() float64 { return float64(s.count) / s.elapsed.Seconds() }
+
+// measure runs do from clients goroutines for d, over jobs indexes in
+// turn, and returns the rate, latencies and largest size do reported.
+func measure(ctx context.Context, clients int, d time.Duration, jobs int, do func(ctx context.Context, i int) (int, error)) (benchStats, error) {
+	var next atomic.Int64
+	var mu sync.Mutex
+	var lats []time.Duration
+	var firstErr error
+	largest := 0
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			var mine []time.Duration
+			big := 0
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				i := int(next.Add(1)-1) % jobs
+				t0 := time.Now()
+				size, err := do(ctx, i)
+				if err != nil {
+					mu.Lock()
+					firstErr = firstOf(firstErr, err)
+					mu.Unlock()
+					cancel()
+					return
+				}
+				mine = append(mine, time.Since(t0))
+				big = max(big, size)
+			}
+			mu.Lock()
+			lats = append(lats, mine...)
+			largest = max(largest, big)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if firstErr != nil {
+		return benchStats{}, firstErr
+	}
+	slices.Sort(lats)
+	pct := func(p float64) time.Duration {
+		if len(lats) == 0 {
+			return 0
+		}
+		return lats[min(len(lats)-1, int(float64(len(lats))*p))]
+	}
+	return benchStats{count: len(lats), elapsed: elapsed, p50: pct(0.50), p99: pct(0.99), largest: largest}, nil
+}
+
+func firstOf(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// benchSet measures one data set: for each zoom, the raw SQL of the tiles
+// on the tile store's pool, then the same tiles through HTTP without and
+// with the tile cache; then nearby searches.
+func benchSet(ctx context.Context, db *postgis.DB, cfg config, label string, clients int, d time.Duration, stdout io.Writer) error {
+	var actors int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM actors WHERE status = 'published' AND location IS NOT NULL`).Scan(&actors); err != nil {
+		return err
+	}
+	store, err := postgis.NewTileStore(ctx, db, int32(clients))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	uncached, cached := tiles.NewCache(0), tiles.NewCache(512<<20)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	ready := make(chan struct{})
+	var once sync.Once
+	go store.WatchTiles(watchCtx, time.Second, func(v int64, ok bool) {
+		uncached.SetVersion(v, ok)
+		cached.SetVersion(v, ok)
+		once.Do(func() { close(ready) })
+	})
+	<-ready
+
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	actorStore := postgis.NewActorStore(db)
+	opts := handlers.DefaultOptions()
+	opts.TileActorZoom = cfg.TileActorZoom
+	newServer := func(cache *tiles.Cache) (string, func(), error) {
+		h := handlers.NewServer(logger, handlers.Deps{Actors: actorStore, Sectors: postgis.NewSectorStore(db),
+			DB: db, Tiles: store, TileCache: cache, Nearby: actorStore}, opts)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", nil, err
+		}
+		srv := h.HTTPServer(ln.Addr().String())
+		go srv.Serve(ln)
+		return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+	}
+	uncachedURL, stop1, err := newServer(uncached)
+	if err != nil {
+		return err
+	}
+	defer stop1()
+	cachedURL, stop2, err := newServer(cached)
+	if err != nil {
+		return err
+	}
+	defer stop2()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients * 2}}
+	get := func(ctx context.Context, url string) (int, error) {
+		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		n, err := io.Copy(io.Discard, resp.Body)
+		if resp.StatusCode != 200 && resp.StatusCode != 204 {
+			return 0, fmt.Errorf("GET %s: %s", url, resp.Status)
+		}
+		return int(n), err
+	}
+
+	fmt.Fprintf(stdout, "\n### %s: %d published located actors\n\n", label, actors)
+	fmt.Fprintln(stdout, "| zoom | tiles | largest | SQL tiles/s | SQL p50 / p99 | uncached tiles/s | uncached p50 / p99 | server / SQL (time per tile) | cached tiles/s | cached p50 / p99 | cached / uncached |")
+	fmt.Fprintln(stdout, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	for _, z := range benchZooms {
+		list := benchTiles(z)
+		sql := func(ctx context.Context, i int) (int, error) {
+			q, args := postgis.TileSQL(list[i], nil, cfg.TileActorZoom)
+			var v int64
+			var mvt []byte
+			err := store.Pool().QueryRow(ctx, q, args...).Scan(&v, &mvt)
+			return len(mvt), err
+		}
+		httpTile := func(base string) func(context.Context, int) (int, error) {
+			return func(ctx context.Context, i int) (int, error) {
+				t := list[i]
+				return get(ctx, fmt.Sprintf("%s/tiles/actors/%d/%d/%d.mvt", base, t.Z, t.X, t.Y))
+			}
+		}
+		// One pass first, so that every measure finds PostgreSQL's buffers
+		// warm and the cache full.
+		for i := range list {
+			if _, err := httpTile(cachedURL)(ctx, i); err != nil {
+				return err
+			}
+		}
+		s, err := measure(ctx, clients, d, len(list), sql)
+		if err != nil {
+			return err
+		}
+		u, err := measure(ctx, clients, d, len(list), httpTile(uncachedURL))
+		if err != nil {
+			return err
+		}
+		c, err := measure(ctx, clients, d, len(list), httpTile(cachedURL))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "| %d | %d | %s | %.0f | %s / %s | %.0f | %s / %s | %.2fx | %.0f | %s / %s | %.0fx |\n",
+			z, len(list), kb(s.largest), s.rate(), ms(s.p50), ms(s.p99), u.rate(), ms(u.p50), ms(u.p99),
+			s.rate()/u.rate(), c.rate(), ms(c.p50), ms(c.p99), c.rate()/u.rate())
+	}
+
+	nearby := func(ctx context.Context, i int) (int, error) {
+		p := benchPlaces[i%len(benchPlaces)].pt
+		// A point within about 5 km of the place, the same for the same i.
+		dx, dy := float64(i%7-3)*0.02, float64(i%5-2)*0.02
+		return get(ctx, fmt.Sprintf("%s/api/actors/nearby?lat=%.5f&lon=%.5f&limit=10", uncachedURL, p.Lat+dy, p.Lon+dx))
+	}
+	nb, err := measure(ctx, clients, d, len(benchPlaces)*35, nearby)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nnearby (limit 10, within 50 km, through HTTP): %.0f/s, p50 %s, p99 %s\n", nb.rate(), ms(nb.p50), ms(nb.p99))
+	if n, size := cached.Len(); n > 0 {
+		fmt.Fprintf(stdout, "tile cache after the run: %d tiles, %s\n", n, kb(int(size)))
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return ctx.Err()
+	}
+	return nil
+}
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000)
+}
+
+func kb(n int) string {
+	return fmt.Sprintf("%.1f KB", float64(n)/1000)
+}

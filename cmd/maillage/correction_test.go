@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/maillage/maillage/geo/postgis/postgistest"
+)
+
+// TestDragToCorrect is a keeper fixing a point on the page: enter a token,
+// click the actor, drag its marker; the actor's location becomes manual.
+func TestDragToCorrect(t *testing.T) {
+	dbURL := postgistest.NewURL(t)
+	var out bytes.Buffer
+	env := map[string]string{"DATABASE_URL": dbURL, "MAILLAGE_GEOCODER": "local"}
+	if err := run(context.Background(), []string{"maillage", "token", "create", "cress"}, testEnv(env), &out, &out); err != nil {
+		t.Fatalf("token create: %v %s", err, out.String())
+	}
+	token := strings.TrimSpace(out.String())
+	env["MAILLAGE_BASEMAP_URL"] = tileServer(t).URL + "/{z}/{x}/{y}.png"
+	url := startServe(t, env)
+
+	csvPath := filepath.Join(t.TempDir(), "acteurs.csv")
+	os.WriteFile(csvPath, []byte("nom;secteur;latitude;longitude\nRecyclerie du Marais;réemploi;46,3239;-0,4588\n"), 0o644)
+	out.Reset()
+	if err := run(context.Background(), []string{"maillage", "import", csvPath}, testEnv(env), &out, &out); err != nil {
+		t.Fatalf("import: %v %s", err, out.String())
+	}
+	var list struct {
+		Items []struct {
+			ID        int64 `json:"id"`
+			Geocoding struct {
+				Source string `json:"source"`
+			} `json:"geocoding"`
+		} `json:"items"`
+	}
+	getJSON(t, url+"/api/actors", &list)
+	if len(list.Items) != 1 || list.Items[0].Geocoding.Source != "file" {
+		t.Fatalf("imported actors = %+v", list.Items)
+	}
+	id := list.Items[0].ID
+
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(url+"/"),
+		chromedp.WaitVisible(`#actor-count[data-count="1"]`),
+		chromedp.Click(".correction-toggle"),
+		chromedp.SendKeys(".correction-form input", token),
+		chromedp.Click(`.correction-form button[type="submit"]`),
+	)
+	if err != nil {
+		t.Fatalf("entering the token: %v", err)
+	}
+	// One actor: the map is centred on it.
+	center, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+		const r = document.querySelector('#map').getBoundingClientRect();
+		return [r.left + r.width / 2, r.top + r.height / 2];
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY(center[0], center[1]),
+		chromedp.WaitVisible(".leaflet-marker-icon.leaflet-marker-draggable")); err != nil {
+		t.Fatalf("selecting the actor: %v", err)
+	}
+	icon, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+		const r = document.querySelector('.leaflet-marker-draggable').getBoundingClientRect();
+		return [r.left + r.width / 2, r.top + r.height - 4];
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := icon[0], icon[1]
+	steps := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(chromedp.MousePressed, x, y, chromedp.ButtonType("left"), chromedp.ClickCount(1))}
+	for i := 1; i <= 10; i++ {
+		steps = append(steps, chromedp.MouseEvent(chromedp.MouseMoved, x+float64(12*i), y+float64(8*i), chromedp.ButtonType("left")))
+	}
+	steps = append(steps, chromedp.MouseEvent(chromedp.MouseReleased, x+120, y+80, chromedp.ButtonType("left"), chromedp.ClickCount(1)))
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("dragging: %v", err)
+	}
+
+	var actor struct {
+		Location struct {
+			Coordinates [2]float64 `json:"coordinates"`
+		} `json:"location"`
+		Geocoding struct {
+			Source string `json:"source"`
+		} `json:"geocoding"`
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		getJSON(t, url+"/api/actors/"+strconv.FormatInt(id, 10), &actor)
+		if actor.Location.Coordinates != [2]float64{-0.4588, 46.3239} || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	lon, lat := actor.Location.Coordinates[0], actor.Location.Coordinates[1]
+	if actor.Geocoding.Source != "manual" || lon <= -0.4588 || lat >= 46.3239 {
+		t.Errorf("after dragging east and south: location %v, source %q; want a manual point east and south of the first",
+			actor.Location.Coordinates, actor.Geocoding.Source)
+	}
+}

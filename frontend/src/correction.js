@@ -1,0 +1,134 @@
+// Correction mode for directory keepers: with a keeper's token (entered
+// once, kept for the browser tab in sessionStorage), the selected actor's
+// marker becomes draggable and its new position is saved by hand.
+
+import L from 'leaflet';
+import { putLocation } from './api.js';
+
+const TOKEN_KEY = 'maillage.keeperToken';
+
+function storedToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function storeToken(token) {
+  try {
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // Private browsing may refuse storage: the token lives until reload.
+  }
+}
+
+/**
+ * Adds the correction control to map. status shows notices. Returns
+ * {select(circleMarker)}, to call when an actor's marker is clicked.
+ */
+export function createCorrection(map, status, t) {
+  let token = storedToken();
+  let active = false;
+  let dragged = null; // {marker, circle}
+
+  const box = L.DomUtil.create('div', 'correction leaflet-bar');
+  L.DomEvent.disableClickPropagation(box);
+  const toggle = L.DomUtil.create('button', 'correction-toggle', box);
+  toggle.type = 'button';
+  const form = L.DomUtil.create('form', 'correction-form', box);
+  form.hidden = true;
+  const label = L.DomUtil.create('label', '', form);
+  label.textContent = t.correction.tokenLabel;
+  const input = L.DomUtil.create('input', '', label);
+  input.type = 'password';
+  input.autocomplete = 'off';
+  input.required = true;
+  const ok = L.DomUtil.create('button', '', form);
+  ok.type = 'submit';
+  ok.textContent = t.correction.tokenSubmit;
+  const hint = L.DomUtil.create('p', 'correction-hint', box);
+  hint.hidden = true;
+  hint.textContent = t.correction.hint;
+
+  function render() {
+    toggle.textContent = active ? t.correction.stop : t.correction.start;
+    toggle.setAttribute('aria-pressed', String(active));
+    hint.hidden = !active;
+    box.classList.toggle('correction--active', active);
+  }
+
+  function release() {
+    if (!dragged) return;
+    dragged.marker.remove();
+    dragged.circle.setStyle({ opacity: 1, fillOpacity: 0.9 });
+    dragged = null;
+  }
+
+  toggle.addEventListener('click', () => {
+    if (active) {
+      active = false;
+      release();
+    } else if (token) {
+      active = true;
+    } else {
+      form.hidden = !form.hidden;
+      if (!form.hidden) input.focus();
+    }
+    render();
+  });
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    token = input.value.trim();
+    if (!token) return;
+    storeToken(token);
+    input.value = '';
+    form.hidden = true;
+    active = true;
+    render();
+  });
+
+  const control = L.control({ position: 'topright' });
+  control.onAdd = () => box;
+  control.addTo(map);
+  render();
+
+  return {
+    /** Makes circle (an actor's circle marker) draggable in correction mode. */
+    select(circle) {
+      if (!active || !circle?.feature) return;
+      release();
+      map.closePopup();
+      const marker = L.marker(circle.getLatLng(), {
+        draggable: true,
+        autoPan: true,
+        title: t.correction.markerTitle(circle.feature.properties?.name ?? ''),
+      }).addTo(map);
+      circle.setStyle({ opacity: 0, fillOpacity: 0 });
+      dragged = { marker, circle };
+      marker.on('dragend', async () => {
+        const { lat, lng } = marker.getLatLng();
+        try {
+          await putLocation(circle.feature.id ?? circle.feature.properties.id, [lng, lat], token);
+          circle.setLatLng([lat, lng]);
+          status.notice(t.correction.saved(circle.feature.properties?.name ?? ''));
+        } catch (err) {
+          console.error('maillage:', err);
+          marker.setLatLng(circle.getLatLng());
+          if (err.status === 401) {
+            token = '';
+            storeToken('');
+            active = false;
+            release();
+            render();
+            status.notice(t.correction.badToken);
+          } else {
+            status.notice(t.correction.failed);
+          }
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,215 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/tiles"
+)
+
+// TileStore makes the vector tiles of published actors.
+type TileStore interface {
+	// Tile returns tile t (nil when empty) with the data version it shows.
+	Tile(ctx context.Context, t tiles.Tile, sectors []string, clusterZoom int) ([]byte, int64, error)
+	// DataVersion returns the current data version.
+	DataVersion(ctx context.Context) (int64, error)
+	// Extent returns the bounds of the published actors of sectors (all
+	// when empty), or nil when there are none.
+	Extent(ctx context.Context, sectors []string) (*geo.BBox, error)
+}
+
+// mvtType is the media type of Mapbox Vector Tiles.
+const mvtType = "application/vnd.mapbox-vector-tile"
+
+// actorTile answers GET /tiles/actors/{z}/{x}/{y}.mvt: one layer per
+// sector, clusters with their count below TileActorZoom and single
+// actors from it; 204 when the tile is empty. The ETag names the data
+// version, so If-None-Match answers 304 while nothing changed.
+func (s *Server) actorTile(c *echo.Context) error {
+	p := readParams(c, "sectors")
+	y, ok := strings.CutSuffix(c.Param("y"), ".mvt")
+	if !ok {
+		p.errs.Add("y", "the tile URL ends in {y}.mvt")
+	}
+	t, err := tiles.Parse(c.Param("z"), c.Param("x"), y, s.opts.TileMaxZoom)
+	if gerr, isGeo := err.(*geo.Error); isGeo {
+		for f, reason := range gerr.Fields {
+			p.errs.Add(f, reason)
+		}
+	}
+	sectors := p.list("sectors")
+	slices.Sort(sectors)
+	sectors = slices.Compact(sectors)
+	if err := p.err(); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	key := fmt.Sprintf("%d/%d/%d?%s", t.Z, t.X, t.Y, strings.Join(sectors, ","))
+	h := c.Response().Header()
+	h.Set("Cache-Control", s.opts.TileCacheControl)
+	h.Set("Access-Control-Allow-Origin", "*")
+
+	version, known := int64(0), false
+	if s.TileCache != nil {
+		version, known = s.TileCache.Version()
+	}
+	if inm := c.Request().Header.Get("If-None-Match"); inm != "" {
+		if !known {
+			if version, err = s.Tiles.DataVersion(ctx); err != nil {
+				return err
+			}
+			known = true
+		}
+		if etagMatch(inm, s.tileETag(key, version)) {
+			h.Set("ETag", s.tileETag(key, version))
+			return c.NoContent(http.StatusNotModified)
+		}
+	}
+	var data []byte
+	cached := false
+	if known {
+		data, cached = s.TileCache.Get(key)
+	}
+	if !cached {
+		if len(sectors) > 0 {
+			if err := s.checkSectors(ctx, sectors); err != nil {
+				return err
+			}
+		}
+		if data, version, err = s.Tiles.Tile(ctx, t, sectors, s.opts.TileActorZoom); err != nil {
+			return err
+		}
+		if s.TileCache != nil {
+			s.TileCache.Put(key, version, data)
+		}
+	}
+	h.Set("ETag", s.tileETag(key, version))
+	if len(data) == 0 {
+		return c.NoContent(http.StatusNoContent)
+	}
+	return c.Blob(http.StatusOK, mvtType, data)
+}
+
+// tileETag names the tile of key at a data version, for this server's
+// cluster zoom.
+func (s *Server) tileETag(key string, version int64) string {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s|%d", key, s.opts.TileActorZoom)
+	return fmt.Sprintf(`"%d-%x"`, version, h.Sum64())
+}
+
+// etagMatch reports whether an If-None-Match header names etag, weakly.
+func etagMatch(header, etag string) bool {
+	for _, v := range strings.Split(header, ",") {
+		v = strings.TrimPrefix(strings.TrimSpace(v), "W/")
+		if v == etag || v == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// checkSectors returns an EInvalid error naming sectors if one of slugs is
+// not a sector.
+func (s *Server) checkSectors(ctx context.Context, slugs []string) error {
+	known, err := s.Sectors.FindSectors(ctx)
+	if err != nil {
+		return err
+	}
+	for _, slug := range slugs {
+		if !sectorExists(known, slug) {
+			return &geo.Error{Code: geo.EInvalid, Message: "invalid query parameters",
+				Fields: map[string]string{"sectors": fmt.Sprintf("unknown sector %q (see /api/sectors)", slug)}}
+		}
+	}
+	return nil
+}
+
+// tileJSON is a TileJSON 3.0.0 document.
+type tileJSON struct {
+	TileJSON     string        `json:"tilejson"`
+	Name         string        `json:"name"`
+	Description  string        `json:"description"`
+	Scheme       string        `json:"scheme"`
+	Tiles        []string      `json:"tiles"`
+	VectorLayers []vectorLayer `json:"vector_layers"`
+	MinZoom      int           `json:"minzoom"`
+	MaxZoom      int           `json:"maxzoom"`
+	Bounds       [4]float64    `json:"bounds"`
+	Attribution  string        `json:"attribution"`
+}
+
+type vectorLayer struct {
+	ID          string            `json:"id"`
+	Description string            `json:"description"`
+	Fields      map[string]string `json:"fields"`
+}
+
+// tileFields are the properties of tile features: clusters carry count,
+// single actors the others.
+var tileFields = map[string]string{
+	"count":  "Number: actors of the cluster (zooms below the cluster zoom)",
+	"id":     "Number: actor id, also the feature id (single actors)",
+	"name":   "String: actor name (single actors)",
+	"sector": "String: sector slug, the layer's (single actors)",
+	"kind":   "String: structure type such as ACI or EI, when known (single actors)",
+}
+
+// actorTileJSON answers GET /tiles/actors.json: the TileJSON of the actor
+// tiles, restricted to sectors when given.
+func (s *Server) actorTileJSON(c *echo.Context) error {
+	p := readParams(c, "sectors")
+	sectors := p.list("sectors")
+	if err := p.err(); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if err := s.checkSectors(ctx, sectors); err != nil {
+		return err
+	}
+	known, err := s.Sectors.FindSectors(ctx)
+	if err != nil {
+		return err
+	}
+	doc := tileJSON{TileJSON: "3.0.0", Name: "maillage",
+		Description: fmt.Sprintf("Acteurs de l'ESS par secteur; regroupés avec leur nombre (count) sous le zoom %d",
+			s.opts.TileActorZoom),
+		Scheme: "xyz", VectorLayers: []vectorLayer{}, MinZoom: 0, MaxZoom: s.opts.TileMaxZoom,
+		Bounds: [4]float64{-180, -85.0511, 180, 85.0511}}
+	for _, sec := range known {
+		if len(sectors) == 0 || slices.Contains(sectors, sec.Slug) {
+			doc.VectorLayers = append(doc.VectorLayers, vectorLayer{ID: sec.Slug, Description: sec.Label, Fields: tileFields})
+		}
+	}
+	r := c.Request()
+	u := url.URL{Scheme: c.Scheme(), Host: r.Host, Path: "/tiles/actors/"}
+	tile := u.String() + "{z}/{x}/{y}.mvt"
+	if len(sectors) > 0 {
+		tile += "?" + url.Values{"sectors": {strings.Join(sectors, ",")}}.Encode()
+	}
+	doc.Tiles = []string{tile}
+	ext, err := s.Tiles.Extent(ctx, sectors)
+	if err != nil {
+		return err
+	}
+	if ext != nil {
+		doc.Bounds = [4]float64{ext.MinLon, ext.MinLat, ext.MaxLon, ext.MaxLat}
+	}
+	all, err := s.Actors.Attributions(ctx)
+	if err != nil {
+		return err
+	}
+	doc.Attribution = JoinAttributions(all)
+	h := c.Response().Header()
+	h.Set("Cache-Control", s.opts.TileCacheControl)
+	h.Set("Access-Control-Allow-Origin", "*")
+	return c.JSON(http.StatusOK, doc)
+}
