@@ -10,6 +10,12 @@
 --   show; each change is announced on the channel maillage_tiles with the
 --   new version as payload (LISTEN/NOTIFY), so that every server drops its
 --   tile cache.
+-- * Writes do not touch tile_clusters nor the version row directly: their
+--   triggers queue the changes in tile_changes, and a deferred trigger
+--   applies them once, at commit. A transaction that writes thousands of
+--   actors (an import) would otherwise update the same low-zoom cells and
+--   the version row thousands of times, and PostgreSQL walks the chain of
+--   a row's versions made by one transaction on every update.
 
 ALTER TABLE actors ADD COLUMN location_3857 geometry(Point, 3857)
 	GENERATED ALWAYS AS (ST_Transform(location, 3857)) STORED;
@@ -70,6 +76,44 @@ BEGIN
 END
 $$;
 
+-- Changes of the tiles waiting for the end of their transaction: points
+-- to add to (sign 1) or take from (sign -1) the clusters, or nothing but
+-- the fact that something the tiles show changed.
+CREATE TABLE tile_changes (
+	slugs text[] NOT NULL,
+	xs    float8[] NOT NULL,
+	ys    float8[] NOT NULL,
+	signs int[] NOT NULL
+);
+
+-- tile_changes_queue records a change for the end of the transaction.
+CREATE FUNCTION tile_changes_queue(slugs text[], xs float8[], ys float8[], signs int[]) RETURNS void
+LANGUAGE sql AS $$
+	INSERT INTO tile_changes VALUES (coalesce(slugs, '{}'), coalesce(xs, '{}'), coalesce(ys, '{}'), coalesce(signs, '{}'))
+$$;
+
+-- tile_changes_apply applies the transaction's queued changes at commit,
+-- once: the first of its deferred calls does the work, the others see the
+-- transaction's mark and return.
+CREATE FUNCTION tile_changes_apply() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF current_setting('maillage.tile_changes_applied', true) = txid_current()::text THEN
+		RETURN NULL;
+	END IF;
+	PERFORM set_config('maillage.tile_changes_applied', txid_current()::text, true);
+	PERFORM tile_clusters_add(array_agg(d.slug), array_agg(d.x), array_agg(d.y), array_agg(d.sign))
+	FROM tile_changes c, unnest(c.slugs, c.xs, c.ys, c.signs) AS d(slug, x, y, sign)
+	HAVING count(*) > 0;
+	DELETE FROM tile_changes;
+	PERFORM tile_data_changed();
+	RETURN NULL;
+END
+$$;
+
+CREATE CONSTRAINT TRIGGER tile_changes_apply AFTER INSERT ON tile_changes
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION tile_changes_apply();
+
 -- Sectors given to or taken from actors.
 CREATE FUNCTION actor_sectors_tiles() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -80,7 +124,7 @@ BEGIN
 		END IF;
 		-- An actor deleted with its sectors is not found here: the BEFORE
 		-- DELETE trigger on actors took it out.
-		PERFORM tile_clusters_add(array_agg(o.sector_slug), array_agg(ST_X(a.location_3857)),
+		PERFORM tile_changes_queue(array_agg(o.sector_slug), array_agg(ST_X(a.location_3857)),
 			array_agg(ST_Y(a.location_3857)), array_agg(-1))
 		FROM old_rows o JOIN actors a ON a.id = o.actor_id
 		WHERE a.status = 'published' AND a.location_3857 IS NOT NULL;
@@ -89,12 +133,11 @@ BEGIN
 		IF NOT EXISTS (SELECT FROM new_rows) THEN
 			RETURN NULL;
 		END IF;
-		PERFORM tile_clusters_add(array_agg(n.sector_slug), array_agg(ST_X(a.location_3857)),
+		PERFORM tile_changes_queue(array_agg(n.sector_slug), array_agg(ST_X(a.location_3857)),
 			array_agg(ST_Y(a.location_3857)), array_agg(1))
 		FROM new_rows n JOIN actors a ON a.id = n.actor_id
 		WHERE a.status = 'published' AND a.location_3857 IS NOT NULL;
 	END IF;
-	PERFORM tile_data_changed();
 	RETURN NULL;
 END
 $$;
@@ -114,7 +157,7 @@ BEGIN
 	IF NOT EXISTS (SELECT FROM new_rows) THEN
 		RETURN NULL;
 	END IF;
-	PERFORM tile_clusters_add(array_agg(d.sector_slug), array_agg(d.x), array_agg(d.y), array_agg(d.sign))
+	PERFORM tile_changes_queue(array_agg(d.sector_slug), array_agg(d.x), array_agg(d.y), array_agg(d.sign))
 	FROM (
 		SELECT s.sector_slug, ST_X(o.location_3857) AS x, ST_Y(o.location_3857) AS y, -1 AS sign
 		FROM old_rows o JOIN new_rows n ON n.id = o.id JOIN actor_sectors s ON s.actor_id = o.id
@@ -126,7 +169,6 @@ BEGIN
 		WHERE n.status = 'published' AND n.location_3857 IS NOT NULL
 			AND (o.status, o.location_3857) IS DISTINCT FROM (n.status, n.location_3857)
 	) d;
-	PERFORM tile_data_changed();
 	RETURN NULL;
 END
 $$;
@@ -139,10 +181,9 @@ CREATE FUNCTION actors_tiles_delete() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
 	IF OLD.status = 'published' AND OLD.location_3857 IS NOT NULL THEN
-		PERFORM tile_clusters_add(array_agg(s.sector_slug), array_agg(ST_X(OLD.location_3857)),
+		PERFORM tile_changes_queue(array_agg(s.sector_slug), array_agg(ST_X(OLD.location_3857)),
 			array_agg(ST_Y(OLD.location_3857)), array_agg(-1))
 		FROM actor_sectors s WHERE s.actor_id = OLD.id;
-		PERFORM tile_data_changed();
 	END IF;
 	RETURN OLD;
 END
@@ -155,7 +196,7 @@ CREATE TRIGGER actors_tiles_delete BEFORE DELETE ON actors
 CREATE FUNCTION sectors_tiles() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-	PERFORM tile_data_changed();
+	PERFORM tile_changes_queue(NULL, NULL, NULL, NULL);
 	RETURN NULL;
 END
 $$;
@@ -168,6 +209,7 @@ CREATE FUNCTION tiles_truncated() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
 	DELETE FROM tile_clusters;
+	DELETE FROM tile_changes;
 	PERFORM tile_data_changed();
 	RETURN NULL;
 END
