@@ -3,7 +3,7 @@ package handlers
 import (
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -31,16 +31,12 @@ func (s *Server) readActorFilter(c *echo.Context, p *params) (geo.ActorFilter, e
 	if len(f.Q) > 200 {
 		p.errs.Add("q", "at most 200 characters")
 	}
-	if len(f.Sectors) > 0 {
-		known, err := s.Sectors.FindSectors(c.Request().Context())
-		if err != nil {
+	if err := s.checkSectors(c.Request().Context(), f.Sectors); err != nil {
+		var gerr *geo.Error
+		if !errors.As(err, &gerr) {
 			return f, err
 		}
-		for _, slug := range f.Sectors {
-			if !sectorExists(known, slug) {
-				p.errs.Add("sectors", fmt.Sprintf("unknown sector %q (see /api/sectors)", slug))
-			}
-		}
+		p.errs.Add("sectors", gerr.Fields["sectors"])
 	}
 	for _, st := range p.list("status") {
 		if !geo.Status(st).Valid() {
@@ -58,15 +54,6 @@ func (s *Server) readActorFilter(c *echo.Context, p *params) (geo.ActorFilter, e
 		f.Statuses = []geo.Status{geo.StatusPublished}
 	}
 	return f, nil
-}
-
-func sectorExists(sectors []geo.Sector, slug string) bool {
-	for _, s := range sectors {
-		if s.Slug == slug {
-			return true
-		}
-	}
-	return false
 }
 
 // listActors answers GET /api/actors: one page of actors and a link to the

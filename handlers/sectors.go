@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -107,4 +109,32 @@ func (s *Server) deleteSector(c *echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// checkSectors returns an EInvalid error naming sectors if one of slugs is
+// not a sector.
+func (s *Server) checkSectors(ctx context.Context, slugs []string) error {
+	if len(slugs) == 0 {
+		return nil
+	}
+	known, err := s.Sectors.FindSectors(ctx)
+	if err != nil {
+		return err
+	}
+	for _, slug := range slugs {
+		if !sectorExists(known, slug) {
+			return &geo.Error{Code: geo.EInvalid, Message: "invalid query parameters",
+				Fields: map[string]string{"sectors": fmt.Sprintf("unknown sector %q (see /api/sectors)", slug)}}
+		}
+	}
+	return nil
+}
+
+func sectorExists(sectors []geo.Sector, slug string) bool {
+	for _, s := range sectors {
+		if s.Slug == slug {
+			return true
+		}
+	}
+	return false
 }

@@ -117,22 +117,6 @@ func etagMatch(header, etag string) bool {
 	return false
 }
 
-// checkSectors returns an EInvalid error naming sectors if one of slugs is
-// not a sector.
-func (s *Server) checkSectors(ctx context.Context, slugs []string) error {
-	known, err := s.Sectors.FindSectors(ctx)
-	if err != nil {
-		return err
-	}
-	for _, slug := range slugs {
-		if !sectorExists(known, slug) {
-			return &geo.Error{Code: geo.EInvalid, Message: "invalid query parameters",
-				Fields: map[string]string{"sectors": fmt.Sprintf("unknown sector %q (see /api/sectors)", slug)}}
-		}
-	}
-	return nil
-}
-
 // tileJSON is a TileJSON 3.0.0 document.
 type tileJSON struct {
 	TileJSON     string        `json:"tilejson"`
