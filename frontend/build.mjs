@@ -50,10 +50,12 @@ for (const name of ['app.js', 'app.css']) {
   html = html.replace(`"assets/${name}"`, `"assets/${name}?v=${hash}"`);
 }
 await writeFile(new URL('index.html', dist), html);
+// The few strings the server writes into the page's <head>.
+await writeFile(new URL('strings.json', dist), JSON.stringify(t.server, null, 2));
 
 for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
   if (file.endsWith('.map')) continue;
   const gz = gzipSync(await readFile(new URL(file, root))).length;
   console.log(`${file.padEnd(36)} ${(bytes / 1024).toFixed(1).padStart(7)} KiB  ${(gz / 1024).toFixed(1).padStart(6)} KiB gzip`);
 }
-console.log('dist/index.html');
+console.log('dist/index.html, dist/strings.json');

@@ -74,7 +74,8 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// logRequests logs one line per request, with the client's address.
+// logRequests logs one line per request, with the client's address. Below
+// the logger's level it costs a level check, not the line's attributes.
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		start := time.Now()
@@ -90,7 +91,11 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if status >= 500 {
 			level = slog.LevelWarn
 		}
-		s.logger.LogAttrs(c.Request().Context(), level, "request",
+		ctx := c.Request().Context()
+		if !s.logger.Enabled(ctx, level) {
+			return nil
+		}
+		s.logger.LogAttrs(ctx, level, "request",
 			slog.String("method", c.Request().Method),
 			slog.String("path", c.Request().URL.Path),
 			slog.Int("status", status),

@@ -2,14 +2,20 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v5"
+
+	"github.com/maillage/maillage/geo"
 )
 
 // startTime stands for the assets' modification time: they are embedded
@@ -21,12 +27,132 @@ const notBuilt = `<!doctype html><html lang="fr"><meta charset="utf-8"><title>ma
 <p>L'interface web n'a pas été construite. Lancez <code>make build</code> puis redémarrez le serveur.
 L'API reste disponible sous <a href="/api/actors">/api/actors</a>.</p></html>`
 
+// pageJSON is the configuration the page reads from its
+// <script id="maillage-config">.
+type pageJSON struct {
+	PageConfig
+	ActorZoom int   `json:"actorZoom"`         // first zoom of single actors in the tiles
+	ActorID   int64 `json:"actorId,omitempty"` // on /acteurs/{id}: the actor to open
+	NotFound  bool  `json:"notFound,omitempty"`
+}
+
+// pageStrings are the French strings of the server-rendered <head>, which
+// the page's build writes into dist/strings.json from its locale file.
+type pageStrings struct {
+	TitleSuffix   string `json:"titleSuffix"`
+	InCity        string `json:"inCity"`
+	More          string `json:"more"`
+	NotFoundTitle string `json:"notFoundTitle"`
+}
+
+// actorHead replaces the page's title and description on /acteurs/{id},
+// so that a shared link previews the actor.
+var actorHead = template.Must(template.New("head").Parse(`<title>{{.Title}}</title>
+<meta name="description" content="{{.Description}}">
+<meta property="og:type" content="website">
+<meta property="og:site_name" content="maillage">
+<meta property="og:title" content="{{.Name}}">
+<meta property="og:description" content="{{.Description}}">
+<meta name="twitter:card" content="summary">`))
+
+var defaultHead = regexp.MustCompile(`(?s)<title>.*?</title>\s*<meta name="description" content="[^"]*">`)
+
 // index serves the map page with the server's settings in a JSON script
 // element, which the page reads before anything else.
 func (s *Server) index(c *echo.Context) error {
-	if err := readParams(c, "embed").err(); err != nil {
+	if err := readParams(c, "embed", "lat", "lon", "z", "secteurs").err(); err != nil {
 		return err
 	}
+	return s.servePage(c, http.StatusOK, pageJSON{}, nil)
+}
+
+// actorPage serves the map page opened on one published actor, with its
+// name and a description in the <head>. An unknown or unpublished actor
+// gets the page with status 404, which says so.
+func (s *Server) actorPage(c *echo.Context) error {
+	if err := readParams(c, "embed", "lat", "lon", "z", "secteurs").err(); err != nil {
+		return err
+	}
+	strs := s.pageStrings()
+	a, err := s.findVisibleActor(c)
+	var e *geo.Error
+	if errors.As(err, &e) && (e.Code == geo.ENotFound || e.Code == geo.EInvalid) {
+		var head bytes.Buffer
+		if err := actorHead.Execute(&head, actorMeta{Title: strs.NotFoundTitle, Name: strs.NotFoundTitle}); err != nil {
+			return err
+		}
+		return s.servePage(c, http.StatusNotFound, pageJSON{NotFound: true}, head.Bytes())
+	}
+	if err != nil {
+		return err
+	}
+	meta, err := s.actorMeta(c.Request().Context(), a, strs)
+	if err != nil {
+		return err
+	}
+	var head bytes.Buffer
+	if err := actorHead.Execute(&head, meta); err != nil {
+		return err
+	}
+	return s.servePage(c, http.StatusOK, pageJSON{ActorID: a.ID}, head.Bytes())
+}
+
+type actorMeta struct{ Title, Name, Description string }
+
+// actorMeta is the title and description of a: its own description when
+// it has one, else its sectors, structure type and commune.
+func (s *Server) actorMeta(ctx context.Context, a *geo.Actor, strs pageStrings) (actorMeta, error) {
+	sectors, err := s.Sectors.FindSectors(ctx)
+	if err != nil {
+		return actorMeta{}, err
+	}
+	labels := map[string]string{}
+	for _, sec := range sectors {
+		labels[sec.Slug] = sec.Label
+	}
+	var parts []string
+	for _, slug := range a.Sectors {
+		if l, ok := labels[slug]; ok {
+			parts = append(parts, l)
+		}
+	}
+	if a.Kind != "" {
+		parts = append(parts, a.Kind)
+	}
+	summary := strings.Join(parts, ", ")
+	place := strings.TrimSpace(a.Address.Postcode + " " + a.Address.City)
+	if place != "" {
+		summary = strings.TrimSpace(summary + " " + strs.InCity + " " + place)
+	}
+	desc := strings.Join(strings.Fields(a.Description), " ")
+	if desc == "" {
+		desc = strings.TrimSpace(summary + ". " + strs.More)
+	} else if r := []rune(desc); len(r) > 200 {
+		desc = strings.TrimSpace(string(r[:199])) + "…"
+	}
+	title := a.Name
+	if a.Address.City != "" {
+		title += " (" + a.Address.City + ")"
+	}
+	return actorMeta{Title: title + strs.TitleSuffix, Name: a.Name, Description: desc}, nil
+}
+
+// pageStrings reads dist/strings.json; missing keys stay empty.
+func (s *Server) pageStrings() pageStrings {
+	var strs pageStrings
+	if s.opts.Frontend != nil {
+		if b, err := fs.ReadFile(s.opts.Frontend, "strings.json"); err == nil {
+			json.Unmarshal(b, &strs) // a broken file leaves the strings empty
+		}
+	}
+	return strs
+}
+
+// servePage answers the built index.html with cfg in its config element
+// and, when head is not nil, head instead of its title and description.
+// Pages under a path (/acteurs/{id}) get a <base> so that their relative
+// URLs resolve from the app's root.
+func (s *Server) servePage(c *echo.Context, status int, cfg pageJSON, head []byte) error {
 	var page []byte
 	if s.opts.Frontend != nil {
 		page, _ = fs.ReadFile(s.opts.Frontend, "index.html")
@@ -34,15 +160,21 @@ func (s *Server) index(c *echo.Context) error {
 	if page == nil {
 		return c.HTML(http.StatusOK, notBuilt)
 	}
-	cfg, err := json.Marshal(s.opts.Page) // escapes <, > and & for a script element
+	cfg.PageConfig = s.opts.Page
+	cfg.ActorZoom = s.opts.TileActorZoom
+	js, err := json.Marshal(cfg) // escapes <, > and & for a script element
 	if err != nil {
 		return err
 	}
-	script := append([]byte(`<script id="maillage-config" type="application/json">`), cfg...)
+	script := append([]byte(`<script id="maillage-config" type="application/json">`), js...)
 	script = append(script, "</script>\n</head>"...)
 	page = bytes.Replace(page, []byte("</head>"), script, 1)
+	if head != nil {
+		page = defaultHead.ReplaceAllLiteral(page, head)
+		page = bytes.Replace(page, []byte("<head>\n"), []byte("<head>\n<base href=\"../\">\n"), 1)
+	}
 	c.Response().Header().Set("Cache-Control", "no-cache")
-	return c.HTMLBlob(http.StatusOK, page)
+	return c.HTMLBlob(status, page)
 }
 
 // assets serves the built JavaScript, CSS and images.

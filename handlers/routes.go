@@ -44,5 +44,6 @@ func (s *Server) routes() {
 	e.GET("/tiles/actors/:z/:x/:y", s.actorTile) // :y is "{y}.mvt"
 
 	e.GET("/", s.index)
+	e.GET("/acteurs/:id", s.actorPage)
 	e.GET("/assets/*", s.assets)
 }

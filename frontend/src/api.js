@@ -1,5 +1,8 @@
-// Calls to the maillage HTTP API. Paths are relative to the document, so
-// the page also works when served under a prefix (or with a <base href>).
+// Calls to the maillage HTTP API. Paths are relative to the app's root
+// (the document's base URL when the page loaded), so the page also works
+// when served under a prefix, and after the address bar changed.
+
+import { root } from './urlstate.js';
 
 export class ApiError extends Error {
   constructor(message, status) {
@@ -10,7 +13,7 @@ export class ApiError extends Error {
 }
 
 async function getJSON(path, { signal } = {}) {
-  const url = new URL(path, document.baseURI);
+  const url = new URL(path, root);
   let res;
   try {
     res = await fetch(url, { headers: { Accept: 'application/json' }, signal });
@@ -41,6 +44,35 @@ export async function fetchSectors(opts) {
 }
 
 /**
+ * Returns a page of published actors: {items, total, next}. params are
+ * those of GET api/actors (sectors, q, bbox, limit, offset).
+ */
+export async function listActors(params, opts) {
+  const body = await getJSON(`api/actors?${new URLSearchParams(params)}`, opts);
+  if (!body || !Array.isArray(body.items)) throw new ApiError('GET api/actors: no "items" array', 200);
+  return body;
+}
+
+/** Returns one actor (GET api/actors/{id}); ApiError status 404 when unknown. */
+export async function fetchActor(id, opts) {
+  return getJSON(`api/actors/${encodeURIComponent(id)}`, opts);
+}
+
+/**
+ * Returns the published actors nearest to lat, lon, nearest first, each
+ * with distance_m (GET api/actors/nearby).
+ */
+export async function nearbyActors(params, opts) {
+  const body = await getJSON(`api/actors/nearby?${new URLSearchParams(params)}`, opts);
+  return Array.isArray(body?.items) ? body.items : [];
+}
+
+/** Returns the TileJSON of the actors' tiles (bounds, minzoom, maxzoom). */
+export async function fetchTileJSON(opts) {
+  return getJSON('tiles/actors.json', opts);
+}
+
+/**
  * Returns the published actors as a GeoJSON FeatureCollection with the
  * foreign members attribution, numberMatched, numberReturned, truncated.
  */
@@ -58,7 +90,7 @@ export async function fetchActors(opts) {
  * for a wrong token).
  */
 export async function putLocation(id, [lng, lat], token) {
-  const url = new URL(`api/actors/${encodeURIComponent(id)}/location`, document.baseURI);
+  const url = new URL(`api/actors/${encodeURIComponent(id)}/location`, root);
   let res;
   try {
     res = await fetch(url, {

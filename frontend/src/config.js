@@ -1,10 +1,13 @@
-// Page configuration. The server may inject
+// Page configuration. The server injects
 //   <script id="maillage-config" type="application/json">{...}</script>
-// into index.html; any key missing or malformed falls back to the default.
+// into the page; any key missing or malformed falls back to the default.
 
 const defaults = {
   basemapURL: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
   basemapAttribution: '', // empty: the OpenStreetMap credit of the locale
+  actorZoom: 12, // first zoom of single actors in the tiles
+  actorId: null, // on /acteurs/{id}: the actor to open
+  notFound: false, // on /acteurs/{id} of no published actor
 };
 
 /** Returns the page configuration, never throwing. */
@@ -20,10 +23,13 @@ export function readConfig(doc = document) {
     return config;
   }
   if (!injected || typeof injected !== 'object') return config;
-  for (const key of Object.keys(defaults)) {
+  for (const key of ['basemapURL', 'basemapAttribution']) {
     if (typeof injected[key] === 'string' && injected[key].trim() !== '') {
       config[key] = injected[key].trim();
     }
   }
+  if (Number.isInteger(injected.actorZoom) && injected.actorZoom >= 0) config.actorZoom = injected.actorZoom;
+  if (Number.isInteger(injected.actorId) && injected.actorId > 0) config.actorId = injected.actorId;
+  config.notFound = injected.notFound === true;
   return config;
 }

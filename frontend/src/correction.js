@@ -1,6 +1,6 @@
 // Correction mode for directory keepers: with a keeper's token (entered
-// once, kept for the browser tab in sessionStorage), the selected actor's
-// marker becomes draggable and its new position is saved by hand.
+// once, kept for the browser tab in sessionStorage), a clicked actor gets
+// a draggable marker and its new position is saved by hand.
 
 import L from 'leaflet';
 import { putLocation } from './api.js';
@@ -25,13 +25,15 @@ function storeToken(token) {
 }
 
 /**
- * Adds the correction control to map. status shows notices. Returns
- * {select(circleMarker)}, to call when an actor's marker is clicked.
+ * Adds the correction control to map. status shows notices; tiles is the
+ * actors' layer (hide one actor while dragged, reload after a move).
+ * Returns {select(actor)}, to call with {id, name, latlng} when an actor
+ * is clicked: true when correction mode took the click.
  */
-export function createCorrection(map, status, t) {
+export function createCorrection(map, status, t, tiles) {
   let token = storedToken();
   let active = false;
-  let dragged = null; // {marker, circle}
+  let dragged = null; // the draggable marker
 
   const box = L.DomUtil.create('div', 'correction leaflet-bar');
   L.DomEvent.disableClickPropagation(box);
@@ -61,9 +63,9 @@ export function createCorrection(map, status, t) {
 
   function release() {
     if (!dragged) return;
-    dragged.marker.remove();
-    dragged.circle.setStyle({ opacity: 1, fillOpacity: 0.9 });
+    dragged.remove();
     dragged = null;
+    tiles.hide(null);
   }
 
   toggle.addEventListener('click', () => {
@@ -96,27 +98,26 @@ export function createCorrection(map, status, t) {
   render();
 
   return {
-    /** Makes circle (an actor's circle marker) draggable in correction mode. */
-    select(circle) {
-      if (!active || !circle?.feature) return;
+    /** Makes the actor's point draggable in correction mode. */
+    select(actor) {
+      if (!active || !actor?.id) return false;
       release();
-      map.closePopup();
-      const marker = L.marker(circle.getLatLng(), {
-        draggable: true,
-        autoPan: true,
-        title: t.correction.markerTitle(circle.feature.properties?.name ?? ''),
-      }).addTo(map);
-      circle.setStyle({ opacity: 0, fillOpacity: 0 });
-      dragged = { marker, circle };
+      const title = t.correction.markerTitle(actor.name ?? '');
+      const marker = L.marker(actor.latlng, { draggable: true, autoPan: true, title, alt: title }).addTo(map);
+      marker.getElement()?.setAttribute('aria-label', title);
+      tiles.hide(actor.id);
+      dragged = marker;
+      let placed = actor.latlng;
       marker.on('dragend', async () => {
         const { lat, lng } = marker.getLatLng();
         try {
-          await putLocation(circle.feature.id ?? circle.feature.properties.id, [lng, lat], token);
-          circle.setLatLng([lat, lng]);
-          status.notice(t.correction.saved(circle.feature.properties?.name ?? ''));
+          await putLocation(actor.id, [lng, lat], token);
+          placed = marker.getLatLng();
+          tiles.reload();
+          status.notice(t.correction.saved(actor.name ?? ''));
         } catch (err) {
           console.error('maillage:', err);
-          marker.setLatLng(circle.getLatLng());
+          marker.setLatLng(placed);
           if (err.status === 401) {
             token = '';
             storeToken('');
@@ -129,6 +130,7 @@ export function createCorrection(map, status, t) {
           }
         }
       });
+      return true;
     },
   };
 }

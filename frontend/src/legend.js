@@ -1,71 +1,85 @@
-// The legend: sectors present on the map, with colour, icon, label, count.
+// The legend: every sector with its colour, icon, label and the number of
+// actors in view, each with a checkbox that shows or hides it on the map
+// and in the list at once.
 
-import L from 'leaflet';
-import { actorSectors } from './sectors.js';
-
-const NO_SECTOR = { slug: '', label: '', color: '#6b7280', icon: '', position: Infinity };
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text != null) node.textContent = text;
+  return node;
+}
 
 /**
- * Counts actors per sector. An actor in several sectors counts in each;
- * an actor with no known sector counts under NO_SECTOR.
+ * Fills container with the legend of sectors (index by slug, in order).
+ * visible is the Set of shown slugs, changed in place; onChange is called
+ * after each change. Returns {setCounts(Map slug -> n)}.
  */
-export function countBySector(features, sectors) {
+export function createLegend(container, sectors, visible, t, onChange) {
+  const fieldset = el('fieldset', 'legend');
+  fieldset.append(el('legend', 'legend__title', t.legendTitle));
+  const hint = el('p', 'legend__hint', t.legendHint);
+  hint.id = 'legend-hint';
+  fieldset.append(hint);
+
   const counts = new Map();
-  for (const f of features) {
-    const known = actorSectors(f.properties).filter((slug) => sectors.has(slug));
-    const keys = known.length > 0 ? new Set(known) : [''];
-    for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  return counts;
-}
-
-function legendContent(counts, sectors, t) {
-  const details = document.createElement('details');
-  details.className = 'legend';
-  details.open = !window.matchMedia('(max-width: 40rem)').matches;
-
-  const summary = document.createElement('summary');
-  summary.textContent = t.legendTitle;
-  details.append(summary);
-
-  const rows = [...counts.entries()]
-    .map(([slug, n]) => ({ sector: slug ? sectors.get(slug) : { ...NO_SECTOR, label: t.noSector }, n }))
-    .sort((a, b) => a.sector.position - b.sector.position);
-
-  const list = document.createElement('ul');
-  for (const { sector, n } of rows) {
-    const li = document.createElement('li');
-    const swatch = document.createElement('span');
-    swatch.className = 'swatch';
+  const boxes = new Map();
+  const list = el('ul', 'legend__list');
+  for (const s of [...sectors.values()].sort((a, b) => a.position - b.position)) {
+    const li = el('li', 'legend__item');
+    const label = el('label');
+    const box = el('input');
+    box.type = 'checkbox';
+    box.name = 'secteur';
+    box.value = s.slug;
+    box.checked = visible.has(s.slug);
+    box.setAttribute('aria-describedby', 'legend-hint');
+    box.addEventListener('change', () => {
+      if (box.checked) visible.add(s.slug);
+      else visible.delete(s.slug);
+      onChange();
+    });
+    boxes.set(s.slug, box);
+    const swatch = el('span', 'swatch');
     swatch.setAttribute('aria-hidden', 'true');
-    swatch.style.backgroundColor = sector.color;
-    const icon = document.createElement('span');
-    icon.className = 'legend__icon';
+    swatch.style.backgroundColor = s.color;
+    const icon = el('span', 'legend__icon', s.icon);
     icon.setAttribute('aria-hidden', 'true');
-    icon.textContent = sector.icon;
-    const label = document.createElement('span');
-    label.className = 'legend__label';
-    label.textContent = sector.label;
-    const count = document.createElement('span');
-    count.className = 'legend__count';
-    count.textContent = t.legendCount(n);
-    li.append(swatch, icon, label, count);
+    const count = el('span', 'legend__count', '');
+    counts.set(s.slug, count);
+    label.append(box, swatch, icon, el('span', 'legend__label', s.label), count);
+    li.append(label);
     list.append(li);
   }
-  details.append(list);
-  return details;
-}
+  fieldset.append(list);
 
-/** Returns a Leaflet control listing the sectors present in features. */
-export function createLegend(features, sectors, t) {
-  const counts = countBySector(features, sectors);
-  const control = L.control({ position: 'bottomright' });
-  control.onAdd = () => {
-    const container = L.DomUtil.create('div', 'leaflet-control legend-control');
-    container.append(legendContent(counts, sectors, t));
-    L.DomEvent.disableClickPropagation(container);
-    L.DomEvent.disableScrollPropagation(container);
-    return container;
+  const actions = el('p', 'legend__actions');
+  for (const [text, all] of [
+    [t.legendAll, true],
+    [t.legendNone, false],
+  ]) {
+    const b = el('button', 'link-button', text);
+    b.type = 'button';
+    b.addEventListener('click', () => {
+      for (const [slug, box] of boxes) {
+        box.checked = all;
+        if (all) visible.add(slug);
+        else visible.delete(slug);
+      }
+      onChange();
+    });
+    actions.append(b);
+  }
+  fieldset.append(actions);
+  container.replaceChildren(fieldset);
+
+  return {
+    setCounts(byslug) {
+      for (const [slug, node] of counts) {
+        const n = byslug.get(slug) ?? 0;
+        node.textContent = t.legendCount(n);
+        node.title = t.legendCountLabel(n);
+        node.dataset.count = String(n);
+      }
+    },
   };
-  return control;
 }

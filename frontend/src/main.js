@@ -3,68 +3,224 @@
 import 'leaflet/dist/leaflet.css';
 import './style.css';
 
+import L from 'leaflet';
 import t from './i18n/fr.js';
-import { fetchActors, fetchSectors } from './api.js';
+import { fetchSectors, fetchTileJSON, listActors } from './api.js';
+import { createDetails } from './card.js';
 import { readConfig } from './config.js';
-import { createLegend } from './legend.js';
-import { createMap } from './map.js';
-import { indexSectors } from './sectors.js';
-import { createStatus } from './status.js';
 import { createCorrection } from './correction.js';
+import { createLegend } from './legend.js';
+import { createList } from './list.js';
+import { createMap } from './map.js';
+import { createNearby } from './nearby.js';
 import { createSearch } from './search.js';
+import { indexSectors } from './sectors.js';
+import { createShare } from './share.js';
+import { createStatus } from './status.js';
+import { readURL, stateURL, writeURL } from './urlstate.js';
 
-function start() {
+const WORLD = [-180, -90, 180, 90];
+
+/** Debounces f by ms. */
+function later(f, ms) {
+  let timer = null;
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(f, ms);
+  };
+}
+
+/** The mobile layout's two views: the map, or the list and filters. */
+function setupTabs() {
+  const tabs = [document.getElementById('tab-map'), document.getElementById('tab-list')];
+  const show = (which) => {
+    document.body.dataset.view = which;
+    tabs[0].setAttribute('aria-pressed', String(which === 'map'));
+    tabs[1].setAttribute('aria-pressed', String(which === 'list'));
+  };
+  tabs[0].addEventListener('click', () => show('map'));
+  tabs[1].addEventListener('click', () => show('list'));
+  show('map');
+  return show;
+}
+
+async function start() {
+  const config = readConfig();
+  const initial = readURL(window.location, config.actorId);
+  if (initial.embed) document.body.classList.add('embed');
   const status = createStatus(
     { notices: document.getElementById('notices'), panel: document.getElementById('panel') },
     t,
   );
   const count = document.getElementById('actor-count');
-  const view = createMap(document.getElementById('map'), readConfig(), t, {
+
+  status.loading();
+  let sectorItems, tilejson, located;
+  try {
+    [sectorItems, tilejson, located] = await Promise.all([
+      fetchSectors(),
+      fetchTileJSON(),
+      listActors({ bbox: WORLD.join(','), limit: '1' }),
+    ]);
+  } catch (err) {
+    console.error('maillage:', err);
+    status.error(() => window.location.reload());
+    return;
+  }
+  status.done();
+
+  const sectors = indexSectors(sectorItems);
+  const visible = new Set(initial.sectors ? initial.sectors.filter((s) => sectors.has(s)) : sectors.keys());
+  const allShown = () => visible.size === sectors.size;
+  const shownSlugs = () => (allShown() ? null : [...sectors.keys()].filter((s) => visible.has(s)));
+
+  // data-count tells (tests, too) that the actors are on the map: it is set
+  // once the first tiles are in.
+  count.textContent = t.actorCount(located.total);
+  const drawn = () => {
+    count.dataset.count = String(located.total);
+  };
+
+  const showView = setupTabs();
+  let selected = initial.actor; // id of the open actor
+  let details = null;
+  let correction = null;
+
+  const view = createMap(document.getElementById('map'), config, t, {
+    sectors,
+    visible,
     onBasemapError: () => status.notice(t.basemapError),
-    onActorSelect: (marker) => correction.select(marker),
+    onActorClick: (hit) => {
+      if (correction?.select(hit)) return;
+      openActor(hit.id, { latlng: hit.latlng, name: hit.name });
+    },
+    onTiles: later(() => refreshCounts(), 150),
+    onMove: later(() => refresh(), 200),
   });
-  createSearch(view.map, status, t);
-  const correction = createCorrection(view.map, status, t);
+  const { map } = view;
+  view.addDataAttribution(tilejson.attribution);
+  correction = createCorrection(map, status, t, view.actors);
 
-  let legend = null;
-  let attributed = false;
-
-  async function load() {
-    status.loading();
-    let sectors, fc;
-    try {
-      [sectors, fc] = await Promise.all([fetchSectors(), fetchActors()]);
-    } catch (err) {
-      console.error('maillage:', err);
-      status.error(load);
-      return;
-    }
-    status.done();
-
-    const index = indexSectors(sectors);
-    const drawn = view.showActors(fc, index);
-    if (!attributed) {
-      view.addDataAttribution(fc.attribution);
-      attributed = true;
-    }
-    legend?.remove();
-    legend = null;
-    count.textContent = t.actorCount(drawn.length);
-    count.dataset.count = String(drawn.length);
-
-    if (drawn.length === 0) {
-      status.empty();
-      return;
-    }
-    legend = createLegend(drawn, index, t).addTo(view.map);
-    if (fc.truncated === true) {
-      const returned = Number.isFinite(fc.numberReturned) ? fc.numberReturned : fc.features.length;
-      const matched = Number.isFinite(fc.numberMatched) ? fc.numberMatched : returned;
-      status.notice(t.truncated(returned, matched));
-    }
+  function state(embed = initial.embed) {
+    const c = map.getCenter();
+    return { center: [c.lat, c.lng], zoom: map.getZoom(), sectors: shownSlugs(), actor: selected, embed };
   }
 
-  load();
+  const legend = createLegend(document.getElementById('legend'), sectors, visible, t, () => {
+    view.actors.redraw();
+    refresh();
+  });
+  const list = createList(document.getElementById('list'), sectors, t, (actor) => openActor(actor.id, { actor }));
+
+  details = createDetails(document.getElementById('details'), sectors, t, {
+    linkOf: (id) => stateURL({ actor: id }).href,
+    onClose: () => {
+      selected = null;
+      view.select(null);
+      writeURL(state());
+    },
+  });
+
+  function latLngOf(actor) {
+    const c = actor?.location?.coordinates;
+    return Array.isArray(c) ? L.latLng(c[1], c[0]) : null;
+  }
+
+  /** Opens an actor's panel and marks it; moves the map only when it is out of view. */
+  async function openActor(id, { latlng = null, name = '', actor = null, move = true, focus = true } = {}) {
+    selected = id;
+    const known = latlng ?? latLngOf(actor);
+    if (known) view.select({ latlng: known, name: actor?.name ?? name });
+    writeURL(state());
+    const full = await details.open(id, { focus });
+    if (!full || selected !== id) return null;
+    const at = latLngOf(full);
+    if (at) {
+      view.select({ latlng: at, name: full.name });
+      if (move && !map.getBounds().contains(at)) {
+        map.setView(at, Math.max(map.getZoom(), config.actorZoom + 2));
+      }
+    }
+    return full;
+  }
+
+  function refreshCounts() {
+    if (view.actors.loaded()) drawn();
+    legend.setCounts(view.actors.countInView());
+    map.getContainer().dataset.sectors = view.actors.drawnSectors().join(' ');
+  }
+
+  function refresh() {
+    const b = map.getBounds();
+    const bbox = [
+      Math.max(-180, b.getWest()),
+      Math.max(-85.06, b.getSouth()),
+      Math.min(180, b.getEast()),
+      Math.min(85.06, b.getNorth()),
+    ];
+    list.update(bbox, shownSlugs());
+    refreshCounts();
+    writeURL(state());
+  }
+
+  createSearch(document.getElementById('search'), t, {
+    onPlace: (latlng, zoom) => {
+      map.setView(latlng, zoom);
+      showView('map');
+    },
+    onActor: (actor) => openActor(actor.id, { actor }),
+    notice: (text) => status.notice(text),
+  });
+
+  createNearby(document.getElementById('nearby-button'), document.getElementById('nearby'), sectors, t, {
+    selectedSectors: shownSlugs,
+    onFound: (latlng, actors) => {
+      view.showPosition(latlng);
+      const bounds = L.latLngBounds([latlng]);
+      for (const a of actors) {
+        const at = latLngOf(a);
+        if (at) bounds.extend(at);
+      }
+      map.fitBounds(bounds, { padding: [32, 32], maxZoom: 16 });
+      showView('list');
+    },
+    onOpen: (actor) => openActor(actor.id, { actor }),
+  });
+
+  createShare(document.getElementById('share-button'), t, (embed) => stateURL(state(embed)).href);
+
+  // The first view: the URL's, else the actor's, else every actor.
+  if (initial.center && initial.zoom !== null) {
+    map.setView(initial.center, initial.zoom);
+  } else if (!initial.actor) {
+    const [w, s, e, n] = Array.isArray(tilejson.bounds) ? tilejson.bounds : [];
+    if (located.total > 0 && Number.isFinite(w) && !(w <= -180 && e >= 180)) {
+      map.fitBounds([[s, w], [n, e]], { padding: [24, 24], maxZoom: 13 });
+    }
+    // The TileJSON's bounds are rounded to grid cells: a small directory
+    // is fitted to its actors exactly.
+    if (located.total > 0 && located.total <= 100) {
+      try {
+        const few = await listActors({ bbox: WORLD.join(','), limit: '100' });
+        const b = L.latLngBounds(few.items.map(latLngOf).filter(Boolean));
+        if (b.isValid()) map.fitBounds(b, { padding: [24, 24], maxZoom: 13 });
+      } catch (err) {
+        console.warn('maillage:', err);
+      }
+    }
+  }
+  refresh();
+
+  if (config.notFound) status.notice(t.card.notFound);
+  if (initial.actor) {
+    const full = await openActor(initial.actor, { move: false, focus: false });
+    const at = latLngOf(full);
+    if (at && !(initial.center && initial.zoom !== null)) map.setView(at, Math.max(config.actorZoom + 3, 15));
+  }
+  if (located.total === 0) {
+    drawn();
+    status.empty();
+  }
 }
 
 start();

@@ -1,51 +1,51 @@
-// The Leaflet map: basemap, actor markers, popups.
+// The Leaflet map: raster basemap, the actors' vector tiles, the selected
+// actor's marker and the reader's position.
 
 import L from 'leaflet';
-import { actorCard } from './card.js';
-import { actorColor } from './sectors.js';
+import { createActorTiles } from './actortiles.js';
 
-const FRANCE = { center: [46.6, 2.4], zoom: 6 };
+export const FRANCE = { center: [46.6, 2.4], zoom: 6 };
+const MAX_ZOOM = 19;
+const TILE_MAX_ZOOM = 16;
 
 const escapeHTML = (s) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
-/** Returns [lat, lng] of a GeoJSON Point feature, or null. */
-function latLngOf(feature) {
-  const g = feature?.geometry;
-  if (!g || g.type !== 'Point' || !Array.isArray(g.coordinates)) return null;
-  const [lng, lat] = g.coordinates;
-  if (!Number.isFinite(lat) || !Number.isFinite(lng)) return null;
-  if (lat < -90 || lat > 90 || lng < -180 || lng > 180) return null;
-  return [lat, lng];
+/** Names a Leaflet marker for assistive technology (never "Marker"). */
+function nameMarker(marker, label) {
+  const el = marker.getElement();
+  if (!el) return;
+  el.setAttribute('aria-label', label);
+  el.setAttribute('title', label);
+  if (el.tagName === 'IMG') el.alt = label;
 }
 
 /**
- * Creates the map in container. onBasemapError is called once, the first
- * time a basemap tile fails to load; onActorSelect with the marker of an
- * actor clicked.
+ * Creates the map in container. sectors is the sector index, visible the
+ * Set of sector slugs shown. Callbacks: onBasemapError (once, when a base
+ * map tile fails), onActorClick({id, name, latlng}), onTiles (a tile was
+ * loaded), onMove (the view changed).
  */
-export function createMap(container, config, t, { onBasemapError, onActorSelect } = {}) {
+export function createMap(container, config, t, { sectors, visible, onBasemapError, onActorClick, onTiles, onMove }) {
   const map = L.map(container, {
     zoomControl: false,
     attributionControl: false,
     center: FRANCE.center,
     zoom: FRANCE.zoom,
-    preferCanvas: true,
+    maxZoom: MAX_ZOOM,
   });
   container.setAttribute('role', 'region');
   container.setAttribute('aria-label', t.mapLabel);
+  container.setAttribute('aria-description', t.mapHint);
 
   L.control.zoom({ zoomInTitle: t.zoomIn, zoomOutTitle: t.zoomOut }).addTo(map);
   const attribution = L.control
     .attribution({ prefix: '<a href="https://leafletjs.com">Leaflet</a>' })
     .addTo(map);
 
-  const basemapAttribution = config.basemapAttribution
-    ? escapeHTML(config.basemapAttribution)
-    : t.osmAttribution;
   const basemap = L.tileLayer(config.basemapURL, {
-    maxZoom: 19,
-    attribution: basemapAttribution,
+    maxZoom: MAX_ZOOM,
+    attribution: config.basemapAttribution ? escapeHTML(config.basemapAttribution) : t.osmAttribution,
   }).addTo(map);
   let basemapFailed = false;
   basemap.on('tileerror', () => {
@@ -54,54 +54,61 @@ export function createMap(container, config, t, { onBasemapError, onActorSelect 
     onBasemapError?.();
   });
 
-  map.on('popupopen', (e) => {
-    const close = e.popup.getElement()?.querySelector('.leaflet-popup-close-button');
-    if (close) {
-      close.setAttribute('aria-label', t.closePopup);
-      close.title = t.closePopup;
+  const actors = createActorTiles({
+    sectors,
+    visible,
+    actorZoom: config.actorZoom,
+    maxZoom: TILE_MAX_ZOOM,
+    onLoad: () => onTiles?.(),
+  }).addTo(map);
+
+  map.on('click', (e) => {
+    const hit = actors.hit(e.latlng);
+    if (!hit) return;
+    if (hit.cluster) {
+      map.setView(hit.latlng, Math.min(Math.max(map.getZoom() + 2, 8), config.actorZoom), { animate: true });
+    } else {
+      onActorClick?.(hit);
     }
   });
+  map.on('mousemove', (e) => {
+    container.classList.toggle('map--pointer', actors.hit(e.latlng) !== null);
+  });
+  map.on('moveend', () => onMove?.());
 
-  const renderer = L.canvas({ padding: 0.5 });
-  let actors = null;
+  let selected = null;
+  let position = null;
 
   return {
     map,
+    actors,
 
-    /**
-     * Draws the actors of a FeatureCollection, replacing any drawn before,
-     * and fits the view to them. Returns the features drawn (those with a
-     * valid point).
-     */
-    showActors(fc, sectors) {
-      actors?.remove();
-      actors = L.featureGroup();
-      const bounds = L.latLngBounds([]);
-      const drawn = [];
-      for (const feature of fc.features) {
-        const latLng = latLngOf(feature);
-        if (!latLng) continue;
-        const marker = L.circleMarker(latLng, {
-          renderer,
-          radius: 6,
-          weight: 1.5,
-          color: '#ffffff',
-          fillColor: actorColor(feature.properties, sectors),
-          fillOpacity: 0.9,
-        });
-        marker.feature = feature;
-        actors.addLayer(marker);
-        bounds.extend(latLng);
-        drawn.push(feature);
-      }
-      actors.bindPopup((layer) => actorCard(layer.feature.properties ?? {}, sectors, t), {
-        maxWidth: 320,
-        autoPanPadding: [24, 24],
-      });
-      actors.on('click', (e) => onActorSelect?.(e.layer));
-      actors.addTo(map);
-      if (bounds.isValid()) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 13 });
-      return drawn;
+    /** Marks the selected actor's place (null: none). */
+    select(actor) {
+      selected?.remove();
+      selected = null;
+      if (!actor?.latlng) return;
+      selected = L.marker(actor.latlng, {
+        icon: L.divIcon({ className: 'selected-marker', iconSize: [30, 30] }),
+        keyboard: false,
+        interactive: false,
+        title: t.selectedLabel(actor.name),
+        alt: t.selectedLabel(actor.name),
+      }).addTo(map);
+      nameMarker(selected, t.selectedLabel(actor.name));
+    },
+
+    /** Shows the reader's position. */
+    showPosition(latlng) {
+      position?.remove();
+      position = L.marker(latlng, {
+        icon: L.divIcon({ className: 'position-marker', iconSize: [18, 18] }),
+        keyboard: false,
+        interactive: false,
+        title: t.positionLabel,
+        alt: t.positionLabel,
+      }).addTo(map);
+      nameMarker(position, t.positionLabel);
     },
 
     /** Adds a data source credit, given as plain text, to the attribution. */

@@ -1,76 +1,190 @@
-// The address search box: suggestions from the server's geocoder
-// (GET api/geocode, cached and rate-limited there); choosing one centres
-// the map on it.
+// The one search box: addresses and places from the server's geocoder
+// (GET api/geocode, cached and rate-limited there) and actors by name
+// (GET api/actors?q=), suggested as one types, in an ARIA 1.2 combobox.
+// Choosing a place recentres the map; choosing an actor opens it.
 
-import L from 'leaflet';
-import { searchAddress } from './api.js';
+import { listActors, searchAddress } from './api.js';
 
-/** Adds the search box to map. */
-export function createSearch(map, status, t) {
-  const form = L.DomUtil.create('form', 'search leaflet-bar');
+const ZOOM_OF_TYPE = { housenumber: 17, street: 16, locality: 15, municipality: 13 };
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text != null) node.textContent = text;
+  return node;
+}
+
+/**
+ * Fills container with the search form. onPlace(latlng, zoom) recentres,
+ * onActor(actor) opens an actor, notice(text) tells the reader.
+ */
+export function createSearch(container, t, { onPlace, onActor, notice }) {
+  const form = el('form', 'search');
   form.setAttribute('role', 'search');
-  L.DomEvent.disableClickPropagation(form);
-  const label = L.DomUtil.create('label', 'search-label', form);
-  label.textContent = t.search.label;
-  const input = L.DomUtil.create('input', 'search-input', label);
+  const label = el('label', 'search__label', t.search.label);
+  label.htmlFor = 'search-input';
+  const row = el('div', 'search__row');
+  const input = el('input', 'search__input');
+  input.id = 'search-input';
   input.type = 'search';
   input.placeholder = t.search.placeholder;
   input.autocomplete = 'off';
-  const list = L.DomUtil.create('datalist', '', form);
+  input.setAttribute('role', 'combobox');
+  input.setAttribute('aria-autocomplete', 'list');
+  input.setAttribute('aria-expanded', 'false');
+  input.setAttribute('aria-controls', 'search-suggestions');
+  const submit = el('button', 'button search__submit', t.search.submit);
+  submit.type = 'submit';
+  row.append(input, submit);
+  const list = el('ul', 'search__suggestions');
   list.id = 'search-suggestions';
-  input.setAttribute('list', list.id);
+  list.setAttribute('role', 'listbox');
+  list.setAttribute('aria-label', t.search.label);
+  list.hidden = true;
+  const live = el('p', 'visually-hidden');
+  live.setAttribute('aria-live', 'polite');
+  form.append(label, row, list, live);
+  container.replaceChildren(form);
 
-  let found = [];
+  let options = []; // [{kind: 'actor'|'place', item, node}]
+  let active = -1;
   let timer = null;
   let pending = null;
+
+  function setActive(i) {
+    if (options[active]) options[active].node.setAttribute('aria-selected', 'false');
+    active = i;
+    if (options[i]) {
+      options[i].node.setAttribute('aria-selected', 'true');
+      input.setAttribute('aria-activedescendant', options[i].node.id);
+      options[i].node.scrollIntoView({ block: 'nearest' });
+    } else {
+      input.removeAttribute('aria-activedescendant');
+    }
+  }
+
+  function closeList() {
+    list.hidden = true;
+    input.setAttribute('aria-expanded', 'false');
+    setActive(-1);
+  }
+
+  function render(actors, places) {
+    options = [];
+    const nodes = [];
+    const group = (title, kind, items, text) => {
+      if (items.length === 0) return;
+      const h = el('li', 'search__group', title);
+      h.setAttribute('role', 'presentation');
+      nodes.push(h);
+      for (const item of items) {
+        const li = el('li', 'search__option', text(item));
+        li.id = `search-option-${options.length}`;
+        li.setAttribute('role', 'option');
+        li.setAttribute('aria-selected', 'false');
+        li.dataset.kind = kind;
+        const entry = { kind, item, node: li };
+        li.addEventListener('mousedown', (e) => e.preventDefault()); // keep focus in the input
+        li.addEventListener('click', () => choose(entry));
+        options.push(entry);
+        nodes.push(li);
+      }
+    };
+    group(t.search.places, 'place', places, (p) => p.label);
+    group(t.search.actors, 'actor', actors, (a) =>
+      [a.name, [a.address?.postcode, a.address?.city].filter(Boolean).join(' ')].filter(Boolean).join(' — '),
+    );
+    list.replaceChildren(...nodes);
+    list.hidden = options.length === 0;
+    input.setAttribute('aria-expanded', String(options.length > 0));
+    active = -1;
+    live.textContent = t.search.suggestions(options.length);
+  }
+
+  async function lookup(q, signal) {
+    const [places, actors] = await Promise.all([
+      searchAddress(q, { signal }).catch((err) => {
+        if (err.name === 'AbortError') throw err;
+        console.warn('maillage: search', err);
+        return [];
+      }),
+      listActors({ q, limit: '5' }, { signal }).then((p) => p.items),
+    ]);
+    return { places: places.filter((p) => Array.isArray(p?.location?.coordinates)), actors };
+  }
 
   async function suggest(q) {
     pending?.abort();
     pending = new AbortController();
     try {
-      found = await searchAddress(q, { signal: pending.signal });
+      const { places, actors } = await lookup(q, pending.signal);
+      if (input.value.trim() === q) render(actors, places);
     } catch (err) {
       if (err.name !== 'AbortError') console.warn('maillage: search', err);
-      return;
     }
-    list.replaceChildren(
-      ...found.map((c) => {
-        const option = document.createElement('option');
-        option.value = c.label;
-        return option;
-      }),
-    );
+  }
+
+  function choose(entry) {
+    closeList();
+    if (entry.kind === 'place') {
+      input.value = entry.item.label;
+      const [lon, lat] = entry.item.location.coordinates;
+      onPlace([lat, lon], ZOOM_OF_TYPE[entry.item.type] ?? 14);
+    } else {
+      input.value = entry.item.name;
+      onActor(entry.item);
+    }
   }
 
   input.addEventListener('input', () => {
     clearTimeout(timer);
     const q = input.value.trim();
-    if (q.length >= 3) timer = setTimeout(() => suggest(q), 300);
+    if (q.length >= 3) timer = setTimeout(() => suggest(q), 250);
+    else closeList();
   });
+
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      if (options.length === 0) return;
+      e.preventDefault();
+      list.hidden = false;
+      input.setAttribute('aria-expanded', 'true');
+      const step = e.key === 'ArrowDown' ? 1 : -1;
+      setActive((active + step + options.length) % options.length);
+    } else if (e.key === 'Escape' && !list.hidden) {
+      e.preventDefault();
+      closeList();
+    }
+  });
+  input.addEventListener('blur', () => setTimeout(closeList, 150));
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const q = input.value.trim();
-    if (q.length < 3) return;
-    let hit = found.find((c) => c.label === q);
-    if (!hit) {
-      try {
-        [hit] = await searchAddress(q);
-      } catch (err) {
-        console.warn('maillage: search', err);
-        status.notice(t.search.failed);
-        return;
-      }
-    }
-    const c = hit?.location?.coordinates;
-    if (!Array.isArray(c)) {
-      status.notice(t.search.none(q));
+    clearTimeout(timer);
+    if (options[active]) {
+      choose(options[active]);
       return;
     }
-    map.setView([c[1], c[0]], hit.type === 'municipality' ? 13 : 17);
+    const q = input.value.trim();
+    if (q.length < 2) return;
+    pending?.abort();
+    pending = new AbortController();
+    let found;
+    try {
+      found = await lookup(q, pending.signal);
+    } catch (err) {
+      if (err.name === 'AbortError') return;
+      notice(t.search.failed);
+      return;
+    }
+    const first = found.places[0]
+      ? { kind: 'place', item: found.places[0] }
+      : found.actors[0]
+        ? { kind: 'actor', item: found.actors[0] }
+        : null;
+    if (first) choose(first);
+    else notice(t.search.none(q));
   });
 
-  const control = L.control({ position: 'topleft' });
-  control.onAdd = () => form;
-  control.addTo(map);
+  return { input };
 }

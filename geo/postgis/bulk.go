@@ -13,6 +13,12 @@ import (
 // generated actors in minutes. The actors are taken as they are (no
 // normalisation, no validation beyond the schema's) and must each have a
 // source and an external_id. Returns how many were stored.
+//
+// The actors are stored in the order of their location (PostGIS sorts
+// geometries along a space-filling curve), so that the actors of a tile
+// share a few heap pages and their ids are near each other; then the
+// tables are vacuumed, so that tile_clusters is read with index-only
+// scans at once.
 func (s *ActorStore) CopyActors(ctx context.Context, next func() *geo.Actor) (int64, error) {
 	tx, err := s.db.Pool.Begin(ctx)
 	if err != nil {
@@ -53,7 +59,8 @@ func (s *ActorStore) CopyActors(ctx context.Context, next func() *geo.Actor) (in
 			location_source, status, source, external_id)
 		SELECT name, kind, legal_form_code, legal_form_label, ess_family, city,
 			ST_SetSRID(ST_MakePoint(lon, lat), 4326), location_source, status, source, external_id
-		FROM actors_copy`)
+		FROM actors_copy
+		ORDER BY ST_SetSRID(ST_MakePoint(lon, lat), 4326)`)
 	if err != nil {
 		return 0, mapError(err, "actors")
 	}
@@ -64,5 +71,9 @@ func (s *ActorStore) CopyActors(ctx context.Context, next func() *geo.Actor) (in
 	if err != nil {
 		return 0, mapError(err, "actor sectors")
 	}
-	return n, tx.Commit(ctx)
+	if err := tx.Commit(ctx); err != nil {
+		return 0, err
+	}
+	_, err = s.db.Pool.Exec(ctx, `VACUUM (ANALYZE) actors, actor_sectors, tile_clusters`)
+	return n, err
 }

@@ -23,20 +23,17 @@ export default {
   mapLabel: "Carte des acteurs de l'ESS",
   zoomIn: 'Zoom avant',
   zoomOut: 'Zoom arrière',
-  closePopup: 'Fermer la fiche',
+  mapHint: 'Carte interactive ; la liste des acteurs en donne le même contenu au clavier.',
   osmAttribution:
     '© <a href="https://www.openstreetmap.org/copyright">contributeurs OpenStreetMap</a>',
 
   loading: 'Chargement des acteurs…',
   actorCount: (n) => plural(n, 'acteur', 'acteurs'),
-  truncated: (shown, total) =>
-    `Seuls les ${formatNumber(shown)} premiers acteurs sur ${formatNumber(total)} sont affichés.`,
   basemapError:
     "Le fond de carte ne se charge pas (connexion ?). Les acteurs restent affichés.",
 
   legendTitle: 'Secteurs',
   legendCount: (n) => formatNumber(n),
-  noSector: 'Secteur non renseigné',
 
   empty: {
     title: "Aucun acteur sur la carte pour l'instant",
@@ -58,9 +55,71 @@ export default {
   card: {
     sectors: 'Secteurs',
     kind: 'Type de structure',
+    legalForm: 'Forme juridique',
+    address: 'Adresse',
     place: 'Commune',
     website: 'Site web',
+    description: 'Présentation',
+    email: 'Courriel',
+    phone: 'Téléphone',
     newTab: '(nouvel onglet)',
+    close: 'Fermer la fiche',
+    link: 'Lien vers cette fiche',
+    loading: 'Chargement de la fiche…',
+    failed: "La fiche de cet acteur n'a pas pu être chargée.",
+    notFound: "Cet acteur n'existe pas ou n'est plus publié.",
+  },
+
+  skipToList: 'Aller à la liste des acteurs',
+  skipToSearch: 'Aller à la recherche',
+  sidebarLabel: 'Recherche, secteurs et liste des acteurs',
+  tabsLabel: 'Affichage',
+  tabMap: 'Carte',
+  tabList: 'Liste et filtres',
+
+  legendHint: 'Cochez les secteurs à afficher. Le nombre est celui des acteurs dans la vue.',
+  legendAll: 'Tout afficher',
+  legendNone: 'Tout masquer',
+  legendCountLabel: (n) => plural(n, 'acteur dans la vue', 'acteurs dans la vue'),
+
+  list: {
+    title: 'Acteurs dans la vue',
+    summary: (shown, total) =>
+      total > shown
+        ? `${formatNumber(shown)} premiers sur ${formatNumber(total)} — zoomez ou cherchez pour affiner.`
+        : plural(total, 'acteur', 'acteurs'),
+    none: 'Aucun acteur dans cette vue avec les secteurs choisis.',
+    noSector: 'Aucun secteur coché : cochez-en un pour voir des acteurs.',
+    more: 'Afficher plus',
+    failed: "La liste des acteurs n'a pas pu être chargée.",
+  },
+
+  selectedLabel: (name) => `Acteur sélectionné : ${name}`,
+  positionLabel: 'Votre position',
+
+  nearby: {
+    button: 'Autour de moi',
+    title: 'Les plus proches de vous',
+    locating: 'Recherche de votre position…',
+    denied: "Votre position n'est pas disponible (autorisation refusée ou appareil sans localisation).",
+    unsupported: 'Votre navigateur ne donne pas sa position.',
+    none: 'Aucun acteur à moins de 50 km.',
+    failed: "La recherche des acteurs proches n'a pas abouti.",
+    close: 'Fermer les résultats',
+    distance: (m) =>
+      m < 1000 ? `${formatNumber(Math.round(m / 10) * 10)} m` : `${new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 }).format(m / 1000)} km`,
+  },
+
+  share: {
+    button: 'Partager',
+    title: 'Partager cette carte',
+    link: 'Lien vers cette vue',
+    embed: 'Code pour intégrer la carte dans un site (iframe)',
+    copy: 'Copier',
+    copied: 'Copié dans le presse-papiers.',
+    copyFailed: 'Copie impossible : sélectionnez le texte et copiez-le.',
+    iframeTitle: "Carte des acteurs de l'ESS",
+    close: 'Fermer',
   },
 
   correction: {
@@ -76,10 +135,23 @@ export default {
   },
 
   search: {
-    label: 'Rechercher une adresse',
-    placeholder: 'Adresse, rue ou commune',
-    none: (q) => `Aucune adresse trouvée pour « ${q} ».`,
+    label: 'Rechercher une adresse, une commune ou un acteur',
+    placeholder: 'Adresse, commune, code postal ou nom',
+    submit: 'Rechercher',
+    none: (q) => `Aucun résultat pour « ${q} ».`,
     failed: "La recherche d'adresse ne répond pas pour l'instant.",
+    actors: 'Acteurs',
+    places: 'Adresses et lieux',
+    suggestions: (n) => (n === 0 ? 'Aucune suggestion.' : `${plural(n, 'suggestion', 'suggestions')} : flèches haut et bas pour choisir.`),
+  },
+
+  // Used by the server in the <head> of /acteurs/{id} (build.mjs copies
+  // them into dist/strings.json).
+  server: {
+    titleSuffix: ' — maillage',
+    inCity: 'à',
+    more: "Fiche sur la carte des acteurs de l'économie sociale et solidaire.",
+    notFoundTitle: 'Acteur introuvable — maillage',
   },
 
   // Structure types of the insertion sector (data.inclusion codes).
