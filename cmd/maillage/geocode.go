@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/ban"
 	"github.com/maillage/maillage/geo/geocoding"
@@ -84,24 +82,10 @@ func geocodeCmd(ctx context.Context, cfg config, logger *slog.Logger, args []str
 	}
 	defer a.close()
 	runner := &geocoding.Runner{Store: a.geocoding, Chain: newChain(cfg, a), Logger: logger}
-	var bar *progressbar.ProgressBar
-	var progress func(done, total int)
-	if isTerminal(stdout) {
-		progress = func(done, total int) {
-			if bar == nil {
-				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(stdout),
-					progressbar.OptionSetDescription("geocode"), progressbar.OptionShowCount(),
-					progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-			}
-			bar.ChangeMax(total)
-			bar.Set(done)
-		}
-	}
+	bar := newProgress(stdout, "geocode")
 	start := time.Now()
-	sum, err := runner.Run(ctx, progress)
-	if bar != nil {
-		bar.Finish()
-	}
+	sum, err := runner.Run(ctx, bar.callback())
+	bar.finish()
 	if err != nil {
 		return err
 	}
@@ -149,19 +133,14 @@ func importAddresses(ctx context.Context, a *app, path string, stdout io.Writer)
 		return err
 	}
 	defer f.Close()
-	var bar *progressbar.ProgressBar
 	var progress func(int)
-	if isTerminal(stdout) {
-		bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(stdout),
-			progressbar.OptionSetDescription(path), progressbar.OptionShowCount(),
-			progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-		progress = func(n int) { bar.Set(n) }
+	bar := newProgress(stdout, path)
+	if bar != nil {
+		progress = func(n int) { bar.update(n, -1) }
 	}
 	start := time.Now()
 	res, err := a.addresses.ImportAddresses(ctx, f, progress)
-	if bar != nil {
-		bar.Finish()
-	}
+	bar.finish()
 	if err != nil {
 		return err
 	}

@@ -9,9 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
-	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"github.com/maillage/maillage/geo"
@@ -64,22 +62,12 @@ func importCmd(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 		return err
 	}
 	defer a.close()
-	var bar *progressbar.ProgressBar
-	var progress func(done, total int)
-	if isTerminal(stdout) && !*asJSON {
-		progress = func(done, total int) {
-			if bar == nil {
-				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(stdout),
-					progressbar.OptionSetDescription("import"), progressbar.OptionShowCount(),
-					progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-			}
-			bar.Set(done)
-		}
+	var bar *progressBar
+	if !*asJSON {
+		bar = newProgress(stdout, "import")
 	}
-	res, err := a.importer.Import(ctx, f, path, opt, progress)
-	if bar != nil {
-		bar.Finish()
-	}
+	res, err := a.importer.Import(ctx, f, path, opt, bar.callback())
+	bar.finish()
 	if err != nil {
 		return err
 	}
