@@ -3,18 +3,20 @@ package geo
 import (
 	"encoding/csv"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/maillage/maillage/internal/shareddata"
 )
 
-// sharedData is the directory of real public data shared by the project's
-// tests (see /work/shared/data/README.md), relative to this package.
-var sharedData = filepath.Join("..", "..", "shared", "data")
+// inseeFile is the INSEE table of legal forms in the shared data.
+func inseeFile(t *testing.T) string {
+	return shareddata.Dir(t, "taxonomies", "annuaire-entreprises_categories-juridiques.csv")
+}
 
 func loadINSEE(t *testing.T) *LegalForms {
 	t.Helper()
-	f, err := os.Open(filepath.Join(sharedData, "taxonomies", "annuaire-entreprises_categories-juridiques.csv"))
+	f, err := os.Open(inseeFile(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +207,7 @@ func TestLegalFormsMatch(t *testing.T) {
 // the same whether derived from its label or, with no table loaded, from
 // its code alone: the built-in coopérative list is complete.
 func TestLegalFamilyWithoutLabel(t *testing.T) {
-	f, err := os.Open(filepath.Join(sharedData, "taxonomies", "annuaire-entreprises_categories-juridiques.csv"))
+	f, err := os.Open(inseeFile(t))
 	if err != nil {
 		t.Fatal(err)
 	}

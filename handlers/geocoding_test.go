@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/maillage/maillage/geo"
@@ -16,6 +14,7 @@ import (
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/geo/postgis/postgistest"
 	"github.com/maillage/maillage/handlers"
+	"github.com/maillage/maillage/internal/shareddata"
 )
 
 // newGeocodingServer is the real router on a fresh database whose local
@@ -26,12 +25,7 @@ func newGeocodingServer(t *testing.T, perMinute int) (*testServer, *postgis.DB) 
 	db := postgistest.New(t)
 	actors, sectors, tokens := postgis.NewActorStore(db), postgis.NewSectorStore(db), postgis.NewTokenStore(db)
 	addresses := postgis.NewAddressStore(db)
-	dir := os.Getenv("MAILLAGE_SHARED_DATA")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "shared", "data")
-	}
-	f, err := os.Open(filepath.Join(dir, "geocoder", "bal-54084-mont-bonvillers.csv"))
+	f, err := os.Open(shareddata.Dir(t, "geocoder", "bal-54084-mont-bonvillers.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}

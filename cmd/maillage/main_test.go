@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,20 +19,13 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/shareddata"
 )
 
 // sharedData is the folder of real public data beside the project.
 func sharedData(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("MAILLAGE_SHARED_DATA")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "actors", "siae-france.geojson")); err != nil {
-		t.Fatalf("shared data not found in %s (set MAILLAGE_SHARED_DATA): %v", dir, err)
-	}
-	return dir
+	return shareddata.Dir(t)
 }
 
 // testEnv is a getenv over a fixed map, so tests never read the caller's

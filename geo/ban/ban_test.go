@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -18,17 +17,13 @@ import (
 
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/ban"
+	"github.com/maillage/maillage/internal/shareddata"
 )
 
 // recorded returns a real BAN response from the shared geocoder data.
 func recorded(t testing.TB, name string) []byte {
 	t.Helper()
-	dir := os.Getenv("MAILLAGE_SHARED_DATA")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data")
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "geocoder", name))
+	b, err := os.ReadFile(shareddata.Dir(t, "geocoder", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,16 +18,11 @@ import (
 	"github.com/maillage/maillage/geo/geocoding"
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/shareddata"
 )
 
 func geocoderData(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("MAILLAGE_SHARED_DATA")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data")
-	}
-	return filepath.Join(dir, "geocoder")
+	return shareddata.Dir(t, "geocoder")
 }
 
 // replayBAN is a fake BAN answering /search/ and /search/csv/ with the

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/shareddata"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -24,11 +24,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // project's tests, ../shared/data from the repository root.
 func sharedData(t testing.TB) string {
 	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("cannot locate the test file")
-	}
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data")
+	return shareddata.Dir(t)
 }
 
 // seeded holds the sectors the migrations seed, read once from a fresh

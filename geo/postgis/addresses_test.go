@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,18 +14,13 @@ import (
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/shareddata"
 )
 
 // geocoderData returns the folder of recorded geocoder data, in
 // ../shared/data from the repository root (MAILLAGE_SHARED_DATA).
 func geocoderData(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("MAILLAGE_SHARED_DATA")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data")
-	}
-	return filepath.Join(dir, "geocoder")
+	return shareddata.Dir(t, "geocoder")
 }
 
 // importAddressFile imports one file of the shared geocoder data.
