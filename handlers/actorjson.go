@@ -4,77 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/actorfile"
 )
-
-// pointJSON is a GeoJSON Point.
-type pointJSON struct {
-	Type        string     `json:"type"`
-	Coordinates [2]float64 `json:"coordinates"`
-}
-
-func newPointJSON(p *geo.Point) *pointJSON {
-	if p == nil {
-		return nil
-	}
-	return &pointJSON{Type: "Point", Coordinates: [2]float64{p.Lon, p.Lat}}
-}
-
-type geocodingJSON struct {
-	Source   string   `json:"source"`
-	Geocoder string   `json:"geocoder,omitempty"`
-	Score    *float64 `json:"score,omitempty"`
-	Label    string   `json:"label,omitempty"`
-	State    string   `json:"state,omitempty"`
-}
-
-// actorJSON is an actor as the API shows it.
-type actorJSON struct {
-	ID            int64         `json:"id"`
-	Name          string        `json:"name"`
-	Sectors       []string      `json:"sectors"`
-	LegalForm     geo.LegalForm `json:"legal_form"`
-	Kind          string        `json:"kind"`
-	NAF           string        `json:"naf"`
-	SIRET         string        `json:"siret"`
-	SIRETValid    bool          `json:"siret_valid"`
-	Address       geo.Address   `json:"address"`
-	Location      *pointJSON    `json:"location"`
-	Geocoding     geocodingJSON `json:"geocoding"`
-	Description   string        `json:"description"`
-	Website       string        `json:"website"`
-	Email         string        `json:"email,omitempty"`
-	Phone         string        `json:"phone,omitempty"`
-	ContactPublic bool          `json:"contact_public"`
-	Networks      []string      `json:"networks"`
-	Projects      []string      `json:"projects"`
-	Expertise     []string      `json:"expertise"`
-	Status        geo.Status    `json:"status"`
-	Source        string        `json:"source"`
-	ExternalID    string        `json:"external_id"`
-	CreatedAt     time.Time     `json:"created_at"`
-	UpdatedAt     time.Time     `json:"updated_at"`
-}
 
 // newActorJSON shows a. Contacts are shown to keepers, and to the public
 // only with the actor's consent.
-func newActorJSON(a *geo.Actor, k *geo.Keeper) actorJSON {
-	j := actorJSON{
-		ID: a.ID, Name: a.Name, Sectors: nonNil(a.Sectors), LegalForm: a.LegalForm, Kind: a.Kind,
-		NAF: a.NAF, SIRET: a.SIRET, SIRETValid: a.SIRETValid(), Address: a.Address, Location: newPointJSON(a.Location),
-		Geocoding: geocodingJSON{Source: a.Geocoding.Source, Geocoder: a.Geocoding.Geocoder,
-			Score: a.Geocoding.Score, Label: a.Geocoding.Label, State: a.Geocoding.State},
-		Description: a.Description, Website: a.Website, ContactPublic: a.ContactPublic,
-		Networks: nonNil(a.Networks), Projects: nonNil(a.Projects), Expertise: nonNil(a.Expertise),
-		Status: a.Status, Source: a.Source, ExternalID: a.ExternalID,
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
-	}
-	if a.ContactPublic || k != nil {
-		j.Email, j.Phone = a.Email, a.Phone
-	}
-	return j
+func newActorJSON(a *geo.Actor, k *geo.Keeper) actorfile.JSON {
+	return actorfile.NewJSON(a, k != nil)
 }
 
 func nonNil(s []string) []string {

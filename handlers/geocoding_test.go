@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/actorfile"
 	"github.com/maillage/maillage/geo/geocoding"
-	"github.com/maillage/maillage/geo/importfile"
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/geo/postgis/postgistest"
 	"github.com/maillage/maillage/handlers"
@@ -40,7 +40,7 @@ func newGeocodingServer(t *testing.T, perMinute int) (*testServer, *postgis.DB) 
 	}
 	opts := handlers.DefaultOptions()
 	opts.GeocodePerMinute = perMinute
-	importer := &importfile.Importer{Store: actors, Sectors: sectors, DefaultSector: "autres"}
+	importer := &actorfile.Importer{Store: actors, Sectors: sectors, DefaultSector: "autres"}
 	chain := &geocoding.Chain{Geocoders: []geo.Geocoder{addresses}, Rule: geocoding.DefaultAcceptRule}
 	srv := httptest.NewServer(handlers.NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), handlers.Deps{
 		Actors: actors, Sectors: sectors, Auth: tokens, Importer: importer, DB: db,
