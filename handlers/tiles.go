@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/actorfile"
 	"github.com/maillage/maillage/tiles"
 )
 
@@ -191,7 +192,7 @@ func (s *Server) actorTileJSON(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	doc.Attribution = JoinAttributions(all)
+	doc.Attribution = actorfile.JoinAttributions(all)
 	h := c.Response().Header()
 	h.Set("Cache-Control", s.opts.TileCacheControl)
 	h.Set("Access-Control-Allow-Origin", "*")

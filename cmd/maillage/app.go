@@ -7,7 +7,7 @@ import (
 	"os"
 
 	"github.com/maillage/maillage/geo"
-	"github.com/maillage/maillage/geo/importfile"
+	"github.com/maillage/maillage/geo/actorfile"
 	"github.com/maillage/maillage/geo/postgis"
 )
 
@@ -17,7 +17,7 @@ type app struct {
 	actors   *postgis.ActorStore
 	sectors  *postgis.SectorStore
 	tokens   *postgis.TokenStore
-	importer *importfile.Importer
+	importer *actorfile.Importer
 	forms    *geo.LegalForms
 
 	addresses *postgis.AddressStore   // the local geocoder
@@ -46,7 +46,7 @@ func openApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error)
 		addresses: postgis.NewAddressStore(db),
 		geocoding: postgis.NewGeocodingStore(db),
 	}
-	a.importer = &importfile.Importer{Store: a.actors, Sectors: a.sectors, LegalForms: forms,
+	a.importer = &actorfile.Importer{Store: a.actors, Sectors: a.sectors, LegalForms: forms,
 		DefaultSector: cfg.DefaultSector}
 	return a, nil
 }

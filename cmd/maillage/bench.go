@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/maillage/maillage/geo"
-	"github.com/maillage/maillage/geo/importfile"
+	"github.com/maillage/maillage/geo/actorfile"
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/handlers"
 	"github.com/maillage/maillage/tiles"
@@ -158,9 +158,9 @@ func loadSIAE(ctx context.Context, db *postgis.DB, cfg config, path string) erro
 		return err
 	}
 	defer f.Close()
-	imp := &importfile.Importer{Store: postgis.NewActorStore(db), Sectors: postgis.NewSectorStore(db),
+	imp := &actorfile.Importer{Store: postgis.NewActorStore(db), Sectors: postgis.NewSectorStore(db),
 		DefaultSector: cfg.DefaultSector}
-	_, err = imp.Import(ctx, f, path, importfile.Options{Sector: "insertion", Source: "ASP",
+	_, err = imp.Import(ctx, f, path, actorfile.Options{Sector: "insertion", Source: "ASP",
 		Attribution: "Liste des SIAE (ASP / Ministère du Travail)"}, nil)
 	return err
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/geocoding"
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/geo/postgis/postgistest"
 	"github.com/maillage/maillage/internal/shareddata"
@@ -152,7 +153,7 @@ func TestLocalGeocoderAccuracy(t *testing.T) {
 					return
 				}
 				mu.Lock()
-				if best, state := geo.DefaultAcceptRule.Decide(cands); state == geo.GeocodeNone &&
+				if best, state := geocoding.DefaultAcceptRule.Decide(cands); state == geo.GeocodeNone &&
 					geo.Distance(best.Point, a.Point) <= 25 {
 					accepted[v]++
 				}

@@ -1,4 +1,4 @@
-package importfile
+package actorfile
 
 import (
 	"encoding/csv"

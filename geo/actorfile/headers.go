@@ -1,4 +1,4 @@
-package importfile
+package actorfile
 
 import (
 	"fmt"
@@ -69,7 +69,7 @@ var aliasIndex = func() map[string]column {
 		for i, a := range aliases {
 			k := headerKey(a)
 			if c, dup := idx[k]; dup {
-				panic(fmt.Sprintf("importfile: header %q is an alias of both %s and %s", a, c.field, field))
+				panic(fmt.Sprintf("actorfile: header %q is an alias of both %s and %s", a, c.field, field))
 			}
 			idx[k] = column{field: field, rank: i + 1}
 		}

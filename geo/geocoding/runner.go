@@ -1,7 +1,9 @@
-// Package geocoding places the actors that wait for a point: it asks the
-// configured geocoders, accepts clear answers, flags doubtful ones for
-// review, and postpones actors when a geocoder cannot answer, so that
-// nothing is lost.
+// Package geocoding is the geocoding service. A Chain asks the configured
+// geocoders (geo/postgis's local addresses, geo/ban, geo/nominatim) in
+// order, each remote one behind a Cached database cache; an AcceptRule
+// takes clear answers and flags doubtful ones for review. The Runner
+// places the actors that wait for a point, in batches, and postpones them
+// when a geocoder cannot answer, so that nothing is lost.
 package geocoding
 
 import (
@@ -23,7 +25,7 @@ type Store interface {
 // Runner geocodes the pending actors of Store with Chain.
 type Runner struct {
 	Store  Store
-	Chain  *geo.Chain
+	Chain  *Chain
 	Logger *slog.Logger
 	// BatchSize is the number of actors taken from the queue at a time
 	// (default 500).
@@ -99,7 +101,7 @@ func (r *Runner) geocode(ctx context.Context, pending []geo.PendingActor, sum *S
 		queries = append(queries, q)
 		asked = append(asked, p)
 	}
-	var results []geo.BatchResult
+	var results []BatchResult
 	batchMin := r.BatchMin
 	if batchMin <= 0 {
 		batchMin = 30
@@ -107,7 +109,7 @@ func (r *Runner) geocode(ctx context.Context, pending []geo.PendingActor, sum *S
 	if len(queries) > batchMin {
 		results = r.Chain.GeocodeBatch(ctx, queries)
 	} else {
-		results = make([]geo.BatchResult, len(queries))
+		results = make([]BatchResult, len(queries))
 		for i, q := range queries {
 			results[i].Candidates, results[i].Err = r.Chain.Geocode(ctx, q)
 		}

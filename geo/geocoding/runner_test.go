@@ -134,8 +134,8 @@ func newFixture(t testing.TB) *fixture {
 	})
 	client := ban.New(f.ban.URL, "maillage-test", f.ban.Client())
 	client.SetPolicy(2*time.Second, -1, time.Millisecond)
-	chain := &geo.Chain{Rule: geo.DefaultAcceptRule, Geocoders: []geo.Geocoder{f.addresses,
-		&geo.Cached{Name: "ban", Geocoder: client, Cache: f.geocoding}}}
+	chain := &geocoding.Chain{Rule: geocoding.DefaultAcceptRule, Geocoders: []geo.Geocoder{f.addresses,
+		&geocoding.Cached{Name: "ban", Geocoder: client, Cache: f.geocoding}}}
 	f.runner = &geocoding.Runner{Store: f.geocoding, Chain: chain}
 	return f
 }

@@ -1,7 +1,10 @@
-// Package importfile reads the files directory keepers have, CSV
-// spreadsheets exports and GeoJSON, into actors. A row that cannot become a
-// valid actor is reported and skipped; the others are kept.
-package importfile
+// Package actorfile reads and writes files of actors. Import reads the
+// files directory keepers have, CSV spreadsheet exports and GeoJSON, into
+// actors: a row that cannot become a valid actor is reported and skipped;
+// the others are kept. Export writes actors as CSV, which import reads
+// back, and as GeoJSON, each with the attribution its source requires; the
+// API shows an actor in the same JSON.
+package actorfile
 
 import (
 	"bytes"

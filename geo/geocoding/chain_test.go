@@ -1,4 +1,4 @@
-package geo_test
+package geocoding_test
 
 import (
 	"context"
@@ -7,32 +7,14 @@ import (
 	"time"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/geocoding"
 )
-
-func TestParseAddress(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want geo.ParsedAddress
-	}{
-		{"12 Rue Joffre 54111 Mont-Bonvillers", geo.ParsedAddress{Number: 12, Postcode: "54111", Text: "rue joffre mont bonvillers"}},
-		{"12b r. Joffre", geo.ParsedAddress{Number: 12, Suffix: "bis", Text: "rue joffre"}},
-		{"3 TER, Av. de l'Église 75015 PARIS CEDEX France", geo.ParsedAddress{Number: 3, Suffix: "ter", Postcode: "75015", Text: "avenue de l eglise paris"}},
-		{"4 t imp du 8 Mai 1945", geo.ParsedAddress{Number: 4, Suffix: "ter", Text: "impasse du 8 mai 1945"}},
-		{"7 allee des acacias", geo.ParsedAddress{Number: 7, Text: "allee des acacias"}},
-		{"Place de la République", geo.ParsedAddress{Text: "place de la republique"}},
-		{"12", geo.ParsedAddress{Text: "12"}},
-	} {
-		if got := geo.ParseAddress(tc.in); got != tc.want {
-			t.Errorf("ParseAddress(%q) = %+v, want %+v", tc.in, got, tc.want)
-		}
-	}
-}
 
 func TestAcceptRule(t *testing.T) {
 	here := geo.Point{Lon: 5.8336, Lat: 49.3222}
 	far := geo.Point{Lon: 5.84, Lat: 49.33}
 	near := geo.Point{Lon: 5.83361, Lat: 49.32221}
-	r := geo.DefaultAcceptRule
+	r := geocoding.DefaultAcceptRule
 	for _, tc := range []struct {
 		name  string
 		cands []geo.Candidate
@@ -74,7 +56,7 @@ func TestChain(t *testing.T) {
 	ctx := context.Background()
 
 	first, second := &fixed{cands: good}, &fixed{cands: good}
-	c := &geo.Chain{Geocoders: []geo.Geocoder{first, second}, Rule: geo.DefaultAcceptRule}
+	c := &geocoding.Chain{Geocoders: []geo.Geocoder{first, second}, Rule: geocoding.DefaultAcceptRule}
 	if got, err := c.Geocode(ctx, geo.GeocodeQuery{Q: "x"}); err != nil || len(got) != 1 || second.calls != 0 {
 		t.Errorf("accepted first answer: %v %v, second asked %d times", got, err, second.calls)
 	}
@@ -97,7 +79,7 @@ func TestChain(t *testing.T) {
 	}
 }
 
-// mapCache is a GeocodeCache in memory, for the Cached logic.
+// mapCache is a Cache in memory, for the Cached logic.
 type mapCache map[string][]geo.Candidate
 
 func (m mapCache) CachedCandidates(_ context.Context, g string, keys []string) (map[string][]geo.Candidate, error) {
@@ -119,7 +101,7 @@ func (m mapCache) CacheCandidates(_ context.Context, g string, answers map[strin
 
 func TestCachedNeverAsksTwice(t *testing.T) {
 	inner := &fixed{cands: []geo.Candidate{{Score: 0.9}}}
-	c := &geo.Cached{Name: "ban", Geocoder: inner, Cache: mapCache{}}
+	c := &geocoding.Cached{Name: "ban", Geocoder: inner, Cache: mapCache{}}
 	ctx := context.Background()
 	for _, q := range []string{"12 Rue Joffre", "12 r. joffre", "12  RUE JOFFRE"} {
 		if got, err := c.Geocode(ctx, geo.GeocodeQuery{Q: q}); err != nil || len(got) != 1 {
