@@ -12,8 +12,8 @@ import (
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/importfile"
 	"github.com/maillage/maillage/geo/postgis"
-	"github.com/maillage/maillage/geo/postgis/postgistest"
 	"github.com/maillage/maillage/handlers"
+	"github.com/maillage/maillage/internal/postgistest"
 	"github.com/maillage/maillage/internal/shareddata"
 )
 
