@@ -238,6 +238,71 @@ func TestLiveClusterNotStale(t *testing.T) {
 	}
 }
 
+// TestClusterKilledWithLingeringChild checks a restart after a kill -9
+// while a child of the dead server is still attached to its shared memory:
+// Start waits for it instead of failing, and starts once it is gone.
+func TestClusterKilledWithLingeringChild(t *testing.T) {
+	ctx := context.Background()
+	dir := clusterDir(t)
+	c := startCluster(t, dir)
+	var child int
+	err := connect(t, c).QueryRow(ctx, `SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'`).Scan(&child)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stopped, the checkpointer cannot notice its parent's death.
+	if err := syscall.Kill(child, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(child, syscall.SIGKILL) })
+	pid := postmasterPID(t, dir)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for syscall.Kill(pid, 0) == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	logFile := filepath.Join(dir, "postgres.log")
+	logStart, err := os.Stat(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	type result struct {
+		c   *pgcluster.Cluster
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, err := pgcluster.Start(ctx, pgcluster.Config{Dir: dir, Unsafe: true})
+		done <- result{c, err}
+	}()
+	// Once PostgreSQL has refused to start beside the child, the child goes.
+	for refused := false; !refused; {
+		select {
+		case r := <-done:
+			t.Fatalf("Start returned %v while a child of the killed server ran", r.err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		b, _ := os.ReadFile(logFile)
+		refused = strings.Contains(string(b[logStart.Size():]), "pre-existing shared memory block")
+	}
+	if err := syscall.Kill(child, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("Start after the child exited: %v", r.err)
+	}
+	if !r.c.Started() {
+		t.Error("Started() = false after kill -9")
+	}
+	var one int
+	if err := connect(t, r.c).QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil || one != 1 {
+		t.Fatalf("SELECT 1 on the restarted server = %d, %v", one, err)
+	}
+}
+
 func TestClusterMissingBinaries(t *testing.T) {
 	_, err := pgcluster.Start(context.Background(), pgcluster.Config{Dir: t.TempDir(), BinDir: t.TempDir()})
 	var se *pgcluster.SetupError
