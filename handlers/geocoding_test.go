@@ -13,8 +13,8 @@ import (
 	"github.com/maillage/maillage/geo/actorfile"
 	"github.com/maillage/maillage/geo/geocoding"
 	"github.com/maillage/maillage/geo/postgis"
-	"github.com/maillage/maillage/geo/postgis/postgistest"
 	"github.com/maillage/maillage/handlers"
+	"github.com/maillage/maillage/internal/postgistest"
 	"github.com/maillage/maillage/internal/shareddata"
 )
 

@@ -18,8 +18,8 @@ import (
 
 	"github.com/maillage/maillage/geo/actorfile"
 	"github.com/maillage/maillage/geo/postgis"
-	"github.com/maillage/maillage/geo/postgis/postgistest"
 	"github.com/maillage/maillage/handlers"
+	"github.com/maillage/maillage/internal/postgistest"
 )
 
 // testServer is the real router on a fresh database, with a keeper token.

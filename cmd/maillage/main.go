@@ -22,6 +22,7 @@ import (
 	"syscall"
 
 	"github.com/maillage/maillage/geo/postgis"
+	"github.com/maillage/maillage/internal/pgcluster"
 )
 
 func main() {
@@ -29,11 +30,14 @@ func main() {
 	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		var setup *postgis.SetupError
+		var noServer *pgcluster.SetupError
+		var noExtension *postgis.SetupError
 		var usage *usageError
 		switch {
-		case errors.As(err, &setup):
-			fmt.Fprintln(os.Stderr, "maillage:", setup.Msg)
+		case errors.As(err, &noServer):
+			fmt.Fprintln(os.Stderr, "maillage:", noServer.Msg)
+		case errors.As(err, &noExtension):
+			fmt.Fprintln(os.Stderr, "maillage:", noExtension.Msg)
 		case errors.As(err, &usage):
 			fmt.Fprintln(os.Stderr, "maillage:", usage.msg)
 			fmt.Fprint(os.Stderr, usageText)

@@ -18,7 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/postgistest"
 	"github.com/maillage/maillage/internal/shareddata"
 )
 

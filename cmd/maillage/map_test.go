@@ -21,7 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 	keys "github.com/chromedp/chromedp/kb"
 
-	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/postgistest"
 )
 
 // xssName is the name of an actor that would run code if a page inserted

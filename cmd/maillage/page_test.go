@@ -18,7 +18,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/postgistest"
 )
 
 // tileServer serves one plain PNG for every base-map tile, so that the page

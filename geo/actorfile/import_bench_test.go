@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/maillage/maillage/geo/postgis"
-	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/postgistest"
 )
 
 // BenchmarkImportSIAE imports the real SIAE list (3,853 rows): parsing

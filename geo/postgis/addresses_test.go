@@ -14,7 +14,7 @@ import (
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/geocoding"
 	"github.com/maillage/maillage/geo/postgis"
-	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/postgistest"
 	"github.com/maillage/maillage/internal/shareddata"
 )
 

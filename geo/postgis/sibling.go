@@ -33,9 +33,6 @@ func (db *DB) DropSibling(ctx context.Context, name string) error {
 }
 
 func (db *DB) siblingURL(name string) string {
-	if db.cluster != nil {
-		return db.cluster.ConnString(name)
-	}
 	cs := db.Pool.Config().ConnString()
 	if strings.HasPrefix(cs, "postgres://") || strings.HasPrefix(cs, "postgresql://") {
 		if u, err := url.Parse(cs); err == nil {
@@ -45,4 +42,12 @@ func (db *DB) siblingURL(name string) string {
 	}
 	// In keyword/value strings the last occurrence of a keyword wins.
 	return cs + " dbname=" + quoteConnValue(name)
+}
+
+// quoteConnValue quotes v for a keyword/value connection string.
+func quoteConnValue(v string) string {
+	if v != "" && !strings.ContainsAny(v, ` '\`) {
+		return v
+	}
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'"
 }

@@ -1,10 +1,10 @@
 // Package postgistest gives each test its own migrated PostGIS database.
 //
 // The server is MAILLAGE_TEST_DATABASE_URL if set (it must allow CREATE
-// DATABASE), else a private cluster started by postgis.StartCluster in
+// DATABASE), else a private cluster started by pgcluster.Start in
 // MAILLAGE_TEST_DATA_DIR, by default $TMPDIR/maillage-test-<uid>. That
 // cluster is left running for the next test run; `make test` stops it with
-// postgis.StopCluster. Tests never skip: without PostgreSQL they fail with
+// `maillage db stop --test`. Tests never skip: without PostgreSQL they fail with
 // the setup error.
 package postgistest
 
@@ -29,6 +29,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/maillage/maillage/geo/postgis"
+	"github.com/maillage/maillage/internal/pgcluster"
 	"github.com/maillage/maillage/migrations"
 )
 
@@ -104,7 +105,7 @@ func Admin(tb testing.TB) *pgxpool.Pool {
 // DataDir returns the directory of the test cluster used when
 // MAILLAGE_TEST_DATABASE_URL is not set.
 func DataDir() string {
-	return postgis.TestDataDir(os.Getenv)
+	return pgcluster.TestDataDir(os.Getenv)
 }
 
 // WithDatabase returns connString with its database replaced by dbname. It
@@ -134,7 +135,7 @@ func connectServer() error {
 	server.base = os.Getenv("MAILLAGE_TEST_DATABASE_URL")
 	local := server.base == ""
 	if local {
-		c, err := postgis.StartCluster(ctx, postgis.ClusterConfig{
+		c, err := pgcluster.Start(ctx, pgcluster.Config{
 			Dir:    DataDir(),
 			BinDir: os.Getenv("MAILLAGE_PG_BINDIR"),
 			Unsafe: true,

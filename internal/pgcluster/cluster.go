@@ -1,4 +1,8 @@
-package postgis
+// Package pgcluster runs the PostgreSQL cluster private to maillage, used
+// when no DATABASE_URL is given: initdb on first use, start, reuse by other
+// processes, stop, and the clearing of what a killed server leaves behind.
+// The server listens only on a unix socket in the cluster's directory.
+package pgcluster
 
 import (
 	"bytes"
@@ -10,17 +14,18 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
+
+// Database is the database Start creates in the cluster for maillage.
+const Database = "maillage"
 
 // Layout of a cluster directory.
 const (
@@ -32,7 +37,6 @@ const (
 
 	clusterPort      = 5432
 	clusterSuperuser = "maillage"
-	appDatabase      = "maillage"
 
 	// maxSocketPath leaves room under the kernel's 108-byte sun_path for
 	// the socket's ".lock" sibling and the terminating NUL.
@@ -55,8 +59,8 @@ func setupErrorf(format string, args ...any) *SetupError {
 	return &SetupError{Msg: fmt.Sprintf(format, args...)}
 }
 
-// ClusterConfig says where and how to run a private cluster.
-type ClusterConfig struct {
+// Config says where and how to run a private cluster.
+type Config struct {
 	// Dir holds the data directory, the socket and the server log.
 	Dir string
 	// BinDir holds initdb, pg_ctl and postgres; empty means search for
@@ -81,31 +85,21 @@ type Cluster struct {
 	started bool
 }
 
-// StartCluster starts the cluster in cfg.Dir, running initdb first if the
-// directory holds none, and creates the "maillage" database if missing. If a
-// server already runs there, StartCluster connects to it instead and Stop
-// will leave it running. Several processes may call StartCluster on the same
-// directory at once.
+// Start starts the cluster in cfg.Dir, running initdb first if the directory
+// holds none, and creates the database named Database if missing. If a
+// server already runs there, Start connects to it instead and Stop will
+// leave it running. Several processes may call Start on the same directory
+// at once.
 //
 // Returns a *SetupError if PostgreSQL is not installed, if the socket path is
 // too long or if, as root, the postgres user cannot enter cfg.Dir.
-func StartCluster(ctx context.Context, cfg ClusterConfig) (*Cluster, error) {
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if cfg.Dir == "" {
-		return nil, errors.New("postgis: no directory for the PostgreSQL cluster")
+		return nil, errors.New("pgcluster: no directory for the PostgreSQL cluster")
 	}
-	dir, err := filepath.Abs(cfg.Dir)
+	c, err := newCluster(cfg.Dir, cfg.Logger)
 	if err != nil {
 		return nil, err
-	}
-	c := &Cluster{
-		dir:     dir,
-		dataDir: filepath.Join(dir, clusterDataDir),
-		runDir:  filepath.Join(dir, clusterRunDir),
-		logger:  logger,
 	}
 	if sock := c.socketPath(); len(sock) >= maxSocketPath {
 		return nil, setupErrorf("PostgreSQL socket path %s is %d bytes, more than %d: choose a shorter data directory", sock, len(sock), maxSocketPath-1)
@@ -113,14 +107,14 @@ func StartCluster(ctx context.Context, cfg ClusterConfig) (*Cluster, error) {
 	if c.binDir, err = FindBinDir(cfg.BinDir); err != nil {
 		return nil, err
 	}
-	if c.run, err = newRunner(dir); err != nil {
+	if c.run, err = newRunner(c.dir); err != nil {
 		return nil, err
 	}
 	if err := c.prepareDirs(); err != nil {
 		return nil, err
 	}
 
-	unlock, err := lockFile(ctx, filepath.Join(dir, clusterLockFile))
+	unlock, err := lockFile(ctx, filepath.Join(c.dir, clusterLockFile))
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +137,22 @@ func StartCluster(ctx context.Context, cfg ClusterConfig) (*Cluster, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+func newCluster(dir string, logger *slog.Logger) (*Cluster, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Cluster{
+		dir:     dir,
+		dataDir: filepath.Join(dir, clusterDataDir),
+		runDir:  filepath.Join(dir, clusterRunDir),
+		logger:  logger,
+	}, nil
 }
 
 // Started tells whether this process started the server, and so whether Stop
@@ -169,19 +179,13 @@ func (c *Cluster) Stop() error {
 	return c.stop(context.Background())
 }
 
-// StopCluster stops the server running in dir, if any. binDir is as in
-// ClusterConfig.
-func StopCluster(dir, binDir string) error {
+// Stop stops the server running in dir, if any. binDir is as in
+// Config.BinDir.
+func Stop(dir, binDir string) error {
 	ctx := context.Background()
-	dir, err := filepath.Abs(dir)
+	c, err := newCluster(dir, nil)
 	if err != nil {
 		return err
-	}
-	c := &Cluster{
-		dir:     dir,
-		dataDir: filepath.Join(dir, clusterDataDir),
-		runDir:  filepath.Join(dir, clusterRunDir),
-		logger:  slog.New(slog.DiscardHandler),
 	}
 	if _, err := os.Stat(filepath.Join(c.dataDir, "postmaster.pid")); errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -189,10 +193,10 @@ func StopCluster(dir, binDir string) error {
 	if c.binDir, err = FindBinDir(binDir); err != nil {
 		return err
 	}
-	if c.run, err = newRunner(dir); err != nil {
+	if c.run, err = newRunner(c.dir); err != nil {
 		return err
 	}
-	unlock, err := lockFile(ctx, filepath.Join(dir, clusterLockFile))
+	unlock, err := lockFile(ctx, filepath.Join(c.dir, clusterLockFile))
 	if err != nil {
 		return err
 	}
@@ -292,6 +296,14 @@ func (c *Cluster) prepareDirs() error {
 	return nil
 }
 
+// shmemInUse is how PostgreSQL refuses to start while processes of a killed
+// server are still attached to its shared memory.
+const shmemInUse = "pre-existing shared memory block"
+
+// start runs initdb if need be, then starts the server. The children of a
+// server killed with -9 take a moment to notice and exit; until they do,
+// PostgreSQL refuses to start (its shared memory interlock), and start tries
+// again for 30 seconds.
 func (c *Cluster) start(ctx context.Context, unsafe bool) error {
 	if _, err := os.Stat(filepath.Join(c.dataDir, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
 		if err := c.initdb(ctx); err != nil {
@@ -303,13 +315,24 @@ func (c *Cluster) start(ctx context.Context, unsafe bool) error {
 	}
 	logFile := filepath.Join(c.dir, clusterLogFile)
 	c.logger.Info("starting PostgreSQL", "dir", c.dataDir, "log", logFile)
-	out, err := c.run.output(ctx, filepath.Join(c.binDir, "pg_ctl"),
-		"start", "-w", "-t", "120", "-D", c.dataDir, "-l", logFile)
-	if err != nil {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		logStart := fileSize(logFile)
+		out, err := c.run.output(ctx, filepath.Join(c.binDir, "pg_ctl"),
+			"start", "-w", "-t", "120", "-D", c.dataDir, "-l", logFile)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() == nil && time.Now().Before(deadline) && strings.Contains(logSince(logFile, logStart), shmemInUse) {
+			c.logger.Info("waiting for the processes of a killed PostgreSQL to exit", "dir", c.dataDir)
+			if err := sleepCtx(ctx, 200*time.Millisecond); err != nil {
+				return err
+			}
+			continue
+		}
 		return fmt.Errorf("starting PostgreSQL in %s: %v: %s (see %s: %s)",
 			c.dataDir, err, oneLine(out), logFile, lastLogLine(logFile))
 	}
-	return nil
 }
 
 func (c *Cluster) stop(ctx context.Context) error {
@@ -388,165 +411,21 @@ func (c *Cluster) writeConf(unsafe bool) error {
 func (c *Cluster) createAppDatabase(ctx context.Context) error {
 	conn, err := pgx.Connect(ctx, c.ConnString("postgres"))
 	if err != nil {
-		return connectError(err)
+		return fmt.Errorf("cannot connect to PostgreSQL in %s: %s", c.dataDir, oneLine([]byte(err.Error())))
 	}
 	defer conn.Close(context.Background())
 	var exists bool
-	err = conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, appDatabase).Scan(&exists)
+	err = conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, Database).Scan(&exists)
 	if err != nil || exists {
 		return err
 	}
-	c.logger.Info("creating database", "name", appDatabase)
-	_, err = conn.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{appDatabase}.Sanitize())
+	c.logger.Info("creating database", "name", Database)
+	_, err = conn.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{Database}.Sanitize())
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // duplicate_database
 		return nil
 	}
 	return err
-}
-
-// pidState tells what postmaster.pid says about the data directory.
-type pidState int
-
-const (
-	pidNone  pidState = iota // no pid file
-	pidStale                 // its process is dead, or is not our server
-	pidLive                  // our server runs
-)
-
-type postmasterStatus struct {
-	state pidState
-	pid   int
-	ready bool // the server accepts connections
-}
-
-// status reads postmaster.pid and checks its process is a postgres running
-// in our data directory: after a kill -9 the PID may be reused by anything.
-func (c *Cluster) status() (postmasterStatus, error) {
-	b, err := os.ReadFile(filepath.Join(c.dataDir, "postmaster.pid"))
-	if errors.Is(err, os.ErrNotExist) {
-		return postmasterStatus{state: pidNone}, nil
-	}
-	if err != nil {
-		return postmasterStatus{}, err
-	}
-	lines := strings.Split(string(b), "\n")
-	pid, err := strconv.Atoi(strings.TrimSpace(lines[0]))
-	if err != nil || pid <= 0 {
-		// Being written, or garbage: only a live server can tell.
-		return postmasterStatus{state: pidStale}, nil
-	}
-	st := postmasterStatus{state: pidStale, pid: pid}
-	if isOurPostgres(pid, c.dataDir) {
-		st.state = pidLive
-		st.ready = len(lines) > 7 && strings.TrimSpace(lines[7]) == "ready"
-	}
-	return st, nil
-}
-
-// isOurPostgres tells whether process pid is a postgres server whose data
-// directory is dataDir.
-func isOurPostgres(pid int, dataDir string) bool {
-	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-		return false
-	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil || len(cmdline) == 0 {
-		return false
-	}
-	args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
-	if name := filepath.Base(args[0]); name != "postgres" && name != "postmaster" {
-		return false
-	}
-	want := evalDir(dataDir)
-	if cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid)); err == nil {
-		return evalDir(cwd) == want
-	}
-	for i, a := range args {
-		if a == "-D" && i+1 < len(args) {
-			return evalDir(args[i+1]) == want
-		}
-	}
-	return false
-}
-
-func evalDir(p string) string {
-	if r, err := filepath.EvalSymlinks(p); err == nil {
-		return r
-	}
-	return filepath.Clean(p)
-}
-
-// waitRunning tells whether our server runs in the data directory, waiting
-// for one that is starting up or shutting down, and clearing the lock files
-// of one that died.
-func (c *Cluster) waitRunning(ctx context.Context) (bool, error) {
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		st, err := c.status()
-		if err != nil {
-			return false, err
-		}
-		switch {
-		case st.state == pidNone:
-			return false, nil
-		case st.state == pidStale:
-			return false, c.clearStale(ctx, st.pid)
-		case st.ready:
-			return true, nil
-		}
-		if time.Now().After(deadline) {
-			return false, fmt.Errorf("PostgreSQL (pid %d) in %s is neither ready nor stopped after 2 minutes", st.pid, c.dataDir)
-		}
-		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
-			return false, err
-		}
-	}
-}
-
-// clearStale removes the lock files left by a server that is gone. It waits
-// for the dead server's children to exit first, since they may still be
-// attached to its shared memory.
-func (c *Cluster) clearStale(ctx context.Context, pid int) error {
-	c.logger.Warn("removing stale PostgreSQL lock files", "dir", c.dataDir, "pid", pid)
-	want := evalDir(c.dataDir)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		orphans := processesIn(want)
-		if len(orphans) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("processes %v of a dead PostgreSQL still run in %s", orphans, c.dataDir)
-		}
-		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
-			return err
-		}
-	}
-	locks, _ := filepath.Glob(filepath.Join(c.runDir, ".s.PGSQL.*.lock"))
-	for _, p := range append(locks, filepath.Join(c.dataDir, "postmaster.pid")) {
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-	}
-	return nil
-}
-
-// processesIn returns the PIDs of the processes whose working directory is
-// dir: postgres processes all run in their data directory.
-func processesIn(dir string) []int {
-	entries, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if cwd, err := os.Readlink("/proc/" + e.Name() + "/cwd"); err == nil && cwd == dir {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -560,118 +439,30 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// lockFile takes an exclusive flock on path, waiting for it until ctx ends,
-// and returns the function releasing it.
-func lockFile(ctx context.Context, path string) (unlock func(), err error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() { f.Close() }, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			f.Close()
-			return nil, fmt.Errorf("locking %s: %w", path, err)
-		}
-		if err := sleepCtx(ctx, 50*time.Millisecond); err != nil {
-			f.Close()
-			return nil, err
-		}
-	}
-}
-
-// runner runs the PostgreSQL programs: as the postgres user when we are root,
-// since the server refuses to run as root, and as ourselves otherwise.
-type runner struct {
-	dir  string              // working directory, reachable by the user
-	cred *syscall.Credential // nil: run as ourselves
-	gids []uint32
-}
-
-func newRunner(dir string) (*runner, error) {
-	r := &runner{dir: dir}
-	if os.Geteuid() != 0 {
-		return r, nil
-	}
-	u, err := user.Lookup("postgres")
-	if err != nil {
-		return nil, setupErrorf("running as root needs a \"postgres\" system user to run PostgreSQL: install it with \"apt-get install %s\"", debianPackages)
-	}
-	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
-	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
-	r.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-	gids, _ := u.GroupIds()
-	for _, g := range gids {
-		if n, err := strconv.ParseUint(g, 10, 32); err == nil {
-			r.gids = append(r.gids, uint32(n))
-			r.cred.Groups = append(r.cred.Groups, uint32(n))
-		}
-	}
-	return r, nil
-}
-
-// checkTraversable checks that the postgres user can enter dir and every
-// directory above it.
-func (r *runner) checkTraversable(dir string) error {
-	for p := dir; ; p = filepath.Dir(p) {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return err
-		}
-		st := fi.Sys().(*syscall.Stat_t)
-		mode := fi.Mode().Perm()
-		ok := mode&0o001 != 0
-		switch {
-		case st.Uid == r.cred.Uid:
-			ok = mode&0o100 != 0
-		case st.Gid == r.cred.Gid || slices.Contains(r.gids, st.Gid):
-			ok = mode&0o010 != 0
-		}
-		if !ok {
-			return setupErrorf("the postgres user cannot enter %s, above the PostgreSQL data in %s: run \"chmod o+x %s\" or choose another data directory", p, dir, p)
-		}
-		if p == filepath.Dir(p) {
-			return nil
-		}
-	}
-}
-
-// output runs a PostgreSQL program and returns its combined output. The
-// program gets its own session so that the server it may start outlives the
-// caller's terminal.
-func (r *runner) output(ctx context.Context, name string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = r.dir
-	cmd.Env = serverEnv()
-	cmd.Stdin = nil
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Credential: r.cred}
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	// pg_ctl's server keeps no descriptor of ours; bound the wait anyway.
-	cmd.WaitDelay = 5 * time.Second
-	err := cmd.Run()
-	return out.Bytes(), err
-}
-
-// serverEnv is our environment without the PG* variables, which would
-// change the server's port or data directory, and with messages in English.
-func serverEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "PG") || strings.HasPrefix(kv, "LC_") || strings.HasPrefix(kv, "LANG") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, "LC_ALL=C")
-}
-
 func oneLine(b []byte) string {
 	return strings.Join(strings.Fields(string(b)), " ")
+}
+
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// logSince returns what the server log holds from offset on.
+func logSince(path string, offset int64) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return ""
+	}
+	b, _ := io.ReadAll(f)
+	return string(b)
 }
 
 // lastLogLine returns the last non-empty line of the server log.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/postgistest"
 )
 
 func TestNewIsolated(t *testing.T) {

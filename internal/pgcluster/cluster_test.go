@@ -1,6 +1,7 @@
-package postgis_test
+package pgcluster_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,7 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/maillage/maillage/geo/postgis"
+	"github.com/maillage/maillage/internal/pgcluster"
 )
 
 // clusterDir returns a new directory for a cluster, short enough for the
@@ -32,7 +33,7 @@ func clusterDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := postgis.StopCluster(dir, ""); err != nil {
+		if err := pgcluster.Stop(dir, ""); err != nil {
 			t.Errorf("StopCluster: %v", err)
 		}
 		os.RemoveAll(dir)
@@ -40,16 +41,16 @@ func clusterDir(t *testing.T) string {
 	return dir
 }
 
-func startCluster(t *testing.T, dir string) *postgis.Cluster {
+func startCluster(t *testing.T, dir string) *pgcluster.Cluster {
 	t.Helper()
-	c, err := postgis.StartCluster(context.Background(), postgis.ClusterConfig{Dir: dir, Unsafe: true})
+	c, err := pgcluster.Start(context.Background(), pgcluster.Config{Dir: dir, Unsafe: true})
 	if err != nil {
 		t.Fatalf("StartCluster: %v", err)
 	}
 	return c
 }
 
-func connect(t *testing.T, c *postgis.Cluster) *pgx.Conn {
+func connect(t *testing.T, c *pgcluster.Cluster) *pgx.Conn {
 	t.Helper()
 	conn, err := pgx.Connect(context.Background(), c.ConnString("maillage"))
 	if err != nil {
@@ -85,12 +86,12 @@ func TestClusterLifecycle(t *testing.T) {
 	// server, the other waits and reuses it.
 	var (
 		wg       sync.WaitGroup
-		clusters [2]*postgis.Cluster
+		clusters [2]*pgcluster.Cluster
 		errs     [2]error
 	)
 	for i := range clusters {
 		wg.Go(func() {
-			clusters[i], errs[i] = postgis.StartCluster(ctx, postgis.ClusterConfig{Dir: dir, Unsafe: true})
+			clusters[i], errs[i] = pgcluster.Start(ctx, pgcluster.Config{Dir: dir, Unsafe: true})
 		})
 	}
 	wg.Wait()
@@ -107,7 +108,7 @@ func TestClusterLifecycle(t *testing.T) {
 	if _, err := connect(t, owner).Exec(ctx, `CREATE TABLE kept (x int); INSERT INTO kept VALUES (42)`); err != nil {
 		t.Fatal(err)
 	}
-	checkKept := func(t *testing.T, c *postgis.Cluster) {
+	checkKept := func(t *testing.T, c *pgcluster.Cluster) {
 		t.Helper()
 		var x int
 		if err := connect(t, c).QueryRow(ctx, `SELECT x FROM kept`).Scan(&x); err != nil || x != 42 {
@@ -156,7 +157,7 @@ func TestClusterLifecycle(t *testing.T) {
 	})
 
 	t.Run("pid reused by another process", func(t *testing.T) {
-		if err := postgis.StopCluster(dir, ""); err != nil {
+		if err := pgcluster.Stop(dir, ""); err != nil {
 			t.Fatal(err)
 		}
 		sleep := exec.Command("sleep", "60")
@@ -185,39 +186,126 @@ func TestClusterLifecycle(t *testing.T) {
 	})
 
 	t.Run("StopCluster", func(t *testing.T) {
-		if err := postgis.StopCluster(dir, ""); err != nil {
+		if err := pgcluster.Stop(dir, ""); err != nil {
 			t.Fatal(err)
 		}
 		if running(dir) {
 			t.Fatal("postmaster.pid still there after StopCluster")
 		}
-		if err := postgis.StopCluster(dir, ""); err != nil {
+		if err := pgcluster.Stop(dir, ""); err != nil {
 			t.Fatalf("StopCluster on a stopped cluster: %v", err)
-		}
-	})
-
-	t.Run("Open starts and Close stops", func(t *testing.T) {
-		db, err := postgis.Open(ctx, postgis.Config{DataDir: dir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c := db.Cluster(); c == nil || !c.Started() {
-			t.Error("Open did not start the cluster")
-		}
-		var n int
-		if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n == 0 {
-			t.Errorf("schema_migrations holds %d rows, %v; want migrations applied", n, err)
-		}
-		db.Close()
-		if running(dir) {
-			t.Fatal("postmaster.pid still there after Close")
 		}
 	})
 }
 
+// TestLiveClusterNotStale checks that the stale check Start makes never
+// takes a live server for a dead one: its lock files stay and it still
+// answers, on the connection opened before and on new ones.
+func TestLiveClusterNotStale(t *testing.T) {
+	ctx := context.Background()
+	dir := clusterDir(t)
+	c := startCluster(t, dir)
+	conn := connect(t, c)
+	pidFile := filepath.Join(dir, "postgres", "postmaster.pid")
+	socketLock := filepath.Join(dir, "run", ".s.PGSQL.5432.lock")
+	before, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		running, err := pgcluster.WaitRunning(ctx, c)
+		if err != nil || !running {
+			t.Fatalf("WaitRunning on a live cluster = %v, %v; want true", running, err)
+		}
+	}
+	after, err := os.ReadFile(pidFile)
+	if err != nil || !bytes.Equal(after, before) {
+		t.Fatalf("postmaster.pid after the stale check: %q, %v; want it kept as %q", after, err, before)
+	}
+	if _, err := os.Stat(socketLock); err != nil {
+		t.Fatalf("socket lock file after the stale check: %v", err)
+	}
+	var one int
+	if err := conn.QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil || one != 1 {
+		t.Fatalf("the open session after the stale check: %d, %v", one, err)
+	}
+	if err := connect(t, c).QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil || one != 1 {
+		t.Fatalf("a new session after the stale check: %d, %v", one, err)
+	}
+	again := startCluster(t, dir)
+	if again.Started() {
+		t.Error("Start on a live cluster started another server")
+	}
+}
+
+// TestClusterKilledWithLingeringChild checks a restart after a kill -9
+// while a child of the dead server is still attached to its shared memory:
+// Start waits for it instead of failing, and starts once it is gone.
+func TestClusterKilledWithLingeringChild(t *testing.T) {
+	ctx := context.Background()
+	dir := clusterDir(t)
+	c := startCluster(t, dir)
+	var child int
+	err := connect(t, c).QueryRow(ctx, `SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'`).Scan(&child)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stopped, the checkpointer cannot notice its parent's death.
+	if err := syscall.Kill(child, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(child, syscall.SIGKILL) })
+	pid := postmasterPID(t, dir)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for syscall.Kill(pid, 0) == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	logFile := filepath.Join(dir, "postgres.log")
+	logStart, err := os.Stat(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	type result struct {
+		c   *pgcluster.Cluster
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, err := pgcluster.Start(ctx, pgcluster.Config{Dir: dir, Unsafe: true})
+		done <- result{c, err}
+	}()
+	// Once PostgreSQL has refused to start beside the child, the child goes.
+	for refused := false; !refused; {
+		select {
+		case r := <-done:
+			t.Fatalf("Start returned %v while a child of the killed server ran", r.err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		b, _ := os.ReadFile(logFile)
+		refused = strings.Contains(string(b[logStart.Size():]), "pre-existing shared memory block")
+	}
+	if err := syscall.Kill(child, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("Start after the child exited: %v", r.err)
+	}
+	if !r.c.Started() {
+		t.Error("Started() = false after kill -9")
+	}
+	var one int
+	if err := connect(t, r.c).QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil || one != 1 {
+		t.Fatalf("SELECT 1 on the restarted server = %d, %v", one, err)
+	}
+}
+
 func TestClusterMissingBinaries(t *testing.T) {
-	_, err := postgis.StartCluster(context.Background(), postgis.ClusterConfig{Dir: t.TempDir(), BinDir: t.TempDir()})
-	var se *postgis.SetupError
+	_, err := pgcluster.Start(context.Background(), pgcluster.Config{Dir: t.TempDir(), BinDir: t.TempDir()})
+	var se *pgcluster.SetupError
 	if !errors.As(err, &se) {
 		t.Fatalf("err = %v; want a *SetupError", err)
 	}
@@ -228,8 +316,8 @@ func TestClusterMissingBinaries(t *testing.T) {
 
 func TestClusterSocketPathTooLong(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), strings.Repeat("d", 100))
-	_, err := postgis.StartCluster(context.Background(), postgis.ClusterConfig{Dir: dir})
-	var se *postgis.SetupError
+	_, err := pgcluster.Start(context.Background(), pgcluster.Config{Dir: dir})
+	var se *pgcluster.SetupError
 	if !errors.As(err, &se) || !strings.Contains(se.Msg, "choose a shorter data directory") {
 		t.Fatalf("err = %v; want a *SetupError about the path length", err)
 	}
@@ -251,8 +339,8 @@ func TestClusterUntraversableParent(t *testing.T) {
 	if err := os.Mkdir(parent, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	_, err = postgis.StartCluster(context.Background(), postgis.ClusterConfig{Dir: filepath.Join(parent, "c")})
-	var se *postgis.SetupError
+	_, err = pgcluster.Start(context.Background(), pgcluster.Config{Dir: filepath.Join(parent, "c")})
+	var se *pgcluster.SetupError
 	if !errors.As(err, &se) || !strings.Contains(se.Msg, "cannot enter "+parent+",") {
 		t.Fatalf("err = %v; want a *SetupError naming %s", err, parent)
 	}
