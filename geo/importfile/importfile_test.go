@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -429,8 +430,8 @@ func TestParseFileErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rows, rep, err := Parse(strings.NewReader(tt.content), tt.filename, tt.opt, Taxonomy{})
-			var e *geo.Error
-			if !errorsAs(err, &e) || e.Code != geo.EInvalid || !strings.Contains(e.Fields[tt.field], tt.want) {
+			e, ok := errors.AsType[*geo.Error](err)
+			if !ok || e.Code != geo.EInvalid || !strings.Contains(e.Fields[tt.field], tt.want) {
 				t.Fatalf("Parse: %v; want EInvalid on %s containing %q", err, tt.field, tt.want)
 			}
 			if rows != nil || rep != nil {
@@ -438,12 +439,6 @@ func TestParseFileErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-func errorsAs(err error, e **geo.Error) bool {
-	ge, ok := err.(*geo.Error)
-	*e = ge
-	return ok
 }
 
 func TestParseInMemory(t *testing.T) {
@@ -505,7 +500,8 @@ func TestParseMap(t *testing.T) {
 		t.Errorf("ParseMap(nil) = %v, %v", m, err)
 	}
 	for _, specs := range [][]string{{"nom"}, {"=name"}, {"nom=nam"}, {"nom="}, {"Nom=name", "NOM=city"}} {
-		if _, err := ParseMap(specs); geo.ErrorCode(err) != geo.EInvalid || err.(*geo.Error).Fields["map"] == "" {
+		_, err := ParseMap(specs)
+		if e, ok := errors.AsType[*geo.Error](err); !ok || e.Code != geo.EInvalid || e.Fields["map"] == "" {
 			t.Errorf("ParseMap(%q) = %v, want EInvalid on map", specs, err)
 		}
 	}
