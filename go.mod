@@ -27,3 +27,7 @@ require (
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 )
+
+// npm packages may ship Go files (ESLint's flatted does): not ours to build,
+// vet or test.
+ignore ./frontend/node_modules
