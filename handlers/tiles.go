@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"net/http"
@@ -41,7 +42,7 @@ func (s *Server) actorTile(c *echo.Context) error {
 		p.errs.Add("y", "the tile URL ends in {y}.mvt")
 	}
 	t, err := tiles.Parse(c.Param("z"), c.Param("x"), y, s.opts.TileMaxZoom)
-	if gerr, isGeo := err.(*geo.Error); isGeo {
+	if gerr, isGeo := errors.AsType[*geo.Error](err); isGeo {
 		for f, reason := range gerr.Fields {
 			p.errs.Add(f, reason)
 		}

@@ -1,6 +1,7 @@
 package tiles
 
 import (
+	"errors"
 	"math"
 	"testing"
 
@@ -28,7 +29,7 @@ func TestParse(t *testing.T) {
 			}
 			continue
 		}
-		e, ok := err.(*geo.Error)
+		e, ok := errors.AsType[*geo.Error](err)
 		if !ok || e.Fields[tt.field] == "" {
 			t.Errorf("Parse(%s/%s/%s) = %v, want an error on %s", tt.z, tt.x, tt.y, err, tt.field)
 		}

@@ -104,7 +104,7 @@ function indexTile(z, x, y, buffer) {
  */
 export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad }) {
   const index = new Map(); // "z/x/y" -> points
-  let version = 0;
+  let reloaded = false;
   let hiddenId = null;
   let layer = null;
   let map = null;
@@ -112,8 +112,10 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
   const source = {
     // The PMTiles-like interface protomaps-leaflet accepts as a source.
     async getZxy(z, x, y, signal) {
-      const url = new URL(`tiles/actors/${z}/${x}/${y}.mvt${version ? `?v=${version}` : ''}`, root);
-      const res = await fetch(url, { signal });
+      const url = new URL(`tiles/actors/${z}/${x}/${y}.mvt`, root);
+      // After a reload, ask the server again (If-None-Match) rather than
+      // take a tile the browser keeps: the ETag names the data version.
+      const res = await fetch(url, { signal, cache: reloaded ? 'no-cache' : 'default' });
       if (res.status === 204) {
         index.set(`${z}/${x}/${y}`, []);
         onLoad?.();
@@ -193,7 +195,7 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
 
     /** Drops every tile and fetches them again (after an actor moved). */
     reload() {
-      version++;
+      reloaded = true;
       index.clear();
       layer?.remove();
       layer = makeLayer().addTo(map);

@@ -3,9 +3,22 @@
 // a draggable marker and its new position is saved by hand.
 
 import L from 'leaflet';
+import iconURL from 'leaflet/dist/images/marker-icon.png';
+import iconRetinaURL from 'leaflet/dist/images/marker-icon-2x.png';
+import shadowURL from 'leaflet/dist/images/marker-shadow.png';
 import { putLocation } from './api.js';
 
 const TOKEN_KEY = 'maillage.keeperToken';
+
+// Leaflet's pin, from the bundle: esbuild renames its images, so that
+// Leaflet's own guess of their path fails (a 404 and no pin).
+const asset = (name) => new URL(name, import.meta.url).href;
+const pin = L.icon({
+  ...L.Icon.Default.prototype.options,
+  iconUrl: asset(iconURL),
+  iconRetinaUrl: asset(iconRetinaURL),
+  shadowUrl: asset(shadowURL),
+});
 
 function storedToken() {
   try {
@@ -103,7 +116,7 @@ export function createCorrection(map, status, t, tiles) {
       if (!active || !actor?.id) return false;
       release();
       const title = t.correction.markerTitle(actor.name ?? '');
-      const marker = L.marker(actor.latlng, { draggable: true, autoPan: true, title, alt: title }).addTo(map);
+      const marker = L.marker(actor.latlng, { icon: pin, draggable: true, autoPan: true, title, alt: title }).addTo(map);
       marker.getElement()?.setAttribute('aria-label', title);
       tiles.hide(actor.id);
       dragged = marker;

@@ -2,19 +2,16 @@ package actorfile
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/maillage/maillage/geo"
-	"github.com/maillage/maillage/geo/postgis"
-	"github.com/maillage/maillage/internal/postgistest"
 	"github.com/maillage/maillage/internal/shareddata"
 )
 
@@ -27,27 +24,30 @@ func sharedData(t testing.TB) string {
 	return shareddata.Dir(t)
 }
 
-// seeded holds the sectors the migrations seed, read once from a fresh
-// database.
-var seeded struct {
-	once    sync.Once
-	sectors []geo.Sector
-	err     error
+// sectorsFixture keeps the sectors that the migrations seed, so that the
+// parse tests run without a database; TestSectorsFixture checks it against
+// a fresh one.
+var sectorsFixture = filepath.Join("testdata", "sectors.json")
+
+// seededSectors returns the sectors of sectorsFixture.
+func seededSectors(tb testing.TB) []geo.Sector {
+	tb.Helper()
+	b, err := os.ReadFile(sectorsFixture)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var sectors []geo.Sector
+	if err := json.Unmarshal(b, &sectors); err != nil {
+		tb.Fatalf("%s: %v", sectorsFixture, err)
+	}
+	return sectors
 }
 
 // seededTaxonomy returns the sectors seeded by the migrations and, when
 // withINSEE, the INSEE legal forms.
 func seededTaxonomy(t testing.TB, defaultSector string, withINSEE bool) Taxonomy {
 	t.Helper()
-	seeded.once.Do(func() {
-		db := postgistest.New(t)
-		seeded.sectors, seeded.err = postgis.NewSectorStore(db).FindSectors(context.Background())
-	})
-	if seeded.err != nil {
-		t.Fatal(seeded.err)
-	}
-	sectors := seeded.sectors
-	tax := Taxonomy{Sectors: geo.NewSectorMatcher(sectors), DefaultSector: defaultSector}
+	tax := Taxonomy{Sectors: geo.NewSectorMatcher(seededSectors(t)), DefaultSector: defaultSector}
 	if withINSEE {
 		f, err := os.Open(filepath.Join(sharedData(t), "taxonomies", "annuaire-entreprises_categories-juridiques.csv"))
 		if err != nil {
@@ -332,13 +332,15 @@ func TestParseGeoJSONFixture(t *testing.T) {
 	}
 }
 
-// TestParseSIAE reads the national list of SIAE. 13 of its 3,853
-// structures have a SIRET that fails the checksum (among them
-// 12345678901234): they are kept with a warning.
+// TestParseSIAE reads the national list of SIAE: every feature is kept,
+// with its point when it has one. 13 structures have a SIRET that fails
+// the checksum (among them 12345678901234): they are kept with a warning.
 func TestParseSIAE(t *testing.T) {
-	rows, rep := parseFile(t, filepath.Join(sharedData(t), "actors", "siae-france.geojson"), Options{}, seededTaxonomy(t, "", true))
-	if rep.Rows != 3853 || rep.Valid != 3853 || len(rep.Failed) != 0 {
-		t.Errorf("rows %d, valid %d, failed %v; want 3853, 3853, none", rep.Rows, rep.Valid, rep.Failed)
+	path := filepath.Join(sharedData(t), "actors", "siae-france.geojson")
+	features, points := shareddata.CountFeatures(t, path)
+	rows, rep := parseFile(t, path, Options{}, seededTaxonomy(t, "", true))
+	if rep.Rows != features || rep.Valid != features || len(rep.Failed) != 0 {
+		t.Errorf("rows %d, valid %d, failed %v; want %d, %d, none", rep.Rows, rep.Valid, rep.Failed, features, features)
 	}
 	warned := map[string]int{}
 	for _, p := range rep.Warnings {
@@ -361,8 +363,8 @@ func TestParseSIAE(t *testing.T) {
 		}
 		kinds[a.Kind]++
 	}
-	if located != 3821 {
-		t.Errorf("%d rows with a point, want 3821", located)
+	if located != points {
+		t.Errorf("%d rows with a point, want %d", located, points)
 	}
 	if kinds["ACI"] == 0 || kinds["EI"] == 0 || kinds["GEIQ"] == 0 || kinds["EA"] == 0 {
 		t.Errorf("kinds %v", kinds)
@@ -375,9 +377,11 @@ func TestParseSIAE(t *testing.T) {
 }
 
 func TestParseTransiscope(t *testing.T) {
-	rows, rep := parseFile(t, filepath.Join(sharedData(t), "actors", "transiscope-niort-2020.geojson"), Options{}, seededTaxonomy(t, "autres", false))
-	if rep.Rows != 100 || rep.Valid != 100 || len(rep.Warnings) != 0 {
-		t.Errorf("report %+v", rep)
+	path := filepath.Join(sharedData(t), "actors", "transiscope-niort-2020.geojson")
+	features, _ := shareddata.CountFeatures(t, path)
+	rows, rep := parseFile(t, path, Options{}, seededTaxonomy(t, "autres", false))
+	if rep.Rows != features || rep.Valid != features || len(rep.Warnings) != 0 {
+		t.Errorf("report %+v, want %d valid rows", rep, features)
 	}
 	if rep.Columns["title"] != "name" || rep.Columns["categories"] != "sector" || rep.Columns["postalCode"] != "postcode" {
 		t.Errorf("columns %v", rep.Columns)
@@ -429,8 +433,8 @@ func TestParseFileErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rows, rep, err := Parse(strings.NewReader(tt.content), tt.filename, tt.opt, Taxonomy{})
-			var e *geo.Error
-			if !errorsAs(err, &e) || e.Code != geo.EInvalid || !strings.Contains(e.Fields[tt.field], tt.want) {
+			e, ok := errors.AsType[*geo.Error](err)
+			if !ok || e.Code != geo.EInvalid || !strings.Contains(e.Fields[tt.field], tt.want) {
 				t.Fatalf("Parse: %v; want EInvalid on %s containing %q", err, tt.field, tt.want)
 			}
 			if rows != nil || rep != nil {
@@ -438,12 +442,6 @@ func TestParseFileErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-func errorsAs(err error, e **geo.Error) bool {
-	ge, ok := err.(*geo.Error)
-	*e = ge
-	return ok
 }
 
 func TestParseInMemory(t *testing.T) {
@@ -505,7 +503,8 @@ func TestParseMap(t *testing.T) {
 		t.Errorf("ParseMap(nil) = %v, %v", m, err)
 	}
 	for _, specs := range [][]string{{"nom"}, {"=name"}, {"nom=nam"}, {"nom="}, {"Nom=name", "NOM=city"}} {
-		if _, err := ParseMap(specs); geo.ErrorCode(err) != geo.EInvalid || err.(*geo.Error).Fields["map"] == "" {
+		_, err := ParseMap(specs)
+		if e, ok := errors.AsType[*geo.Error](err); !ok || e.Code != geo.EInvalid || e.Fields["map"] == "" {
 			t.Errorf("ParseMap(%q) = %v, want EInvalid on map", specs, err)
 		}
 	}

@@ -2,6 +2,7 @@ package actorfile
 
 import (
 	"context"
+	"errors"
 	"io"
 	"sort"
 
@@ -101,7 +102,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 // fail moves a row that the store refused from valid to failed.
 func (res *Result) fail(line int, err error) {
 	res.Valid--
-	gerr, ok := err.(*geo.Error)
+	gerr, ok := errors.AsType[*geo.Error](err)
 	if !ok {
 		res.Failed = append(res.Failed, Problem{Row: line, Reason: "internal error"})
 		return

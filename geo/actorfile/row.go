@@ -1,6 +1,7 @@
 package actorfile
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -139,7 +140,7 @@ func (b *builder) build(rec *record) (a geo.Actor, fails, warns []Problem) {
 		warn("siret", fmt.Sprintf("the SIRET %q fails its checksum: kept as given, to check", a.SIRET))
 	}
 	if err := a.ValidateImported(); err != nil {
-		e, ok := err.(*geo.Error)
+		e, ok := errors.AsType[*geo.Error](err)
 		if !ok {
 			fail("", err.Error())
 			return a, fails, warns
