@@ -70,13 +70,14 @@ lint: staticcheck $(NPM_STAMP)
 	$(STATICCHECK) ./...
 	cd frontend && npm run lint --silent
 
-# The load tool keeps its two data sets (SIAE, 1.5 M synthetic actors) in
-# databases of its own cluster under var/bench; the first run builds them
-# (a few minutes), later runs reuse them.
+# The load tool (cmd/maillage-bench, not part of the server binary) keeps
+# its two data sets (SIAE, 1.5 M synthetic actors) in databases of its own
+# cluster under var/bench; the first run builds them (a few minutes),
+# later runs reuse them.
 bench: deps
 	go test -run '^$$' -bench . -benchmem ./...
-	go build -o $(BIN) ./cmd/maillage
-	MAILLAGE_DATA_DIR=var/bench MAILLAGE_LOG_LEVEL=warn ./$(BIN) bench --data "$(MAILLAGE_SHARED_DATA)"
+	go build -o bin/maillage-bench ./cmd/maillage-bench
+	MAILLAGE_DATA_DIR=var/bench MAILLAGE_LOG_LEVEL=warn bin/maillage-bench measure --data "$(MAILLAGE_SHARED_DATA)"
 
 clean:
 	rm -rf bin

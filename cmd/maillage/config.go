@@ -13,8 +13,8 @@ import (
 
 	"github.com/maillage/maillage/geo/ban"
 	"github.com/maillage/maillage/geo/nominatim"
-	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/handlers"
+	"github.com/maillage/maillage/tiles"
 )
 
 // config is every setting of maillage, read from the environment. The
@@ -100,8 +100,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if cfg.GeocodePerMinute, err = strconv.Atoi(env("MAILLAGE_GEOCODE_RATE", strconv.Itoa(def.GeocodePerMinute))); err != nil || cfg.GeocodePerMinute < 0 {
 		return cfg, fmt.Errorf("MAILLAGE_GEOCODE_RATE: a number of requests per minute (0: no limit)")
 	}
-	if cfg.TileActorZoom, err = strconv.Atoi(env("MAILLAGE_TILES_ACTOR_ZOOM", strconv.Itoa(def.TileActorZoom))); err != nil || cfg.TileActorZoom < 0 || cfg.TileActorZoom > postgis.ClusterZooms {
-		return cfg, fmt.Errorf("MAILLAGE_TILES_ACTOR_ZOOM: a zoom from 0 to %d", postgis.ClusterZooms)
+	if cfg.TileActorZoom, err = strconv.Atoi(env("MAILLAGE_TILES_ACTOR_ZOOM", strconv.Itoa(def.TileActorZoom))); err != nil || cfg.TileActorZoom < 0 || cfg.TileActorZoom > tiles.ClusterZooms {
+		return cfg, fmt.Errorf("MAILLAGE_TILES_ACTOR_ZOOM: a zoom from 0 to %d", tiles.ClusterZooms)
 	}
 	if cfg.TileCacheBytes, err = strconv.ParseInt(env("MAILLAGE_TILES_CACHE_BYTES", "67108864"), 10, 64); err != nil || cfg.TileCacheBytes < 0 {
 		return cfg, fmt.Errorf("MAILLAGE_TILES_CACHE_BYTES: a number of bytes (0: no cache)")

@@ -9,13 +9,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/actorfile"
@@ -64,11 +69,11 @@ func benchTiles(z int) []tiles.Tile {
 	return out
 }
 
-// benchCmd measures tiles and nearby search on the real SIAE list and on
+// measureCmd measures tiles and nearby search on the real SIAE list and on
 // a synthetic national set, each in a database of its own on the same
 // server (kept between runs), and prints the figures as Markdown.
-func benchCmd(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+func measureCmd(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("measure", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	data := fs.String("data", cfg.DemoDir, "folder of the shared data")
 	n := fs.Int("actors", 1_500_000, "actors of the synthetic set")
@@ -77,14 +82,14 @@ func benchCmd(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	clients := fs.Int("clients", 4, "concurrent clients")
 	sets := fs.String("sets", "siae,synthetic", "data sets to measure")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *data == "" {
-		return usagef("bench --data DIR [--actors N] [--seed S] [--duration 2s] [--clients 4] [--sets siae,synthetic]")
+		return usagef("measure --data DIR [--actors N] [--seed S] [--duration 2s] [--clients 4] [--sets siae,synthetic]")
 	}
-	a, err := openApp(ctx, cfg, logger)
+	app, closeDB, err := openDB(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	fmt.Fprintf(stdout, "maillage bench: %d clients, %s per measure, cluster zooms below %d, %s\n",
+	defer closeDB()
+	fmt.Fprintf(stdout, "maillage-bench measure: %d clients, %s per measure, cluster zooms below %d, %s\n",
 		*clients, *dur, cfg.TileActorZoom, time.Now().UTC().Format("2006-01-02"))
 	for _, set := range strings.Split(*sets, ",") {
 		var name, label string
@@ -93,7 +98,7 @@ func benchCmd(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 		case "siae":
 			name, label = "maillage_bench_siae", "SIAE of France (siae-france.geojson)"
 			load = func(ctx context.Context, db *postgis.DB) error {
-				return loadSIAE(ctx, db, cfg, filepath.Join(*data, "actors", "siae-france.geojson"))
+				return loadSIAE(ctx, db, filepath.Join(*data, "actors", "siae-france.geojson"))
 			}
 		case "synthetic":
 			name = fmt.Sprintf("maillage_bench_synthetic_%d_%d", *n, *seed)
@@ -103,9 +108,9 @@ func benchCmd(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 				return err
 			}
 		default:
-			return usagef("bench: unknown data set %q", set)
+			return usagef("measure: unknown data set %q", set)
 		}
-		db, err := benchDatabase(ctx, a.db, name, load, stdout)
+		db, err := benchDatabase(ctx, app, name, load, logger, stdout)
 		if err != nil {
 			return fmt.Errorf("%s: %w", set, err)
 		}
@@ -118,10 +123,10 @@ func benchCmd(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	return nil
 }
 
-// benchDatabase opens the database name, loading it with load unless a
-// previous run finished doing so.
-func benchDatabase(ctx context.Context, app *postgis.DB, name string, load func(context.Context, *postgis.DB) error, stdout io.Writer) (*postgis.DB, error) {
-	db, err := app.OpenSibling(ctx, name)
+// benchDatabase opens the database name on the server of app, loading it
+// with load unless a previous run finished doing so. Close it before app.
+func benchDatabase(ctx context.Context, app *postgis.DB, name string, load func(context.Context, *postgis.DB) error, logger *slog.Logger, stdout io.Writer) (*postgis.DB, error) {
+	db, err := openSibling(ctx, app, name, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -129,10 +134,10 @@ func benchDatabase(ctx context.Context, app *postgis.DB, name string, load func(
 		return db, err
 	}
 	db.Close()
-	if err := app.DropSibling(ctx, name); err != nil {
+	if _, err := app.Pool.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`); err != nil {
 		return nil, err
 	}
-	if db, err = app.OpenSibling(ctx, name); err != nil {
+	if db, err = openSibling(ctx, app, name, logger); err != nil {
 		return nil, err
 	}
 	start := time.Now()
@@ -152,14 +157,46 @@ func benchDatabase(ctx context.Context, app *postgis.DB, name string, load func(
 	return db, nil
 }
 
-func loadSIAE(ctx context.Context, db *postgis.DB, cfg config, path string) error {
+// openSibling opens the database name on the server of app, creating it
+// when missing (which needs the CREATEDB privilege), with the current
+// schema.
+func openSibling(ctx context.Context, app *postgis.DB, name string, logger *slog.Logger) (*postgis.DB, error) {
+	var exists bool
+	err := app.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists)
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		if _, err := app.Pool.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
+			return nil, err
+		}
+	}
+	return postgis.Open(ctx, postgis.Config{URL: withDatabase(app.Pool.Config().ConnString(), name), Logger: logger})
+}
+
+// withDatabase returns the connection string cs naming the database name
+// instead of its own.
+func withDatabase(cs, name string) string {
+	if strings.HasPrefix(cs, "postgres://") || strings.HasPrefix(cs, "postgresql://") {
+		if u, err := url.Parse(cs); err == nil {
+			u.Path, u.RawPath = "/"+name, ""
+			return u.String()
+		}
+	}
+	// In keyword/value strings the last occurrence of a keyword wins.
+	quoted := strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(name)
+	return cs + " dbname='" + quoted + "'"
+}
+
+// loadSIAE imports the SIAE list at path as the server's importer does.
+func loadSIAE(ctx context.Context, db *postgis.DB, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	imp := &actorfile.Importer{Store: postgis.NewActorStore(db), Sectors: postgis.NewSectorStore(db),
-		DefaultSector: cfg.DefaultSector}
+		DefaultSector: "autres"}
 	_, err = imp.Import(ctx, f, path, actorfile.Options{Sector: "insertion", Source: "ASP",
 		Attribution: "Liste des SIAE (ASP / Ministère du Travail)"}, nil)
 	return err
@@ -237,26 +274,39 @@ func firstOf(a, b error) error {
 
 // tileservSQL is the tile pg_tileserv makes of a point table (its
 // layer_table.go): every point of the buffered envelope through
-// ST_AsMVTGeom, one layer, no clustering, with our features' properties
-// and buffer, on the stored web-mercator column (pg_tileserv would
+// ST_AsMVTGeom, one layer, no clustering, with our features' properties,
+// extent and buffer, on the stored web-mercator column (pg_tileserv would
 // transform a 4326 column, which is slower). A baseline measured in the
-// same run, on the same tiles and tile pool, as the figures the issue
-// quotes for pg_tileserv are not ours. Not below tileservMinZoom, whose
+// same run, on the same tiles and with the tile pool's session settings
+// (tileservPool), as the figures the issue quotes for pg_tileserv are
+// not ours. Not below tileservMinZoom, whose
 // tiles hold up to 66 MB and take 20 to 40 s each at 1.5 M actors.
-const tileservSQL = `
-	SELECT ST_AsMVT(t, 'actors', 4096, 'geom') FROM (
-		SELECT ST_AsMVTGeom(a.location_3857, ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom,
+var tileservSQL = strings.NewReplacer("{extent}", strconv.Itoa(tiles.Extent), "{buffer}", strconv.Itoa(tiles.Buffer)).
+	Replace(`
+	SELECT ST_AsMVT(t, 'actors', {extent}, 'geom') FROM (
+		SELECT ST_AsMVTGeom(a.location_3857, ST_TileEnvelope($1, $2, $3), {extent}, {buffer}, true) AS geom,
 			a.id, a.name, s.sector_slug AS sector, NULLIF(a.kind, '') AS kind
 		FROM actors a JOIN actor_sectors s ON s.actor_id = a.id
 		WHERE a.status = 'published'
-			AND ST_Intersects(a.location_3857, ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096))
-	) t WHERE geom IS NOT NULL`
+			AND ST_Intersects(a.location_3857, ST_TileEnvelope($1, $2, $3, margin => {buffer}.0 / {extent}))
+	) t WHERE geom IS NOT NULL`)
 
 const tileservMinZoom = 6
 
-// benchSet measures one data set: for each zoom, the raw SQL of the tiles
-// on the tile store's pool, then the same tiles through HTTP without and
-// with the tile cache; then nearby searches.
+// tileservPool returns a pool on db whose sessions have the settings of
+// the tile store's (postgis.NewTileStore): no parallel workers, no JIT.
+func tileservPool(ctx context.Context, db *postgis.DB, maxConns int32) (*pgxpool.Pool, error) {
+	cfg := db.Pool.Config().Copy()
+	cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"] = "0"
+	cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	cfg.MaxConns = maxConns
+	return pgxpool.NewWithConfig(ctx, cfg)
+}
+
+// benchSet measures one data set: for each zoom, the tiles straight from
+// the tile store (its SQL on its pool, without HTTP), then the same tiles
+// through HTTP without and with the tile cache, then the pg_tileserv-style
+// baseline; then nearby searches.
 func benchSet(ctx context.Context, db *postgis.DB, cfg config, label string, clients int, d time.Duration, stdout io.Writer) error {
 	var actors int
 	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM actors WHERE status = 'published' AND location IS NOT NULL`).Scan(&actors); err != nil {
@@ -267,6 +317,11 @@ func benchSet(ctx context.Context, db *postgis.DB, cfg config, label string, cli
 		return err
 	}
 	defer store.Close()
+	baseline, err := tileservPool(ctx, db, int32(clients))
+	if err != nil {
+		return err
+	}
+	defer baseline.Close()
 	uncached, cached := tiles.NewCache(0), tiles.NewCache(512<<20)
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
@@ -327,10 +382,7 @@ func benchSet(ctx context.Context, db *postgis.DB, cfg config, label string, cli
 	for _, z := range benchZooms {
 		list := benchTiles(z)
 		sql := func(ctx context.Context, i int) (int, error) {
-			q, args := postgis.TileSQL(list[i], nil, cfg.TileActorZoom)
-			var v int64
-			var mvt []byte
-			err := store.Pool().QueryRow(ctx, q, args...).Scan(&v, &mvt)
+			mvt, _, err := store.Tile(ctx, list[i], nil, cfg.TileActorZoom)
 			return len(mvt), err
 		}
 		httpTile := func(base string) func(context.Context, int) (int, error) {
@@ -368,7 +420,7 @@ func benchSet(ctx context.Context, db *postgis.DB, cfg config, label string, cli
 		b, err := measure(ctx, clients, d, len(list), func(ctx context.Context, i int) (int, error) {
 			t := list[i]
 			var mvt []byte
-			err := store.Pool().QueryRow(ctx, tileservSQL, t.Z, t.X, t.Y).Scan(&mvt)
+			err := baseline.QueryRow(ctx, tileservSQL, t.Z, t.X, t.Y).Scan(&mvt)
 			return len(mvt), err
 		})
 		if err != nil {

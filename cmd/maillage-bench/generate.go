@@ -18,7 +18,7 @@ import (
 
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/postgis"
-	"github.com/maillage/maillage/geo/synth"
+	"github.com/maillage/maillage/internal/synth"
 )
 
 // generateCmd stores a synthetic national set of actors, the same for the
@@ -35,13 +35,13 @@ func generateCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	if *data == "" {
 		return usagef("generate: --data DIR (or MAILLAGE_DEMO_DIR) names the shared data folder")
 	}
-	a, err := openApp(ctx, cfg, logger)
+	db, closeDB, err := openDB(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	defer a.close()
+	defer closeDB()
 	start := time.Now()
-	stored, err := generateActors(ctx, a.actors, *data, *n, *seed)
+	stored, err := generateActors(ctx, postgis.NewActorStore(db), *data, *n, *seed)
 	if err != nil {
 		return err
 	}
