@@ -132,21 +132,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // cluster if need be. The returned function closes the database, then stops
 // a cluster it started.
 func openDB(ctx context.Context, cfg config, logger *slog.Logger) (*postgis.DB, func(), error) {
-	url := cfg.DatabaseURL
-	var cluster *pgcluster.Cluster
-	if url == "" {
-		c, err := pgcluster.Start(ctx, pgcluster.Config{Dir: cfg.DataDir, BinDir: cfg.PGBinDir, Logger: logger})
-		if err != nil {
-			return nil, nil, err
-		}
-		cluster, url = c, c.ConnString(pgcluster.Database)
-	}
-	stop := func() {
-		if cluster != nil {
-			if err := cluster.Stop(); err != nil {
-				logger.Error("stopping PostgreSQL", "err", err)
-			}
-		}
+	url, stop, err := pgcluster.URL(ctx, cfg.DatabaseURL, pgcluster.Config{Dir: cfg.DataDir, BinDir: cfg.PGBinDir, Logger: logger})
+	if err != nil {
+		return nil, nil, err
 	}
 	db, err := postgis.Open(ctx, postgis.Config{URL: url, Logger: logger})
 	if err != nil {

@@ -63,32 +63,16 @@ func (a *app) close() { a.closeDB() }
 // Returns a *pgcluster.SetupError if PostgreSQL is not installed and a
 // *postgis.SetupError if PostGIS is not.
 func openDB(ctx context.Context, cfg config, logger *slog.Logger, migrate bool) (*postgis.DB, func(), error) {
-	url := cfg.DatabaseURL
-	var cluster *pgcluster.Cluster
-	if url == "" {
-		c, err := pgcluster.Start(ctx, pgcluster.Config{Dir: cfg.DataDir, BinDir: cfg.PGBinDir, Logger: logger})
-		if err != nil {
-			return nil, nil, err
-		}
-		cluster, url = c, c.ConnString(pgcluster.Database)
-	}
-	stopCluster := func() {
-		if cluster == nil {
-			return
-		}
-		if err := cluster.Stop(); err != nil {
-			logger.Error("stopping PostgreSQL", "err", err)
-		}
+	url, stop, err := pgcluster.URL(ctx, cfg.DatabaseURL, pgcluster.Config{Dir: cfg.DataDir, BinDir: cfg.PGBinDir, Logger: logger})
+	if err != nil {
+		return nil, nil, err
 	}
 	db, err := postgis.Open(ctx, postgis.Config{URL: url, NoMigrate: !migrate, Logger: logger})
 	if err != nil {
-		stopCluster()
+		stop()
 		return nil, nil, err
 	}
-	return db, func() {
-		db.Close()
-		stopCluster()
-	}, nil
+	return db, func() { db.Close(); stop() }, nil
 }
 
 // loadLegalForms reads the INSEE legal-form table at path; without one,

@@ -155,6 +155,25 @@ func newCluster(dir string, logger *slog.Logger) (*Cluster, error) {
 	}, nil
 }
 
+// URL returns url when it is set; otherwise it starts the private cluster
+// of cfg (or reuses a running one) and returns the connection string of
+// its application database. The returned function stops a cluster that
+// this call started, logging a failure.
+func URL(ctx context.Context, url string, cfg Config) (string, func(), error) {
+	if url != "" {
+		return url, func() {}, nil
+	}
+	c, err := Start(ctx, cfg)
+	if err != nil {
+		return "", nil, err
+	}
+	return c.ConnString(Database), func() {
+		if err := c.Stop(); err != nil && cfg.Logger != nil {
+			cfg.Logger.Error("stopping PostgreSQL", "err", err)
+		}
+	}, nil
+}
+
 // Started tells whether this process started the server, and so whether Stop
 // will stop it.
 func (c *Cluster) Started() bool { return c.started }
