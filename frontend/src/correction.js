@@ -4,25 +4,10 @@
 
 import L from 'leaflet';
 import { putLocation } from './api.js';
+import { KEEPER_TOKEN, readStored, writeStored } from './storage.js';
 
-const TOKEN_KEY = 'maillage.keeperToken';
-
-function storedToken() {
-  try {
-    return sessionStorage.getItem(TOKEN_KEY) ?? '';
-  } catch {
-    return '';
-  }
-}
-
-function storeToken(token) {
-  try {
-    if (token) sessionStorage.setItem(TOKEN_KEY, token);
-    else sessionStorage.removeItem(TOKEN_KEY);
-  } catch {
-    // Private browsing may refuse storage: the token lives until reload.
-  }
-}
+const storedToken = () => readStored(KEEPER_TOKEN);
+const storeToken = (token) => writeStored(KEEPER_TOKEN, token);
 
 /**
  * Adds the correction control to map. status shows notices; tiles is the
