@@ -82,7 +82,7 @@ export function createAnnotationLayer(map, kinds, t, { size = 34, onSelect = nul
     }
     const tip = el('div', 'wtip');
     tip.append(el('strong', 'wtip__kind', kind.label), el('span', 'wtip__text', a.text ?? ''));
-    layer.bindTooltip(tip, { direction: 'top', className: 'wtip-box', sticky: g.type !== 'Point' });
+    layer.bindTooltip(tip, { direction: 'top', className: 'wtip-box' });
     layer.on('add', () => {
       const node = layer.getElement?.();
       if (!node) return;

@@ -3,7 +3,8 @@
 
 import { button, el } from '../dom.js';
 
-const NOTICE_MS = 7000;
+const NOTICE_MS = 5000;
+const MAX_NOTICES = 2; // older ones go first, so that they never pile up over the page
 
 /**
  * Returns the page's message area. notices is a live region.
@@ -22,6 +23,8 @@ export function createNotices(notices, t) {
     notice(text, { kind = '' } = {}) {
       const p = el('p', `notice${kind ? ` notice--${kind}` : ''}`, text);
       notices.append(p);
+      const shown = notices.querySelectorAll('.notice:not(.notice--loading)');
+      for (let i = 0; i < shown.length - MAX_NOTICES; i++) shown[i].remove();
       setTimeout(() => p.remove(), NOTICE_MS);
     },
 

@@ -205,7 +205,7 @@ function exportLinks(container, id, token, notices) {
   const print = button('button', r.print);
   print.id = 'record-print';
   print.addEventListener('click', () => window.print());
-  container.replaceChildren(label, ...links, print);
+  container.replaceChildren(print, label, ...links);
 }
 
 async function start() {
@@ -256,7 +256,10 @@ async function start() {
   document.getElementById('rec-legend').append(legend(grouped, kinds));
   const body = document.getElementById('rec-body');
   if (list.length === 0) body.append(el('p', null, r.empty));
-  else body.append(summaryTable(grouped, kinds, sectors), el('h2', 'rec-body__title', r.byKind), groupedList(grouped, kinds, sectors));
+  else {
+    document.getElementById('rec-table').append(summaryTable(grouped, kinds, sectors));
+    body.append(el('h2', 'rec-body__title', r.byKind), groupedList(grouped, kinds, sectors));
+  }
   const credits = [r.attribution];
   if (typeof tilejson.attribution === 'string' && tilejson.attribution.trim()) credits.push(tilejson.attribution.trim());
   document.getElementById('rec-attribution').textContent = credits.join(' ');
@@ -266,14 +269,16 @@ async function start() {
   showTerritory(map, workshop);
   const layer = createAnnotationLayer(map, kinds, t, { size: 26 });
   layer.update(list);
+  // The map is smaller on paper: fit it again when printing starts and ends.
   const fit = () => {
-    map.invalidateSize();
+    map.invalidateSize({ animate: false });
     const b = layer.bounds();
-    if (b) map.fitBounds(b, { padding: [24, 24], maxZoom: 16 });
+    if (b) map.fitBounds(b, { padding: [24, 24], maxZoom: 16, animate: false });
   };
   fit();
   window.addEventListener('beforeprint', fit);
   window.addEventListener('afterprint', fit);
+  window.matchMedia('print').addEventListener('change', fit);
   document.body.dataset.ready = 'true';
 }
 
