@@ -237,6 +237,14 @@ type AnnotationFilter struct {
 	Limit      int    // 0: no limit
 }
 
+// OverlayAnnotation is a visible annotation of a published workshop, for
+// the main map's overlay.
+type OverlayAnnotation struct {
+	Annotation    *Annotation
+	WorkshopTitle string
+	Kind          AnnotationKind
+}
+
 // Names of workshop events, as sent on the event stream.
 const (
 	EventAnnotationAdded   = "annotation.added"

@@ -227,6 +227,19 @@ func NormalizeWorkshopCode(code string) (string, bool) {
 	return code, true
 }
 
+// Token prefixes: an animator secret, a participant token. Both are
+// stored as SHA-256 hashes, like keepers' tokens.
+const (
+	AnimatorTokenPrefix    = "wsa_"
+	ParticipantTokenPrefix = "wsp_"
+)
+
+// IsWorkshopToken reports whether token is an animator secret or a
+// participant token rather than a keeper's.
+func IsWorkshopToken(token string) bool {
+	return strings.HasPrefix(token, AnimatorTokenPrefix) || strings.HasPrefix(token, ParticipantTokenPrefix)
+}
+
 // WorkshopRole is what a caller may do in a workshop.
 type WorkshopRole string
 
