@@ -328,6 +328,12 @@ func TestWorkshopPages(t *testing.T) {
 			chromedp.SendKeys("#compose-address", "rue joffre mont-bonvillers\r"))
 		phone.poll(t, "a point placed by address", `document.querySelector("#compose-geometry").dataset.type === "Point"`)
 		weakness = send(t, "Pas de bus le dimanche")
+		// Its author corrects it; the projector gets the new text.
+		phone.do(t, chromedp.Click(`.wlist__item[data-id="`+weakness+`"] .wlist__edit-button`))
+		phone.poll(t, "the editor", `!!document.querySelector("#wlist-edit-`+weakness+`")`)
+		phone.do(t, chromedp.SendKeys("#wlist-edit-"+weakness, " ni le soir"),
+			chromedp.Click(`.wlist__item[data-id="`+weakness+`"] .wlist__edit button[type="submit"]`))
+		phone.poll(t, "the corrected text", `document.querySelector('.wlist__item[data-id="`+weakness+`"] .wlist__text')?.textContent === "Pas de bus le dimanche ni le soir"`)
 	})
 
 	t.Run("the projector shows them live", func(t *testing.T) {
@@ -338,6 +344,7 @@ func TestWorkshopPages(t *testing.T) {
 		if got := projector.eval(t, `document.querySelector('.pj-feed__item[data-id="`+need+`"] .pj-feed__text').textContent`); got != xssName {
 			t.Errorf("the need shows as %q on the projector", got)
 		}
+		projector.poll(t, "the corrected weakness", `document.querySelector('.pj-feed__item[data-id="`+weakness+`"] .pj-feed__text').textContent === "Pas de bus le dimanche ni le soir"`)
 		for kind, n := range map[string]string{"besoin": "1", "idee": "1", "faiblesse": "1", "atout": "0"} {
 			if got := projector.eval(t, `document.querySelector('.pj-counter[data-kind="`+kind+`"]').dataset.count`); got != n {
 				t.Errorf("counter of %s = %s, want %s", kind, got, n)

@@ -116,7 +116,7 @@ export function createAnnotationList(container, t, { kinds, sectors, onVote, onS
     show.addEventListener('click', () => onShow(a));
     actions.append(voteButton, show);
     if (a.mine && open && editing !== a.id) {
-      const edit = button('button button--quiet', l.edit);
+      const edit = button('button button--quiet wlist__edit-button', l.edit);
       edit.addEventListener('click', () => {
         editing = a.id;
         editorForm = null;
