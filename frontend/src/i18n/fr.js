@@ -157,7 +157,6 @@ export default {
     failed: "L'atelier n'a pas pu être chargé. Réessayez dans un instant.",
     retry: 'Réessayer',
     status: { draft: 'En préparation', open: 'Ouvert', closed: 'Clos' },
-    statusLabel: (s) => `Atelier ${s}`,
     published: 'Compte rendu public',
     live: 'En direct',
     reconnecting: 'Connexion perdue : reconnexion…',
@@ -166,7 +165,6 @@ export default {
     votes: (n) => plural(n, 'vote', 'votes'),
     noSector: 'Sans secteur',
     linkedActor: (name) => `Structure : ${name}`,
-    shapes: { Point: 'Point', LineString: 'Ligne', Polygon: 'Zone' },
     mapLabel: "Carte de l'atelier",
     mapHint: "Carte interactive ; la liste des contributions en donne le même contenu au clavier.",
     annotationLabel: (kind, text) => `${kind} : ${text}`,
@@ -207,7 +205,6 @@ export default {
     },
     draftNotice: "L'atelier n'a pas encore commencé : vous pourrez contribuer dès que l'animateur l'ouvrira.",
     closedNotice: "L'atelier est clos : il n'accepte plus de contributions. Merci de votre participation !",
-    openNotice: "L'atelier est ouvert : vous pouvez contribuer.",
     compose: {
       kindsLegend: 'Que voulez-vous signaler ?',
       whereLegend: 'Où ?',
