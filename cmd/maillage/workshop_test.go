@@ -474,7 +474,7 @@ func TestWorkshopPages(t *testing.T) {
 		}
 		projector.do(t, chromedp.Click("#workshop-layer-toggle"))
 		projector.poll(t, "the two visible annotations", `document.querySelector("#map").dataset.workshopAnnotations === "2"`)
-		if n := projector.eval(t, `String(document.querySelectorAll(".legend--workshops .legend__item").length)`); n != "2" {
+		if n := projector.eval(t, `String(document.querySelectorAll(".workshops-layer .legend__item").length)`); n != "2" {
 			t.Errorf("the workshops' legend lists %s kinds, want 2", n)
 		}
 	})

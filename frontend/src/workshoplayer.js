@@ -13,7 +13,7 @@ const PANE = 'workshops';
 /** Fills container with the layer's legend entry and draws the layer on map while it is ticked. */
 export function createWorkshopOverlay(container, map, t) {
   const l = t.workshop.layer;
-  const fieldset = el('fieldset', 'legend legend--workshops');
+  const fieldset = el('fieldset', 'workshops-layer');
   fieldset.append(el('legend', 'legend__title', l.title));
   const label = el('label', 'legend__toggle');
   const box = el('input');
