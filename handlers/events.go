@@ -38,7 +38,11 @@ const replayPage = 500
 // now. Participants and the public never receive a hidden annotation's
 // content. A comment line every WorkshopHeartbeat keeps proxies from
 // closing idle streams.
-func (s *Server) workshopEvents(c *echo.Context) error {
+func (s *Server) workshopEvents(streams *streamCap) echo.HandlerFunc {
+	return func(c *echo.Context) error { return s.streamEvents(c, streams) }
+}
+
+func (s *Server) streamEvents(c *echo.Context, streams *streamCap) error {
 	p := readParams(c, "token", "last_event_id")
 	lastID := strings.TrimSpace(c.Request().Header.Get("Last-Event-ID"))
 	if lastID == "" {
@@ -62,6 +66,12 @@ func (s *Server) workshopEvents(c *echo.Context) error {
 	if s.WorkshopEvents == nil {
 		return geo.Errorf(geo.EUnavailable, "live events are not available on this server")
 	}
+	release, ok := streams.acquire(c.RealIP())
+	if !ok {
+		c.Response().Header().Set("Retry-After", "30")
+		return c.JSON(http.StatusTooManyRequests, errorBody{Error: "too many open event streams from this address"})
+	}
+	defer release()
 	ctx := c.Request().Context()
 	// Subscribe first, then read what is stored: an event committed in
 	// between comes both ways and is sent once.
@@ -166,33 +176,35 @@ func writeEvent(buf *bytes.Buffer, e *geo.WorkshopEvent, reader geo.WorkshopAcce
 	buf.WriteString("\n\n")
 }
 
-// limitStreamsPerIP refuses with 429 a client IP that already holds
-// perIP open streams.
-func (s *Server) limitStreamsPerIP(perIP int) echo.MiddlewareFunc {
-	var mu sync.Mutex
-	open := map[string]int{}
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c *echo.Context) error {
-			if perIP <= 0 {
-				return next(c)
-			}
-			ip := c.RealIP()
-			mu.Lock()
-			if open[ip] >= perIP {
-				mu.Unlock()
-				c.Response().Header().Set("Retry-After", "30")
-				return c.JSON(http.StatusTooManyRequests, errorBody{Error: "too many open event streams from this address"})
-			}
-			open[ip]++
-			mu.Unlock()
-			defer func() {
-				mu.Lock()
-				if open[ip]--; open[ip] == 0 {
-					delete(open, ip)
-				}
-				mu.Unlock()
-			}()
-			return next(c)
-		}
+// streamCap counts the open event streams of each client IP, up to
+// perIP (0: no limit).
+type streamCap struct {
+	perIP int
+	mu    sync.Mutex
+	open  map[string]int
+}
+
+func newStreamCap(perIP int) *streamCap {
+	return &streamCap{perIP: perIP, open: map[string]int{}}
+}
+
+// acquire counts a new stream of ip, or returns false when ip holds perIP
+// already. release uncounts it.
+func (sc *streamCap) acquire(ip string) (release func(), ok bool) {
+	if sc.perIP <= 0 {
+		return func() {}, true
 	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.open[ip] >= sc.perIP {
+		return nil, false
+	}
+	sc.open[ip]++
+	return func() {
+		sc.mu.Lock()
+		defer sc.mu.Unlock()
+		if sc.open[ip]--; sc.open[ip] <= 0 {
+			delete(sc.open, ip)
+		}
+	}, true
 }

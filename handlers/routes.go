@@ -44,7 +44,7 @@ func (s *Server) routes() {
 	api.PATCH("/workshops/:id", s.updateWorkshop)
 	api.DELETE("/workshops/:id", s.deleteWorkshop, requireKeeper)
 	api.PUT("/workshops/:id/view", s.setWorkshopView)
-	api.GET("/workshops/:id/events", s.workshopEvents, s.limitStreamsPerIP(s.opts.WorkshopStreamsPerIP))
+	api.GET("/workshops/:id/events", s.workshopEvents(newStreamCap(s.opts.WorkshopStreamsPerIP)))
 	api.GET("/workshops/:id/annotations", s.listAnnotations)
 	api.POST("/workshops/:id/annotations", s.createAnnotation)
 	api.GET("/workshops/:id/annotations/:aid", s.getAnnotation)

@@ -75,10 +75,10 @@ type workshopRow struct {
 	MaxLon           float64 `db:"max_lon"`
 	MaxLat           float64 `db:"max_lat"`
 	Zone             []byte
-	ViewLon          *float64 `db:"view_lon"`
-	ViewLat          *float64 `db:"view_lat"`
-	ViewZoom         *int     `db:"view_zoom"`
-	ViewAnnotationID *int64   `db:"view_annotation_id"`
+	ViewLon          *float64  `db:"view_lon"`
+	ViewLat          *float64  `db:"view_lat"`
+	ViewZoom         *int      `db:"view_zoom"`
+	ViewAnnotationID *int64    `db:"view_annotation_id"`
 	CreatedAt        time.Time `db:"created_at"`
 	UpdatedAt        time.Time `db:"updated_at"`
 	Sectors          []string
