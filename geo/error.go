@@ -13,6 +13,7 @@ const (
 	ENotFound       = "not_found"
 	EConflict       = "conflict"
 	EUnauthorized   = "unauthorized"
+	EForbidden      = "forbidden"
 	ETooLarge       = "too_large"
 	EInternal       = "internal"
 	ENotImplemented = "not_implemented"

@@ -16,6 +16,7 @@ var statusOf = map[string]int{
 	geo.ENotFound:       http.StatusNotFound,
 	geo.EConflict:       http.StatusConflict,
 	geo.EUnauthorized:   http.StatusUnauthorized,
+	geo.EForbidden:      http.StatusForbidden,
 	geo.ETooLarge:       http.StatusRequestEntityTooLarge,
 	geo.ENotImplemented: http.StatusNotImplemented,
 	geo.EUnavailable:    http.StatusServiceUnavailable,

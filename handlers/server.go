@@ -64,6 +64,10 @@ type Options struct {
 	TileCacheControl string // Cache-Control of tiles and TileJSON
 
 	GeocodePerMinute int // requests to /api/geocode per client IP and minute; 0: no limit
+
+	WorkshopJoinFailures int           // wrong join codes per client IP and minute before 429; 0: no limit
+	WorkshopStreamsPerIP int           // concurrent workshop event streams per client IP; 0: no limit
+	WorkshopHeartbeat    time.Duration // comment sent on idle event streams
 }
 
 // PageConfig is what the web page reads from the server.
@@ -90,6 +94,10 @@ func DefaultOptions() Options {
 		TileCacheControl: "public, max-age=60",
 
 		GeocodePerMinute: 60,
+
+		WorkshopJoinFailures: 10,
+		WorkshopStreamsPerIP: 200, // a whole room behind one address
+		WorkshopHeartbeat:    15 * time.Second,
 	}
 }
 
@@ -108,6 +116,9 @@ type Deps struct {
 
 	Geocoder  geo.Geocoder   // answers GET /api/geocode; nil: 503
 	Geocoding GeocodingStore // review queue of geocoded actors
+
+	Workshops      WorkshopStore       // workshops, annotations, votes and their events
+	WorkshopEvents WorkshopEventSource // live events of this process; nil: 503 on event streams
 }
 
 // Server serves maillage's HTTP API and page.

@@ -44,6 +44,10 @@ type config struct {
 	GeocodeMinScore  float64       // MAILLAGE_GEOCODE_MIN_SCORE: accepted without review from this score
 	GeocodeInterval  time.Duration // MAILLAGE_GEOCODE_INTERVAL: how often serve looks for actors to geocode
 	GeocodePerMinute int           // MAILLAGE_GEOCODE_RATE: /api/geocode requests per client IP and minute
+
+	WorkshopJoinFailures int           // MAILLAGE_WORKSHOP_JOIN_RATE: wrong join codes per client IP and minute
+	WorkshopStreamsPerIP int           // MAILLAGE_WORKSHOP_STREAMS_PER_IP: open event streams per client IP
+	WorkshopHeartbeat    time.Duration // MAILLAGE_WORKSHOP_HEARTBEAT: comment line on idle event streams
 }
 
 // legalFormsFile is the INSEE legal-form table inside a demo folder.
@@ -99,6 +103,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if cfg.GeocodePerMinute, err = strconv.Atoi(env("MAILLAGE_GEOCODE_RATE", strconv.Itoa(def.GeocodePerMinute))); err != nil || cfg.GeocodePerMinute < 0 {
 		return cfg, fmt.Errorf("MAILLAGE_GEOCODE_RATE: a number of requests per minute (0: no limit)")
+	}
+	if cfg.WorkshopJoinFailures, err = strconv.Atoi(env("MAILLAGE_WORKSHOP_JOIN_RATE", strconv.Itoa(def.WorkshopJoinFailures))); err != nil || cfg.WorkshopJoinFailures < 0 {
+		return cfg, fmt.Errorf("MAILLAGE_WORKSHOP_JOIN_RATE: a number of wrong codes per minute (0: no limit)")
+	}
+	if cfg.WorkshopStreamsPerIP, err = strconv.Atoi(env("MAILLAGE_WORKSHOP_STREAMS_PER_IP", strconv.Itoa(def.WorkshopStreamsPerIP))); err != nil || cfg.WorkshopStreamsPerIP < 0 {
+		return cfg, fmt.Errorf("MAILLAGE_WORKSHOP_STREAMS_PER_IP: a number of streams (0: no limit)")
+	}
+	if cfg.WorkshopHeartbeat, err = time.ParseDuration(env("MAILLAGE_WORKSHOP_HEARTBEAT", def.WorkshopHeartbeat.String())); err != nil || cfg.WorkshopHeartbeat <= 0 {
+		return cfg, fmt.Errorf("MAILLAGE_WORKSHOP_HEARTBEAT: a duration such as 15s")
 	}
 	if cfg.TileActorZoom, err = strconv.Atoi(env("MAILLAGE_TILES_ACTOR_ZOOM", strconv.Itoa(def.TileActorZoom))); err != nil || cfg.TileActorZoom < 0 || cfg.TileActorZoom > tiles.ClusterZooms {
 		return cfg, fmt.Errorf("MAILLAGE_TILES_ACTOR_ZOOM: a zoom from 0 to %d", tiles.ClusterZooms)

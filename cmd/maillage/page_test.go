@@ -38,8 +38,16 @@ func tileServer(t *testing.T) *httptest.Server {
 	return srv
 }
 
-// browser starts headless Chromium (Debian's package) for one test.
+// browser starts headless Chromium (Debian's package) for one test, which
+// must be done within 90 seconds.
 func browser(t *testing.T) context.Context {
+	t.Helper()
+	return browserWithin(t, 90*time.Second)
+}
+
+// browserWithin starts headless Chromium for one test that must be done
+// within d.
+func browserWithin(t *testing.T, d time.Duration) context.Context {
 	t.Helper()
 	exec := "/usr/bin/chromium"
 	if _, err := os.Stat(exec); err != nil {
@@ -53,7 +61,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-quic", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 800))
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(cancelAlloc)

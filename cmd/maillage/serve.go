@@ -16,6 +16,7 @@ import (
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/actorfile"
 	"github.com/maillage/maillage/geo/geocoding"
+	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/handlers"
 )
 
@@ -58,6 +59,10 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	} else {
 		logger.Warn("the web page is not built: run make build")
 	}
+	opts.WorkshopJoinFailures, opts.WorkshopStreamsPerIP = cfg.WorkshopJoinFailures, cfg.WorkshopStreamsPerIP
+	opts.WorkshopHeartbeat = cfg.WorkshopHeartbeat
+	workshopEvents, stopWorkshopEvents := openWorkshopEvents(a, logger)
+	defer stopWorkshopEvents()
 	srv := handlers.NewServer(logger, handlers.Deps{
 		Actors:   a.actors,
 		Sectors:  a.sectors,
@@ -71,6 +76,9 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 
 		Geocoder:  geocoder,
 		Geocoding: a.geocoding,
+
+		Workshops:      postgis.NewWorkshopStore(a.db),
+		WorkshopEvents: workshopEvents,
 	}, opts).HTTPServer(cfg.Addr)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -97,6 +105,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
+	stopWorkshopEvents() // ends the event streams, which Shutdown would wait for
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {

@@ -7,8 +7,7 @@ import iconURL from 'leaflet/dist/images/marker-icon.png';
 import iconRetinaURL from 'leaflet/dist/images/marker-icon-2x.png';
 import shadowURL from 'leaflet/dist/images/marker-shadow.png';
 import { putLocation } from './api.js';
-
-const TOKEN_KEY = 'maillage.keeperToken';
+import { KEEPER_TOKEN, readStored, writeStored } from './storage.js';
 
 // Leaflet's pin, from the bundle: esbuild renames its images, so that
 // Leaflet's own guess of their path fails (a 404 and no pin).
@@ -20,22 +19,8 @@ const pin = L.icon({
   shadowUrl: asset(shadowURL),
 });
 
-function storedToken() {
-  try {
-    return sessionStorage.getItem(TOKEN_KEY) ?? '';
-  } catch {
-    return '';
-  }
-}
-
-function storeToken(token) {
-  try {
-    if (token) sessionStorage.setItem(TOKEN_KEY, token);
-    else sessionStorage.removeItem(TOKEN_KEY);
-  } catch {
-    // Private browsing may refuse storage: the token lives until reload.
-  }
-}
+const storedToken = () => readStored(KEEPER_TOKEN);
+const storeToken = (token) => writeStored(KEEPER_TOKEN, token);
 
 /**
  * Adds the correction control to map. status shows notices; tiles is the
