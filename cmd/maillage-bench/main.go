@@ -126,10 +126,3 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	return usagef("unknown command %q", cmd)
 }
-
-// openDB opens the application's database of cfg, starting the private
-// cluster if need be. Closing it stops a cluster it started.
-func openDB(ctx context.Context, cfg config, logger *slog.Logger) (*postgis.DB, error) {
-	return postgis.Open(ctx, postgis.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir,
-		PGBinDir: cfg.PGBinDir, Logger: logger})
-}
