@@ -20,7 +20,6 @@ import (
 	"syscall"
 
 	"github.com/maillage/maillage/geo/postgis"
-	"github.com/maillage/maillage/internal/pgcluster"
 	"github.com/maillage/maillage/tiles"
 )
 
@@ -126,20 +125,4 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 	return usagef("unknown command %q", cmd)
-}
-
-// openDB opens the application's database of cfg, starting the private
-// cluster if need be. The returned function closes the database, then stops
-// a cluster it started.
-func openDB(ctx context.Context, cfg config, logger *slog.Logger) (*postgis.DB, func(), error) {
-	url, stop, err := pgcluster.URL(ctx, cfg.DatabaseURL, pgcluster.Config{Dir: cfg.DataDir, BinDir: cfg.PGBinDir, Logger: logger})
-	if err != nil {
-		return nil, nil, err
-	}
-	db, err := postgis.Open(ctx, postgis.Config{URL: url, Logger: logger})
-	if err != nil {
-		stop()
-		return nil, nil, err
-	}
-	return db, func() { db.Close(); stop() }, nil
 }
