@@ -56,6 +56,8 @@ type actorJSON struct {
 	ExternalID    string        `json:"external_id"`
 	CreatedAt     time.Time     `json:"created_at"`
 	UpdatedAt     time.Time     `json:"updated_at"`
+
+	Territories *geo.ActorPlace `json:"territories"`
 }
 
 // newActorJSON shows a. Contacts are shown to keepers, and to the public
@@ -70,6 +72,7 @@ func newActorJSON(a *geo.Actor, k *geo.Keeper) actorJSON {
 		Networks: nonNil(a.Networks), Projects: nonNil(a.Projects), Expertise: nonNil(a.Expertise),
 		Status: a.Status, Source: a.Source, ExternalID: a.ExternalID,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		Territories: a.Place,
 	}
 	if a.ContactPublic || k != nil {
 		j.Email, j.Phone = a.Email, a.Phone
