@@ -153,9 +153,14 @@ func (s *Server) pageStrings() pageStrings {
 // Pages under a path (/acteurs/{id}) get a <base> so that their relative
 // URLs resolve from the app's root.
 func (s *Server) servePage(c *echo.Context, status int, cfg pageJSON, head []byte) error {
+	return s.servePageFile(c, "index.html", status, cfg, head)
+}
+
+// servePageFile is servePage for another built page than index.html.
+func (s *Server) servePageFile(c *echo.Context, file string, status int, cfg pageJSON, head []byte) error {
 	var page []byte
 	if s.opts.Frontend != nil {
-		page, _ = fs.ReadFile(s.opts.Frontend, "index.html")
+		page, _ = fs.ReadFile(s.opts.Frontend, file)
 	}
 	if page == nil {
 		return c.HTML(http.StatusOK, notBuilt)

@@ -108,6 +108,11 @@ type Deps struct {
 
 	Geocoder  geo.Geocoder   // answers GET /api/geocode; nil: 503
 	Geocoding GeocodingStore // review queue of geocoded actors
+
+	Territories       TerritoryStore     // communes, EPCI, départements, regions
+	TerritoryImporter TerritoryImporter  // files of territories
+	TerritoryTiles    TerritoryTileStore // vector tiles of territories
+	Coverage          CoverageStore      // coverage of territories by actors
 }
 
 // Server serves maillage's HTTP API and page.

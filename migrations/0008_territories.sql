@@ -169,3 +169,10 @@ BEGIN
 	RETURN n;
 END
 $$;
+
+-- Where territories come from, with the attribution their licence
+-- requires (Licence Ouverte: the source and its date).
+CREATE TABLE territory_sources (
+	name        text PRIMARY KEY CHECK (name <> ''),
+	attribution text NOT NULL CHECK (attribution <> '')
+);

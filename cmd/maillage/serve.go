@@ -16,6 +16,8 @@ import (
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/geocoding"
 	"github.com/maillage/maillage/geo/importfile"
+	"github.com/maillage/maillage/geo/postgis"
+	"github.com/maillage/maillage/geo/territoryfile"
 	"github.com/maillage/maillage/handlers"
 )
 
@@ -31,6 +33,9 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	}
 	defer a.close()
 	if cfg.DemoDir != "" {
+		if err := importDemoTerritories(ctx, a, cfg.DemoDir, logger); err != nil {
+			return fmt.Errorf("demo import: %w", err)
+		}
 		if err := importDemo(ctx, a, cfg.DemoDir, logger); err != nil {
 			return fmt.Errorf("demo import: %w", err)
 		}
@@ -71,6 +76,11 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 
 		Geocoder:  geocoder,
 		Geocoding: a.geocoding,
+
+		Territories:       postgis.NewTerritoryStore(a.db),
+		TerritoryImporter: &territoryfile.Importer{Store: postgis.NewTerritoryStore(a.db)},
+		TerritoryTiles:    tileStore,
+		Coverage:          postgis.NewCoverageStore(a.db),
 	}, opts).HTTPServer(cfg.Addr)
 
 	ln, err := net.Listen("tcp", cfg.Addr)

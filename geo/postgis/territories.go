@@ -475,3 +475,17 @@ func (s *TerritoryStore) ActorPlace(ctx context.Context, actorID int64) (*geo.Ac
 	}
 	return &places[0], nil
 }
+
+// SetTerritoryAttribution records the attribution required by the licence
+// of a source of territories, replacing any previous one.
+func (s *TerritoryStore) SetTerritoryAttribution(ctx context.Context, source, attribution string) error {
+	source, attribution = strings.TrimSpace(source), strings.TrimSpace(attribution)
+	if source == "" || attribution == "" {
+		return nil
+	}
+	_, err := s.db.Pool.Exec(ctx, `
+		INSERT INTO territory_sources (name, attribution) VALUES ($1, $2)
+		ON CONFLICT (name) DO UPDATE SET attribution = excluded.attribution`, source, attribution)
+	return err
+}
+

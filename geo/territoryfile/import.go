@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"io"
+	"path/filepath"
 	"slices"
 
 	"github.com/maillage/maillage/geo"
@@ -12,6 +13,7 @@ import (
 // Store is where imported territories go.
 type Store interface {
 	ImportTerritories(ctx context.Context, rows []geo.TerritoryRow, weakNames, dryRun bool, progress func(done, total int)) (*geo.TerritoryImportResult, error)
+	SetTerritoryAttribution(ctx context.Context, source, attribution string) error
 }
 
 // Importer parses files of territories and stores their rows: the one path
@@ -24,6 +26,9 @@ type Importer struct {
 type Options struct {
 	Level  string // level of a GeoJSON file's rows; empty: guessed from each code
 	DryRun bool
+	// Source names the data and Attribution is what its licence requires
+	// to be shown with it (maps, exports, printed pages).
+	Source, Attribution string
 }
 
 // Import parses r as the file filename and stores its valid rows. Rows
@@ -38,6 +43,15 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 	res, err := im.Store.ImportTerritories(ctx, f.Rows, f.WeakNames, opt.DryRun, progress)
 	if err != nil {
 		return nil, err
+	}
+	if !opt.DryRun && opt.Attribution != "" {
+		source := opt.Source
+		if source == "" {
+			source = filepath.Base(filename)
+		}
+		if err := im.Store.SetTerritoryAttribution(ctx, source, opt.Attribution); err != nil {
+			return nil, err
+		}
 	}
 	res.Format = f.Format
 	res.Rows += distinctRows(f.Failed)
