@@ -52,9 +52,11 @@ CREATE INDEX actor_places_commune ON actor_places (commune, actor_id);
 -- citycode, postcode and city is counted in: the commune whose polygon
 -- holds the point (the smallest code on a shared border), else the commune
 -- of the citycode, else the commune of the postcode (the one named like
--- the city, else the most populated). NULLs when none.
-CREATE FUNCTION actor_commune(loc geometry, citycode text, postcode text, city text,
-	OUT commune text, OUT method text)
+-- the city, else the most populated); no row when none. A set-returning
+-- SQL function of one SELECT, so that PostgreSQL inlines it into the
+-- calling query instead of planning it again at every call.
+CREATE FUNCTION actor_commune(loc geometry, citycode text, postcode text, city text)
+RETURNS TABLE (commune text, method text)
 LANGUAGE sql STABLE AS $$
 	SELECT c.code, c.method FROM (
 		(SELECT t.code, 'polygon' AS method, 1 AS rank FROM territories t

@@ -25,11 +25,11 @@ const CoverageSQL = `
 			coalesce(t.departement, '') AS departement, coalesce(t.region, '') AS region, t.ref_point,
 			t.code IN (SELECT code FROM w) AS inside
 		FROM territories t
-		WHERE t.level = 'commune' AND CASE @level::text
-			WHEN 'commune' THEN t.code IN (SELECT code FROM w)
+		WHERE t.level = 'commune' AND (t.code IN (SELECT code FROM w) OR CASE @level::text
+			WHEN 'commune' THEN false
 			WHEN 'epci' THEN t.epci IN (SELECT epci FROM w)
 			WHEN 'departement' THEN t.departement IN (SELECT departement FROM w)
-			WHEN 'region' THEN t.region IN (SELECT region FROM w) END
+			WHEN 'region' THEN t.region IN (SELECT region FROM w) END)
 	), counts AS (
 		SELECT p.commune, count(*)::int AS actors
 		FROM actor_places p JOIN actors a ON a.id = p.actor_id
