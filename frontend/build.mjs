@@ -19,9 +19,9 @@ for (const name of await readdir(dist).catch(() => [])) {
 
 const result = await esbuild.build({
   absWorkingDir: new URL('.', root).pathname,
-  entryPoints: ['src/main.js'],
+  entryPoints: { app: 'src/main.js', coverage: 'src/coverage.js' },
   outdir: 'dist/assets',
-  entryNames: 'app',
+  entryNames: '[name]',
   assetNames: '[name]-[hash]',
   bundle: true,
   format: 'esm',
@@ -39,17 +39,24 @@ const escapeHTML = (s) =>
 
 // index.html: strings from the locale file, asset URLs with a content hash
 // so that browsers never keep a stale bundle.
-let html = await readFile(new URL('index.html', root), 'utf8');
-html = html.replace(/\{\{(\w+)\}\}/g, (m, key) => {
-  if (typeof t[key] !== 'string') throw new Error(`index.html: ${m} is not a string of the locale`);
-  return escapeHTML(t[key]);
-});
-for (const name of ['app.js', 'app.css']) {
-  const body = await readFile(new URL(`assets/${name}`, dist));
-  const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
-  html = html.replace(`"assets/${name}"`, `"assets/${name}?v=${hash}"`);
+// {{key}} or {{group.key}} names a string of the locale.
+for (const [page, assets] of [
+  ['index.html', ['app.js', 'app.css']],
+  ['couverture.html', ['coverage.js', 'coverage.css']],
+]) {
+  let html = await readFile(new URL(page, root), 'utf8');
+  html = html.replace(/\{\{([\w.]+)\}\}/g, (m, key) => {
+    const value = key.split('.').reduce((o, k) => o?.[k], t);
+    if (typeof value !== 'string') throw new Error(`${page}: ${m} is not a string of the locale`);
+    return escapeHTML(value);
+  });
+  for (const name of assets) {
+    const body = await readFile(new URL(`assets/${name}`, dist));
+    const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
+    html = html.replace(`"assets/${name}"`, `"assets/${name}?v=${hash}"`);
+  }
+  await writeFile(new URL(page, dist), html);
 }
-await writeFile(new URL('index.html', dist), html);
 // The few strings the server writes into the page's <head>.
 await writeFile(new URL('strings.json', dist), JSON.stringify(t.server, null, 2));
 
@@ -58,4 +65,4 @@ for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
   const gz = gzipSync(await readFile(new URL(file, root))).length;
   console.log(`${file.padEnd(36)} ${(bytes / 1024).toFixed(1).padStart(7)} KiB  ${(gz / 1024).toFixed(1).padStart(6)} KiB gzip`);
 }
-console.log('dist/index.html, dist/strings.json');
+console.log('dist/index.html, dist/couverture.html, dist/strings.json');
