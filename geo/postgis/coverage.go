@@ -16,20 +16,23 @@ import (
 // actors_location_geography: distances on the sphere, in metres.
 const CoverageSQL = `
 	WITH w AS MATERIALIZED (
-		SELECT c.code, c.epci, c.departement, c.region FROM territories c
+		SELECT c.code, c.name, c.population, coalesce(c.epci, '') AS epci,
+			coalesce(c.departement, '') AS departement, coalesce(c.region, '') AS region, c.ref_point
+		FROM territories c
 		WHERE c.level = 'commune' AND (@wlevel::text IS NULL OR CASE @wlevel::text
 			WHEN 'commune' THEN c.code = @wcode WHEN 'epci' THEN c.epci = @wcode
 			WHEN 'departement' THEN c.departement = @wcode WHEN 'region' THEN c.region = @wcode END)
 	), c AS MATERIALIZED (
-		SELECT t.code, t.name, t.population, coalesce(t.epci, '') AS epci,
-			coalesce(t.departement, '') AS departement, coalesce(t.region, '') AS region, t.ref_point,
-			t.code IN (SELECT code FROM w) AS inside
+		SELECT w.*, true AS inside FROM w
+		UNION ALL
+		-- The other communes of the EPCI, départements or regions listed.
+		SELECT t.code, t.name, t.population, coalesce(t.epci, ''), coalesce(t.departement, ''),
+			coalesce(t.region, ''), t.ref_point, false
 		FROM territories t
-		WHERE t.level = 'commune' AND (t.code IN (SELECT code FROM w) OR CASE @level::text
-			WHEN 'commune' THEN false
-			WHEN 'epci' THEN t.epci IN (SELECT epci FROM w)
-			WHEN 'departement' THEN t.departement IN (SELECT departement FROM w)
-			WHEN 'region' THEN t.region IN (SELECT region FROM w) END)
+		WHERE t.level = 'commune' AND t.code NOT IN (SELECT code FROM w) AND (
+			(@level::text = 'epci' AND t.epci IN (SELECT epci FROM w WHERE epci <> ''))
+			OR (@level::text = 'departement' AND t.departement IN (SELECT departement FROM w WHERE departement <> ''))
+			OR (@level::text = 'region' AND t.region IN (SELECT region FROM w WHERE region <> '')))
 	), counts AS (
 		SELECT p.commune, count(*)::int AS actors
 		FROM actor_places p JOIN actors a ON a.id = p.actor_id
