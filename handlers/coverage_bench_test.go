@@ -23,16 +23,19 @@ import (
 
 // BenchmarkCoverage measures, on the 34,969 communes of France (national
 // table and points) and the SIAE of France, as ratios within one run:
+//
 //   - france/set: the coverage of every commune for insertion, one SQL
 //     statement (CoverageSQL); france/one-by-one: the same KNN query issued
 //     once per commune from Go;
+//
 //   - http/healthz and http/departement: GET /healthz against an uncached
 //     GET /api/coverage of Finistère;
+//
 //   - fresh/import+coverage: importing the 3,853 SIAE into an empty
 //     directory, then the first /api/coverage of Finistère, which shows
 //     them (import-s: the import alone).
 //
-//	go test -run '^$' -bench BenchmarkCoverage -benchtime 1x ./handlers/
+//     go test -run '^$' -bench BenchmarkCoverage -benchtime 1x ./handlers/
 func BenchmarkCoverage(b *testing.B) {
 	ctx := context.Background()
 	db := postgistest.New(b)

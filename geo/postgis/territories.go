@@ -488,4 +488,3 @@ func (s *TerritoryStore) SetTerritoryAttribution(ctx context.Context, source, at
 		ON CONFLICT (name) DO UPDATE SET attribution = excluded.attribution`, source, attribution)
 	return err
 }
-
