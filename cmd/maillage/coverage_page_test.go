@@ -124,7 +124,7 @@ func TestCoveragePages(t *testing.T) {
 
 	t.Run("coverage view", func(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900),
-			chromedp.Navigate(url+"/couverture?territoire=29&secteurs=insertion&rayon=10")); err != nil {
+			chromedp.Navigate(url+"/couverture?territoire=29&secteurs=insertion&rayon=10"), chromedp.WaitVisible("#cov-form")); err != nil {
 			t.Fatal(err)
 		}
 		poll(t, "the coverage of Finistère", `document.body.dataset.ready === "departement:29"`)
