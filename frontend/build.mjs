@@ -29,6 +29,7 @@ const pages = [
   { html: 'projection.html', entry: 'projection', src: 'src/workshop/projection.js' },
   { html: 'synthese.html', entry: 'record', src: 'src/workshop/record.js' },
   { html: 'ateliers.html', entry: 'keeper', src: 'src/workshop/keeper.js' },
+  { html: 'couverture.html', entry: 'coverage', src: 'src/coverage.js' },
 ];
 
 const result = await esbuild.build({

@@ -110,6 +110,8 @@ type Actor struct {
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	Place *ActorPlace // the commune it is counted in (geo/territory.go); set by the store
 }
 
 // Geocoding says how an actor's location was obtained.

@@ -33,6 +33,13 @@ func (s *Server) routes() {
 
 	api.POST("/imports", s.importFile, requireKeeper)
 
+	api.GET("/territories", s.listTerritories)
+	api.GET("/territories/:code", s.getTerritory)
+	api.POST("/territories/imports", s.importTerritories, requireKeeper)
+	api.GET("/coverage", s.coverage)
+	api.GET("/coverage.geojson", s.coverageGeoJSON)
+	api.GET("/coverage.csv", s.coverageCSV)
+
 	api.GET("/geocode", s.searchAddress, s.limitPerIP(s.opts.GeocodePerMinute))
 	api.GET("/geocoding/review", s.listReviews, requireKeeper)
 	api.PUT("/actors/:id/location", s.setLocation, requireKeeper)
@@ -61,6 +68,8 @@ func (s *Server) routes() {
 
 	e.GET("/tiles/actors.json", s.actorTileJSON)
 	e.GET("/tiles/actors/:z/:x/:y", s.actorTile) // :y is "{y}.mvt"
+	e.GET("/tiles/territories.json", s.territoryTileJSON)
+	e.GET("/tiles/territories/:z/:x/:y", s.territoryTile)
 
 	e.GET("/", s.index)
 	e.GET("/acteurs/:id", s.actorPage)
@@ -68,5 +77,6 @@ func (s *Server) routes() {
 	e.GET("/ateliers/:code", s.workshopPage("participant"))
 	e.GET("/ateliers/:code/projection", s.workshopPage("projection"))
 	e.GET("/ateliers/:code/synthese", s.workshopPage("record"))
+	e.GET("/couverture", s.coveragePage)
 	e.GET("/assets/*", s.assets)
 }

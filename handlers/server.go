@@ -119,6 +119,11 @@ type Deps struct {
 
 	Workshops      WorkshopStore       // workshops, annotations, votes and their events
 	WorkshopEvents WorkshopEventSource // live events of this process; nil: 503 on event streams
+
+	Territories       TerritoryStore     // communes, EPCI, départements, regions
+	TerritoryImporter TerritoryImporter  // files of territories
+	TerritoryTiles    TerritoryTileStore // vector tiles of territories
+	Coverage          CoverageStore      // coverage of territories by actors
 }
 
 // Server serves maillage's HTTP API and page.

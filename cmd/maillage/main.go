@@ -6,6 +6,7 @@
 //	maillage token create|revoke|list [NAME]
 //	maillage geocode                geocode the actors waiting for a point
 //	maillage addresses import FILE... import BAN address files for the local geocoder
+//	maillage territories import FILE  import communes, EPCI, départements or regions
 //	maillage migrate                apply database migrations
 //	maillage db stop [--test]       stop the private PostgreSQL cluster
 //
@@ -60,6 +61,9 @@ Usage:
   maillage token create NAME | token revoke NAME | token list
   maillage geocode                    geocode every actor waiting for a point (MAILLAGE_GEOCODER)
   maillage addresses import FILE...   import BAN address files (adresses-XX.csv or BAL) for the local geocoder
+  maillage territories import [--level L] [--source NAME] [--attribution TEXT] [--dry-run] [--json] FILE
+                                      import territories: GeoJSON polygons (communes, EPCI, départements,
+                                      regions), the national commune table or commune points (CSV)
   maillage migrate                    apply database migrations
   maillage db stop [--test]           stop the private PostgreSQL cluster
 
@@ -104,6 +108,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return geocodeCmd(ctx, cfg, logger, rest, stdout)
 	case "addresses":
 		return addressesCmd(ctx, cfg, logger, rest, stdout)
+	case "territories":
+		return territoriesCmd(ctx, cfg, logger, rest, stdout)
 	case "db":
 		return dbCmd(ctx, cfg, rest, stdout)
 	case "help", "-h", "--help":

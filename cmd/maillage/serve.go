@@ -17,6 +17,7 @@ import (
 	"github.com/maillage/maillage/geo/actorfile"
 	"github.com/maillage/maillage/geo/geocoding"
 	"github.com/maillage/maillage/geo/postgis"
+	"github.com/maillage/maillage/geo/territoryfile"
 	"github.com/maillage/maillage/handlers"
 )
 
@@ -32,6 +33,9 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	}
 	defer a.close()
 	if cfg.DemoDir != "" {
+		if err := importDemoTerritories(ctx, a, cfg.DemoDir, logger); err != nil {
+			return fmt.Errorf("demo import: %w", err)
+		}
 		if err := importDemo(ctx, a, cfg.DemoDir, logger); err != nil {
 			return fmt.Errorf("demo import: %w", err)
 		}
@@ -79,6 +83,11 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 
 		Workshops:      postgis.NewWorkshopStore(a.db),
 		WorkshopEvents: workshopEvents,
+
+		Territories:       postgis.NewTerritoryStore(a.db),
+		TerritoryImporter: &territoryfile.Importer{Store: postgis.NewTerritoryStore(a.db)},
+		TerritoryTiles:    tileStore,
+		Coverage:          postgis.NewCoverageStore(a.db),
 	}, opts).HTTPServer(cfg.Addr)
 
 	ln, err := net.Listen("tcp", cfg.Addr)

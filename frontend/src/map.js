@@ -3,6 +3,7 @@
 
 import L from 'leaflet';
 import { createActorTiles } from './actortiles.js';
+import { addBasemapSwitch } from './basemap.js';
 
 export const FRANCE = { center: [46.6, 2.4], zoom: 6 };
 const MAX_ZOOM = 19;
@@ -53,10 +54,12 @@ export function createMap(
     maxZoom: MAX_ZOOM,
     attribution: config.basemapAttribution ? escapeHTML(config.basemapAttribution) : t.osmAttribution,
   }).addTo(map);
+  const basemapSwitch = addBasemapSwitch(map, basemap, t);
   let basemapFailed = false;
   basemap.on('tileerror', () => {
     if (basemapFailed) return;
     basemapFailed = true;
+    basemapSwitch.use(true); // the territory tiles instead of a grey map
     onBasemapError?.();
   });
 

@@ -59,6 +59,8 @@ type JSON struct {
 	ExternalID    string        `json:"external_id"`
 	CreatedAt     time.Time     `json:"created_at"`
 	UpdatedAt     time.Time     `json:"updated_at"`
+
+	Territories *geo.ActorPlace `json:"territories"`
 }
 
 // NewJSON returns a in JSON. Contacts appear when withContacts or when
@@ -73,6 +75,7 @@ func NewJSON(a *geo.Actor, withContacts bool) JSON {
 		Networks: nonNil(a.Networks), Projects: nonNil(a.Projects), Expertise: nonNil(a.Expertise),
 		Status: a.Status, Source: a.Source, ExternalID: a.ExternalID,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		Territories: a.Place,
 	}
 	if withContacts || a.ContactPublic {
 		j.Email, j.Phone = a.Email, a.Phone

@@ -30,7 +30,11 @@ const actorColumns = `a.id, a.name, a.legal_form_code, a.legal_form_label, a.ess
 	a.networks, a.projects, a.expertise, a.status, a.source, a.external_id,
 	a.created_at, a.updated_at,
 	ARRAY(SELECT s.sector_slug FROM actor_sectors s JOIN sectors sec ON sec.slug = s.sector_slug
-		WHERE s.actor_id = a.id ORDER BY sec.position, s.sector_slug) AS sectors`
+		WHERE s.actor_id = a.id ORDER BY sec.position, s.sector_slug) AS sectors,
+	(SELECT jsonb_build_object('commune', p.commune, 'epci', coalesce(t.epci, ''),
+			'departement', coalesce(t.departement, ''), 'method', p.method)
+		FROM actor_places p LEFT JOIN territories t ON t.level = 'commune' AND t.code = p.commune
+		WHERE p.actor_id = a.id) AS territories`
 
 type actorRow struct {
 	ID             int64
@@ -66,6 +70,7 @@ type actorRow struct {
 	CreatedAt      time.Time `db:"created_at"`
 	UpdatedAt      time.Time `db:"updated_at"`
 	Sectors        []string
+	Territories    *geo.ActorPlace
 }
 
 func (r actorRow) actor() *geo.Actor {
@@ -93,6 +98,7 @@ func (r actorRow) actor() *geo.Actor {
 		ExternalID:    r.ExternalID,
 		CreatedAt:     r.CreatedAt,
 		UpdatedAt:     r.UpdatedAt,
+		Place:         r.Territories,
 	}
 	if r.Lon != nil && r.Lat != nil {
 		a.Location = &geo.Point{Lon: *r.Lon, Lat: *r.Lat}

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/maillage/maillage/internal/postgistest"
+)
+
+// TestCoveragePages drives Chromium without network for the base map: the
+// map page draws the territory tiles instead of a grey background, and the
+// coverage view of Finistère and insertion shows the legend, the sentence
+// with the API's figure and the table, and prints to one A4 page.
+func TestCoveragePages(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": postgistest.NewURL(t)}
+	data := sharedData(t)
+	for _, args := range [][]string{
+		{"territories", "import", "--level", "departement", "--attribution", "IGN Admin Express (Licence Ouverte 2.0)",
+			filepath.Join(data, "territories", "departements-simplified.geojson")},
+		{"territories", "import", "--attribution", "IGN Admin Express (Licence Ouverte 2.0)",
+			filepath.Join(data, "territories", "communes-29-finistere.geojson")},
+		{"import", "--sector", "insertion", "--source", "ASP", "--attribution", "Liste des SIAE (ASP / Ministère du Travail)",
+			filepath.Join(data, "actors", "siae-france.geojson")},
+	} {
+		var out bytes.Buffer
+		if err := run(context.Background(), append([]string{"maillage"}, args...), testEnv(env), &out, &out); err != nil {
+			t.Fatalf("%v: %v %s", args, err, out.String())
+		}
+	}
+	// Nothing listens on port 1: the raster base map cannot load.
+	env["MAILLAGE_BASEMAP_URL"] = "http://127.0.0.1:1/{z}/{x}/{y}.png"
+	url := startServe(t, env)
+
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var problems []string
+	go func() {
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			if m.IsException() {
+				mu.Lock()
+				problems = append(problems, m.String()+" ("+m.URL+")")
+				mu.Unlock()
+			}
+		}
+	}()
+	eval := func(t *testing.T, js string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatalf("%s: %v", js, err)
+		}
+		return v
+	}
+	poll := func(t *testing.T, what, js string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(40*time.Second))); err != nil {
+			t.Fatalf("waiting for %s (%s): %v", what, js, err)
+		}
+	}
+	// hasColor tells whether a canvas of the tile pane has a pixel within
+	// tol of rgb.
+	hasColor := func(rgb [3]int, tol int) string {
+		return fmt.Sprintf(`[...document.querySelectorAll("#map .leaflet-tile-pane canvas")].some((c) => {
+			const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+			for (let i = 0; i < d.length; i += 4)
+				if (Math.abs(d[i] - %d) <= %d && Math.abs(d[i+1] - %d) <= %d && Math.abs(d[i+2] - %d) <= %d) return true;
+			return false;
+		})`, rgb[0], tol, rgb[1], tol, rgb[2], tol)
+	}
+
+	t.Run("offline base map", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?lat=48.25&lon=-4.05&z=9"), chromedp.WaitVisible("#actor-count[data-count]")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the territory base map", `document.querySelector("#map").dataset.basemap === "territoires"`)
+		poll(t, "land drawn", hasColor([3]int{0xf7, 0xf5, 0xef}, 0))
+		poll(t, "département boundaries drawn", hasColor([3]int{0x6b, 0x63, 0x55}, 12))
+		if bg := eval(t, `getComputedStyle(document.querySelector("#map")).backgroundColor`); bg != "rgb(219, 231, 238)" {
+			t.Errorf("map background %s, want the sea of the territory base map", bg)
+		}
+		if n := eval(t, `String(document.querySelectorAll("#map .leaflet-tile-pane img.leaflet-tile-loaded").length)`); n != "0" {
+			t.Errorf("%s raster tiles shown", n)
+		}
+		if !strings.Contains(eval(t, `document.querySelector("#notices").innerText`), "fond sobre") {
+			t.Errorf("no notice of the base map")
+		}
+		shoot(t, ctx, "offline-basemap.png")
+		// The switch brings the raster back (which fails again here) and the
+		// sober map again.
+		if err := chromedp.Do(ctx, chromedp.Click(".basemap-switch")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the raster chosen", `document.querySelector("#map").dataset.basemap === "raster"`)
+	})
+
+	var api struct {
+		Items   []struct{ Code string } `json:"items"`
+		Summary struct {
+			ShareBeyond      float64 `json:"share_beyond"`
+			PopulationBeyond int     `json:"population_beyond"`
+		} `json:"summary"`
+	}
+	getJSON(t, url+"/api/coverage?within=departement:29&level=commune&sectors=insertion&radius_km=10", &api)
+	percent := fmt.Sprintf("%d\u00a0%%", int(math.Round(api.Summary.ShareBeyond*100)))
+
+	t.Run("coverage view", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900),
+			chromedp.Navigate(url+"/couverture?territoire=29&secteurs=insertion&rayon=10"), chromedp.WaitVisible("#cov-form")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the coverage of Finistère", `document.body.dataset.ready === "departement:29"`)
+		sentence := eval(t, `document.querySelector("#cov-sentence").textContent`)
+		if !strings.HasPrefix(sentence, "Finistère : "+percent+" des habitants") || !strings.Contains(sentence, "10 km") ||
+			!strings.Contains(sentence, "Insertion par l'activité économique") {
+			t.Errorf("sentence %q, want %s from the API", sentence, percent)
+		}
+		legend := eval(t, `document.querySelector("#cov-legend").innerText`)
+		for _, want := range []string{"Distance", "km", "zone blanche"} {
+			if !strings.Contains(legend, want) {
+				t.Errorf("legend %q does not say %q", legend, want)
+			}
+		}
+		if n := eval(t, `String(document.querySelectorAll("#cov-table tbody tr").length)`); n != fmt.Sprint(len(api.Items)) {
+			t.Errorf("table of %s communes, want %d", n, len(api.Items))
+		}
+		if first := eval(t, `document.querySelector("#cov-table tbody tr").dataset.code`); first != api.Items[0].Code {
+			t.Errorf("first row %s, want the weakest %s", first, api.Items[0].Code)
+		}
+		poll(t, "hatched zones blanches", `[...document.querySelectorAll("#cov-map path")].some((p) => p.getAttribute("fill") === "url(#cov-hatch)")`)
+		// Sorting by population, then the other way.
+		if err := chromedp.Do(ctx, chromedp.Click(`#cov-table th[data-key="population"] button`)); err != nil {
+			t.Fatal(err)
+		}
+		if s := eval(t, `document.querySelector('#cov-table th[data-key="population"]').getAttribute("aria-sort")`); s != "ascending" {
+			t.Errorf("aria-sort %q", s)
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(`#cov-table th[data-key="population"] button`)); err != nil {
+			t.Fatal(err)
+		}
+		if first := eval(t, `document.querySelector("#cov-table tbody tr th").textContent`); first != "Brest" {
+			t.Errorf("most populated commune %q, want Brest", first)
+		}
+		if href := eval(t, `document.querySelector("#cov-csv").href`); !strings.Contains(href, "/api/coverage.csv?") {
+			t.Errorf("CSV link %q", href)
+		}
+		shoot(t, ctx, "coverage-1280.png")
+	})
+
+	t.Run("print", func(t *testing.T) {
+		landscape, background, css := true, true, true
+		res, err := chromedp.Call(ctx, page.PrintToPDF, page.PrintToPDFParams{Landscape: &landscape,
+			PrintBackground: &background, PreferCSSPageSize: &css})
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(outDir(t), "coverage-a4.pdf"), res.Data, 0o644)
+		if n := len(regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(res.Data, -1)); n != 1 {
+			t.Errorf("the print has %d pages, want 1", n)
+		}
+		// The printed text: the page as the print media shows it.
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+			t.Fatal(err)
+		}
+		text := eval(t, `document.body.innerText`)
+		for _, want := range []string{"Couverture du territoire", "Finistère : " + percent, "Sources :", "Liste des SIAE",
+			"Licence Ouverte", "Les dix communes les moins bien couvertes", "Distance : 10 km"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("printed text does not hold %q:\n%s", want, text)
+			}
+		}
+		if strings.Contains(text, "Exporter le tableau") {
+			t.Errorf("the form is printed")
+		}
+		shoot(t, ctx, "coverage-print.png")
+		chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
+	})
+
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range problems {
+		t.Errorf("console: %s", p)
+	}
+}
