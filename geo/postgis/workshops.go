@@ -541,10 +541,21 @@ func (s *WorkshopStore) JoinWorkshop(ctx context.Context, code string) (string, 
 }
 
 // WorkshopAccess returns the role that token (an animator secret or a
-// participant token) gives on workshop id. Returns ENotFound when there
-// is no such workshop, and EUnauthorized for a token that is not one of
-// this workshop's.
+// participant token) gives on workshop id; an empty token is the
+// public's. Returns ENotFound when there is no such workshop, and
+// EUnauthorized for a token that is not one of this workshop's.
 func (s *WorkshopStore) WorkshopAccess(ctx context.Context, id int64, token string) (geo.WorkshopAccess, error) {
+	if token == "" {
+		var found bool
+		err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM workshops WHERE id = $1)`, id).Scan(&found)
+		if err != nil {
+			return geo.WorkshopAccess{}, err
+		}
+		if !found {
+			return geo.WorkshopAccess{}, geo.Errorf(geo.ENotFound, "workshop not found")
+		}
+		return geo.WorkshopAccess{Role: geo.RolePublic}, nil
+	}
 	var animator bool
 	var participant *int64
 	err := s.db.Pool.QueryRow(ctx, `
