@@ -119,10 +119,10 @@ func (s *Server) streamEvents(c *echo.Context, streams *streamCap) error {
 			writeEvent(&buf, e, acc)
 			last = e.ID
 		}
-		if err := send(); err != nil || len(batch) < replayPage {
-			if err != nil {
-				return nil
-			}
+		if err := send(); err != nil {
+			return nil
+		}
+		if len(batch) < replayPage {
 			break
 		}
 	}
