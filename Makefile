@@ -18,7 +18,7 @@ export MAILLAGE_SHARED_DATA := $(abspath ../shared/data)
 
 NPM_STAMP := frontend/node_modules/.maillage-npm-ci
 
-.PHONY: deps frontend build run test lint bench clean stop
+.PHONY: deps frontend build run test lint staticcheck bench clean stop
 
 deps:
 	@scripts/ensure-deps.sh
@@ -47,20 +47,37 @@ test:
 	go run ./cmd/maillage db stop --test >/dev/null 2>&1 || true; \
 	exit $$status
 
-# gofmt over the project's own files (not node_modules nor the data dir).
-lint:
+# staticcheck, pinned, built by the Go in use into bin/tools; installed again
+# only when missing or when its version or Go's differs.
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := bin/tools/staticcheck
+
+staticcheck:
+	@want="$$(go env GOVERSION) $(STATICCHECK_VERSION)"; \
+	have="$$(go version -m $(STATICCHECK) 2>/dev/null | awk 'NR==1 {print $$2} $$1=="mod" {print $$3}' | paste -sd' ')"; \
+	if [ "$$have" != "$$want" ]; then \
+		echo "go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) into bin/tools"; \
+		GOBIN="$(abspath bin/tools)" go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION); \
+	fi
+
+# gofmt over the project's own files (not node_modules nor the data dir),
+# go vet, staticcheck, and ESLint over the page's sources.
+lint: staticcheck $(NPM_STAMP)
 	@files="$$(find . \( -path ./frontend/node_modules -o -path ./var -o -path ./.git \) -prune \
 		-o -name '*.go' -print | xargs -r gofmt -l)"; \
 	if [ -n "$$files" ]; then echo "gofmt -w needed:"; echo "$$files"; exit 1; fi
 	go vet ./...
+	$(STATICCHECK) ./...
+	cd frontend && npm run lint --silent
 
-# The load tool keeps its two data sets (SIAE, 1.5 M synthetic actors) in
-# databases of its own cluster under var/bench; the first run builds them
-# (a few minutes), later runs reuse them.
+# The load tool (cmd/maillage-bench, not part of the server binary) keeps
+# its two data sets (SIAE, 1.5 M synthetic actors) in databases of its own
+# cluster under var/bench; the first run builds them (a few minutes),
+# later runs reuse them.
 bench: deps
 	go test -run '^$$' -bench . -benchmem ./...
-	go build -o $(BIN) ./cmd/maillage
-	MAILLAGE_DATA_DIR=var/bench MAILLAGE_LOG_LEVEL=warn ./$(BIN) bench --data "$(MAILLAGE_SHARED_DATA)"
+	go build -o bin/maillage-bench ./cmd/maillage-bench
+	MAILLAGE_DATA_DIR=var/bench MAILLAGE_LOG_LEVEL=warn bin/maillage-bench measure --data "$(MAILLAGE_SHARED_DATA)"
 
 clean:
 	rm -rf bin

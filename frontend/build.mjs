@@ -1,6 +1,9 @@
-// Builds the page into dist/: index.html, assets/app.js, assets/app.css and
-// the images Leaflet's CSS refers to. `node build.mjs --dev` keeps the code
-// readable and writes source maps.
+// Builds the pages into dist/: one HTML shell per page (the map and the
+// workshops' pages), each with its entry script and stylesheet under
+// assets/, the chunks they share, the drawing plugin's chunk (loaded only
+// when a line or a zone is drawn) and the images Leaflet's CSS refers to.
+// `node build.mjs --dev` keeps the code readable and writes source maps.
+// The build fails when a page's first load is over its budget.
 
 import { createHash } from 'node:crypto';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -17,13 +20,26 @@ for (const name of await readdir(dist).catch(() => [])) {
   if (name !== '.gitkeep') await rm(new URL(name, dist), { recursive: true, force: true });
 }
 
+// Each page: its HTML shell, its entry point's name and source, and the
+// most its first load (HTML, scripts and styles, gzip-compressed) may
+// weigh, in KiB.
+const pages = [
+  { html: 'index.html', entry: 'app', src: 'src/main.js' },
+  { html: 'atelier.html', entry: 'participant', src: 'src/workshop/participant.js', budgetKiB: 150 },
+  { html: 'projection.html', entry: 'projection', src: 'src/workshop/projection.js' },
+  { html: 'synthese.html', entry: 'record', src: 'src/workshop/record.js' },
+  { html: 'ateliers.html', entry: 'keeper', src: 'src/workshop/keeper.js' },
+];
+
 const result = await esbuild.build({
   absWorkingDir: new URL('.', root).pathname,
-  entryPoints: ['src/main.js'],
+  entryPoints: Object.fromEntries(pages.map((p) => [p.entry, p.src])),
   outdir: 'dist/assets',
-  entryNames: 'app',
+  entryNames: '[name]',
+  chunkNames: 'chunk-[hash]',
   assetNames: '[name]-[hash]',
   bundle: true,
+  splitting: true,
   format: 'esm',
   target: 'es2020',
   loader: { '.png': 'file', '.svg': 'file' },
@@ -37,25 +53,61 @@ const result = await esbuild.build({
 const escapeHTML = (s) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
-// index.html: strings from the locale file, asset URLs with a content hash
-// so that browsers never keep a stale bundle.
-let html = await readFile(new URL('index.html', root), 'utf8');
-html = html.replace(/\{\{(\w+)\}\}/g, (m, key) => {
-  if (typeof t[key] !== 'string') throw new Error(`index.html: ${m} is not a string of the locale`);
-  return escapeHTML(t[key]);
-});
-for (const name of ['app.js', 'app.css']) {
-  const body = await readFile(new URL(`assets/${name}`, dist));
-  const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
-  html = html.replace(`"assets/${name}"`, `"assets/${name}?v=${hash}"`);
+// The HTML shells: strings from the locale file ({{key}} or
+// {{group.key}}), asset URLs with a content hash so that browsers never
+// keep a stale bundle (chunks carry theirs in their names).
+const lookup = (path) => path.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), t);
+const gzipKiB = (bytes) => gzipSync(bytes).length / 1024;
+const outputOf = (entry) =>
+  Object.entries(result.metafile.outputs).find(([file, o]) => o.entryPoint && file === `dist/assets/${entry}.js`);
+const shells = [];
+for (const p of pages) {
+  let html = await readFile(new URL(p.html, root), 'utf8');
+  html = html.replace(/\{\{([\w.]+)\}\}/g, (m, key) => {
+    const v = lookup(key);
+    if (typeof v !== 'string') throw new Error(`${p.html}: ${m} is not a string of the locale`);
+    return escapeHTML(v);
+  });
+  for (const name of [`${p.entry}.js`, `${p.entry}.css`]) {
+    const body = await readFile(new URL(`assets/${name}`, dist));
+    const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
+    if (!html.includes(`"assets/${name}"`)) throw new Error(`${p.html} does not refer to assets/${name}`);
+    html = html.replace(`"assets/${name}"`, `"assets/${name}?v=${hash}"`);
+  }
+  await writeFile(new URL(p.html, dist), html);
+
+  // First load: the shell, the entry, the chunks it imports statically
+  // (not the dynamic ones, such as the drawing plugin) and its CSS.
+  const [file, out] = outputOf(p.entry);
+  const seen = new Set();
+  const walk = (f) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const imp of result.metafile.outputs[f].imports) if (imp.kind === 'import-statement') walk(imp.path);
+  };
+  walk(file);
+  let kib = gzipKiB(Buffer.from(html));
+  for (const f of seen) kib += gzipKiB(await readFile(new URL(f, root)));
+  if (out.cssBundle) kib += gzipKiB(await readFile(new URL(out.cssBundle, root)));
+  shells.push({ ...p, kib, files: seen.size });
 }
-await writeFile(new URL('index.html', dist), html);
+
 // The few strings the server writes into the page's <head>.
 await writeFile(new URL('strings.json', dist), JSON.stringify(t.server, null, 2));
 
 for (const [file, { bytes }] of Object.entries(result.metafile.outputs)) {
   if (file.endsWith('.map')) continue;
-  const gz = gzipSync(await readFile(new URL(file, root))).length;
-  console.log(`${file.padEnd(36)} ${(bytes / 1024).toFixed(1).padStart(7)} KiB  ${(gz / 1024).toFixed(1).padStart(6)} KiB gzip`);
+  const gz = gzipKiB(await readFile(new URL(file, root)));
+  console.log(`${file.padEnd(36)} ${(bytes / 1024).toFixed(1).padStart(7)} KiB  ${gz.toFixed(1).padStart(6)} KiB gzip`);
 }
-console.log('dist/index.html, dist/strings.json');
+console.log(`dist/{${pages.map((p) => p.html).join(',')}}, dist/strings.json`);
+let over = false;
+for (const s of shells) {
+  const budget = s.budgetKiB ? ` (budget ${s.budgetKiB} KiB)` : '';
+  console.log(`first load of ${s.html.padEnd(16)} ${s.kib.toFixed(1).padStart(6)} KiB gzip: HTML, ${s.files} scripts, CSS${budget}`);
+  if (s.budgetKiB && s.kib > s.budgetKiB) over = true;
+}
+if (over) {
+  console.error('a page is over its first-load budget');
+  process.exit(1);
+}

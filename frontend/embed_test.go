@@ -34,7 +34,25 @@ func TestFS(t *testing.T) {
 	if strings.Contains(page, "{{") {
 		t.Error("index.html has an unreplaced {{placeholder}}")
 	}
-	for _, name := range []string{"assets/app.js", "assets/app.css"} {
+	// The workshops' pages, each with its own entry script and stylesheet.
+	for shell, entry := range map[string]string{"atelier.html": "participant", "projection.html": "projection",
+		"synthese.html": "record", "ateliers.html": "keeper"} {
+		b, err := fs.ReadFile(fsys, shell)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		for _, want := range []string{`<html lang="fr">`, `<!-- maillage-config -->`, `<head>` + "\n",
+			`src="assets/` + entry + `.js?v=`, `href="assets/` + entry + `.css?v=`, `<title>`} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("%s does not contain %q", shell, want)
+			}
+		}
+		if strings.Contains(string(b), "{{") {
+			t.Errorf("%s has an unreplaced {{placeholder}}", shell)
+		}
+	}
+	for _, name := range []string{"assets/app.js", "assets/app.css", "assets/participant.js", "assets/participant.css"} {
 		info, err := fs.Stat(fsys, name)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)

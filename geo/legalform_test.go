@@ -2,6 +2,7 @@ package geo
 
 import (
 	"encoding/csv"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -81,7 +82,7 @@ func TestLoadLegalFormsErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := LoadLegalForms(strings.NewReader(tt.in))
-			if ErrorCode(err) != EInvalid || !strings.Contains(err.(*Error).Fields["file"], tt.want) {
+			if e, ok := errors.AsType[*Error](err); !ok || e.Code != EInvalid || !strings.Contains(e.Fields["file"], tt.want) {
 				t.Errorf("LoadLegalForms: %v, want EInvalid with %q", err, tt.want)
 			}
 		})

@@ -1,80 +1,17 @@
 package handlers
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/actorfile"
 )
-
-// pointJSON is a GeoJSON Point.
-type pointJSON struct {
-	Type        string     `json:"type"`
-	Coordinates [2]float64 `json:"coordinates"`
-}
-
-func newPointJSON(p *geo.Point) *pointJSON {
-	if p == nil {
-		return nil
-	}
-	return &pointJSON{Type: "Point", Coordinates: [2]float64{p.Lon, p.Lat}}
-}
-
-type geocodingJSON struct {
-	Source   string   `json:"source"`
-	Geocoder string   `json:"geocoder,omitempty"`
-	Score    *float64 `json:"score,omitempty"`
-	Label    string   `json:"label,omitempty"`
-	State    string   `json:"state,omitempty"`
-}
-
-// actorJSON is an actor as the API shows it.
-type actorJSON struct {
-	ID            int64         `json:"id"`
-	Name          string        `json:"name"`
-	Sectors       []string      `json:"sectors"`
-	LegalForm     geo.LegalForm `json:"legal_form"`
-	Kind          string        `json:"kind"`
-	NAF           string        `json:"naf"`
-	SIRET         string        `json:"siret"`
-	SIRETValid    bool          `json:"siret_valid"`
-	Address       geo.Address   `json:"address"`
-	Location      *pointJSON    `json:"location"`
-	Geocoding     geocodingJSON `json:"geocoding"`
-	Description   string        `json:"description"`
-	Website       string        `json:"website"`
-	Email         string        `json:"email,omitempty"`
-	Phone         string        `json:"phone,omitempty"`
-	ContactPublic bool          `json:"contact_public"`
-	Networks      []string      `json:"networks"`
-	Projects      []string      `json:"projects"`
-	Expertise     []string      `json:"expertise"`
-	Status        geo.Status    `json:"status"`
-	Source        string        `json:"source"`
-	ExternalID    string        `json:"external_id"`
-	CreatedAt     time.Time     `json:"created_at"`
-	UpdatedAt     time.Time     `json:"updated_at"`
-}
 
 // newActorJSON shows a. Contacts are shown to keepers, and to the public
 // only with the actor's consent.
-func newActorJSON(a *geo.Actor, k *geo.Keeper) actorJSON {
-	j := actorJSON{
-		ID: a.ID, Name: a.Name, Sectors: nonNil(a.Sectors), LegalForm: a.LegalForm, Kind: a.Kind,
-		NAF: a.NAF, SIRET: a.SIRET, SIRETValid: a.SIRETValid(), Address: a.Address, Location: newPointJSON(a.Location),
-		Geocoding: geocodingJSON{Source: a.Geocoding.Source, Geocoder: a.Geocoding.Geocoder,
-			Score: a.Geocoding.Score, Label: a.Geocoding.Label, State: a.Geocoding.State},
-		Description: a.Description, Website: a.Website, ContactPublic: a.ContactPublic,
-		Networks: nonNil(a.Networks), Projects: nonNil(a.Projects), Expertise: nonNil(a.Expertise),
-		Status: a.Status, Source: a.Source, ExternalID: a.ExternalID,
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
-	}
-	if a.ContactPublic || k != nil {
-		j.Email, j.Phone = a.Email, a.Phone
-	}
-	return j
+func newActorJSON(a *geo.Actor, k *geo.Keeper) actorfile.JSON {
+	return actorfile.NewJSON(a, k != nil)
 }
 
 func nonNil(s []string) []string {
@@ -84,165 +21,156 @@ func nonNil(s []string) []string {
 	return s
 }
 
+// actorInput is the JSON body of POST and PATCH on actors. A member left
+// out changes nothing; null empties the field ("location": null removes
+// the point).
+type actorInput struct {
+	Name          optional[string]             `json:"name"`
+	Sectors       optional[[]string]           `json:"sectors"`
+	LegalForm     optional[legalFormInput]     `json:"legal_form"`
+	Kind          optional[string]             `json:"kind"`
+	NAF           optional[string]             `json:"naf"`
+	SIRET         optional[string]             `json:"siret"`
+	Address       optional[map[string]*string] `json:"address"`
+	Location      optional[pointInput]         `json:"location"`
+	Description   optional[string]             `json:"description"`
+	Website       optional[string]             `json:"website"`
+	Email         optional[string]             `json:"email"`
+	Phone         optional[string]             `json:"phone"`
+	ContactPublic optional[bool]               `json:"contact_public"`
+	Networks      optional[[]string]           `json:"networks"`
+	Projects      optional[[]string]           `json:"projects"`
+	Expertise     optional[[]string]           `json:"expertise"`
+	Status        optional[geo.Status]         `json:"status"`
+	Source        optional[string]             `json:"source"`
+	ExternalID    optional[string]             `json:"external_id"`
+}
+
+// actorInputMembers are the names actorInput reads; readOnlyMembers are
+// those of actorfile.JSON that a client cannot set.
+var (
+	actorInputMembers = memberNames[actorInput]()
+	readOnlyMembers   = map[string]bool{"id": true, "created_at": true, "updated_at": true, "geocoding": true}
+)
+
 // decodeActorInput reads a JSON object of actor fields into an update.
-// Absent fields stay nil; "location": null removes the point. Unknown
-// fields and values of the wrong type are reported by name.
+// Each unknown or read-only member and each value of the wrong type is
+// named in one EInvalid error.
 func decodeActorInput(body []byte, legalForms *geo.LegalForms) (geo.ActorUpdate, error) {
-	var raw map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&raw); err != nil || raw == nil {
+	var in actorInput
+	names, ok := objectMembers(body)
+	if !ok || json.Unmarshal(body, &in) != nil {
 		return geo.ActorUpdate{}, &geo.Error{Code: geo.EInvalid, Message: "the body must be a JSON object",
 			Fields: map[string]string{"body": "not a JSON object"}}
 	}
-	var u geo.ActorUpdate
 	errs := geo.FieldErrors{}
-	str := func(field string, dst **string) func(json.RawMessage) {
-		return func(m json.RawMessage) {
-			var v string
-			if err := json.Unmarshal(m, &v); err != nil {
-				errs.Add(field, "must be a string")
-				return
-			}
-			*dst = &v
+	for _, name := range names {
+		switch {
+		case readOnlyMembers[name]:
+			errs.Add(name, "read-only")
+		case !actorInputMembers[name]:
+			errs.Add(name, "unknown field")
 		}
 	}
-	list := func(field string, dst **[]string) func(json.RawMessage) {
-		return func(m json.RawMessage) {
-			var v []string
-			if err := json.Unmarshal(m, &v); err != nil {
-				errs.Add(field, "must be a list of strings")
-				return
+	str := func(field string, o optional[string]) *string { return o.get(errs, field, "must be a string") }
+	list := func(field string, o optional[[]string]) *[]string {
+		v := o.get(errs, field, "must be a list of strings")
+		if v != nil && *v == nil {
+			*v = []string{}
+		}
+		return v
+	}
+	u := geo.ActorUpdate{
+		Name: str("name", in.Name), Kind: str("kind", in.Kind), NAF: str("naf", in.NAF), SIRET: str("siret", in.SIRET),
+		Description: str("description", in.Description), Website: str("website", in.Website),
+		Email: str("email", in.Email), Phone: str("phone", in.Phone), Source: str("source", in.Source),
+		ExternalID: str("external_id", in.ExternalID),
+		Sectors:    list("sectors", in.Sectors), Networks: list("networks", in.Networks),
+		Projects: list("projects", in.Projects), Expertise: list("expertise", in.Expertise),
+		ContactPublic: in.ContactPublic.get(errs, "contact_public", "must be true or false"),
+	}
+	const statusHelp = "must be draft, published or archived"
+	if st := in.Status.get(errs, "status", statusHelp); st != nil && !st.Valid() {
+		errs.Add("status", statusHelp)
+	} else {
+		u.Status = st
+	}
+	if lf := in.LegalForm.get(errs, "legal_form", `an INSEE code, a label, or {"code", "label", "family"}`); lf != nil {
+		form := lf.resolve(legalForms)
+		u.LegalForm = &form
+	}
+	if addr := in.Address.get(errs, "address", "an object with street, postcode, city, citycode"); addr != nil {
+		for k, v := range *addr {
+			dst := map[string]**string{"street": &u.Street, "postcode": &u.Postcode, "city": &u.City, "citycode": &u.Citycode}[k]
+			switch {
+			case dst == nil:
+				errs.Add("address."+k, "unknown field")
+			case v == nil:
+				*dst = new(string)
+			default:
+				*dst = v
 			}
-			if v == nil {
-				v = []string{}
-			}
-			*dst = &v
 		}
 	}
-	fields := map[string]func(json.RawMessage){
-		"name":        str("name", &u.Name),
-		"kind":        str("kind", &u.Kind),
-		"naf":         str("naf", &u.NAF),
-		"siret":       str("siret", &u.SIRET),
-		"description": str("description", &u.Description),
-		"website":     str("website", &u.Website),
-		"email":       str("email", &u.Email),
-		"phone":       str("phone", &u.Phone),
-		"source":      str("source", &u.Source),
-		"external_id": str("external_id", &u.ExternalID),
-		"sectors":     list("sectors", &u.Sectors),
-		"networks":    list("networks", &u.Networks),
-		"projects":    list("projects", &u.Projects),
-		"expertise":   list("expertise", &u.Expertise),
-		"contact_public": func(m json.RawMessage) {
-			var v bool
-			if err := json.Unmarshal(m, &v); err != nil {
-				errs.Add("contact_public", "must be true or false")
-				return
-			}
-			u.ContactPublic = &v
-		},
-		"status": func(m json.RawMessage) {
-			var v geo.Status
-			if err := json.Unmarshal(m, &v); err != nil || !v.Valid() {
-				errs.Add("status", "must be draft, published or archived")
-				return
-			}
-			u.Status = &v
-		},
-		"legal_form": func(m json.RawMessage) {
-			var text string
-			if err := json.Unmarshal(m, &text); err == nil {
-				lf := legalForms.Resolve(text)
-				u.LegalForm = &lf
-				return
-			}
-			var lf geo.LegalForm
-			if err := json.Unmarshal(m, &lf); err != nil {
-				errs.Add("legal_form", "an INSEE code, a label, or {\"code\", \"label\", \"family\"}")
-				return
-			}
-			if lf.Code != "" || lf.Label != "" {
-				text := lf.Code
-				if text == "" {
-					text = lf.Label
-				}
-				resolved := legalForms.Resolve(text)
-				if lf.Family == "" {
-					lf.Family = resolved.Family
-				}
-				if lf.Label == "" {
-					lf.Label = resolved.Label
-				}
-			}
-			u.LegalForm = &lf
-		},
-		"address": func(m json.RawMessage) {
-			var a map[string]*string
-			if err := json.Unmarshal(m, &a); err != nil {
-				errs.Add("address", "an object with street, postcode, city, citycode")
-				return
-			}
-			for k, v := range a {
-				dst := map[string]**string{"street": &u.Street, "postcode": &u.Postcode,
-					"city": &u.City, "citycode": &u.Citycode}[k]
-				switch {
-				case dst == nil:
-					errs.Add("address."+k, "unknown field")
-				case v == nil:
-					empty := ""
-					*dst = &empty
-				default:
-					*dst = v
-				}
-			}
-		},
-		"location": func(m json.RawMessage) {
-			if string(bytes.TrimSpace(m)) == "null" {
-				u.ClearLocation = true
-				return
-			}
-			var p struct {
-				Type        string    `json:"type"`
-				Coordinates []float64 `json:"coordinates"`
-			}
-			if err := json.Unmarshal(m, &p); err != nil || p.Type != "Point" || len(p.Coordinates) != 2 {
-				errs.Add("location", `a GeoJSON Point {"type": "Point", "coordinates": [lon, lat]} or null`)
-				return
-			}
-			u.Location = &geo.Point{Lon: p.Coordinates[0], Lat: p.Coordinates[1]}
-		},
-	}
-	for k, m := range raw {
-		set, ok := fields[k]
-		if !ok {
-			if readOnlyFields[k] {
-				errs.Add(k, "read-only")
-			} else {
-				errs.Add(k, "unknown field")
-			}
-			continue
-		}
-		if string(bytes.TrimSpace(m)) == "null" && k != "location" {
-			m = json.RawMessage(nullAs[k])
-		}
-		set(m)
+	const pointHelp = `a GeoJSON Point {"type": "Point", "coordinates": [lon, lat]} or null`
+	switch p := in.Location.get(errs, "location", pointHelp); {
+	case in.Location.Null:
+		u.ClearLocation = true
+	case p == nil: // absent, or named by get
+	case p.Type != "Point" || len(p.Coordinates) != 2:
+		errs.Add("location", pointHelp)
+	default:
+		u.Location = &geo.Point{Lon: p.Coordinates[0], Lat: p.Coordinates[1]}
 	}
 	return u, errs.Err()
 }
 
-var readOnlyFields = map[string]bool{"id": true, "created_at": true, "updated_at": true, "geocoding": true}
+// pointInput is a GeoJSON Point as a client sends it.
+type pointInput struct {
+	Type        string    `json:"type"`
+	Coordinates []float64 `json:"coordinates"`
+}
 
-// nullAs gives the value that a JSON null stands for in each field.
-var nullAs = func() map[string]string {
-	m := map[string]string{"sectors": "[]", "networks": "[]", "projects": "[]", "expertise": "[]",
-		"contact_public": "false", "status": `""`, "legal_form": "{}", "address": "{}"}
-	for _, k := range []string{"name", "kind", "naf", "siret", "description", "website", "email",
-		"phone", "source", "external_id"} {
-		m[k] = `""`
+// legalFormInput is a legal form given as text, an INSEE code or a label,
+// or as an object {"code", "label", "family"}.
+type legalFormInput struct {
+	text   *string
+	object geo.LegalForm
+}
+
+func (l *legalFormInput) UnmarshalJSON(b []byte) error {
+	var text string
+	if json.Unmarshal(b, &text) == nil {
+		l.text = &text
+		return nil
 	}
-	return m
-}()
+	return json.Unmarshal(b, &l.object)
+}
+
+// resolve returns the legal form l names in forms. An object keeps what it
+// gives and takes its missing label and family from its code, or else
+// from its label.
+func (l legalFormInput) resolve(forms *geo.LegalForms) geo.LegalForm {
+	if l.text != nil {
+		return forms.Resolve(*l.text)
+	}
+	lf := l.object
+	if lf.Code == "" && lf.Label == "" {
+		return lf
+	}
+	text := lf.Code
+	if text == "" {
+		text = lf.Label
+	}
+	resolved := forms.Resolve(text)
+	if lf.Family == "" {
+		lf.Family = resolved.Family
+	}
+	if lf.Label == "" {
+		lf.Label = resolved.Label
+	}
+	return lf
+}
 
 func idParam(s string) (int64, error) {
 	var id int64

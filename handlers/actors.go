@@ -7,13 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v5"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/actorfile"
 )
 
 // listPage is the shape of every list the API returns.
@@ -73,7 +72,7 @@ func (s *Server) listActors(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page := listPage[actorJSON]{Items: make([]actorJSON, len(actors)), Total: total}
+	page := listPage[actorfile.JSON]{Items: make([]actorfile.JSON, len(actors)), Total: total}
 	for i, a := range actors {
 		page.Items[i] = newActorJSON(a, keeper(c))
 	}
@@ -192,10 +191,10 @@ type featureProps struct {
 }
 
 type featureJSON struct {
-	Type       string       `json:"type"`
-	ID         int64        `json:"id"`
-	Geometry   *pointJSON   `json:"geometry"`
-	Properties featureProps `json:"properties"`
+	Type       string           `json:"type"`
+	ID         int64            `json:"id"`
+	Geometry   *actorfile.Point `json:"geometry"`
+	Properties featureProps     `json:"properties"`
 }
 
 // actorsGeoJSON answers GET /api/actors.geojson: the located actors
@@ -232,7 +231,7 @@ func (s *Server) actorsGeoJSON(c *echo.Context) error {
 		NumberReturned: len(actors), Truncated: len(actors) < total, Features: make([]featureJSON, len(actors))}
 	k := keeper(c)
 	for i, a := range actors {
-		fc.Features[i] = featureJSON{Type: "Feature", ID: a.ID, Geometry: newPointJSON(a.Location),
+		fc.Features[i] = featureJSON{Type: "Feature", ID: a.ID, Geometry: actorfile.NewPoint(a.Location),
 			Properties: featureProps{ID: a.ID, Name: a.Name, Sectors: nonNil(a.Sectors), Kind: a.Kind,
 				Street: a.Address.Street, Postcode: a.Address.Postcode, City: a.Address.City,
 				Website: a.Website, Source: a.Source}}
@@ -261,48 +260,7 @@ func (s *Server) attribution(c *echo.Context, actors []*geo.Actor) (string, erro
 			used[a.Source] = attr
 		}
 	}
-	return JoinAttributions(used), nil
-}
-
-// JoinAttributions returns the distinct attributions of a map from source
-// to attribution, sorted, as one sentence.
-func JoinAttributions(bySource map[string]string) string {
-	list := make([]string, 0, len(bySource))
-	for _, a := range bySource {
-		if !slices.Contains(list, a) {
-			list = append(list, a)
-		}
-	}
-	slices.Sort(list)
-	return strings.Join(list, " ; ")
-}
-
-// CSVHeader is the header of actor CSV exports, which maillage import reads
-// back.
-var CSVHeader = []string{"id", "name", "sectors", "kind", "legal_form_code", "legal_form",
-	"ess_family", "naf", "siret", "address", "postcode", "city", "citycode", "longitude", "latitude",
-	"location_source", "website", "email", "phone", "description", "networks", "projects",
-	"expertise", "status", "source", "attribution", "created_at", "updated_at"}
-
-// CSVRecord is a in the columns of CSVHeader. Contacts appear when
-// withContacts or when the actor consented to their publication.
-func CSVRecord(a *geo.Actor, attribution string, withContacts bool) []string {
-	lon, lat := "", ""
-	if a.Location != nil {
-		lon = strconv.FormatFloat(a.Location.Lon, 'f', -1, 64)
-		lat = strconv.FormatFloat(a.Location.Lat, 'f', -1, 64)
-	}
-	email, phone := "", ""
-	if withContacts || a.ContactPublic {
-		email, phone = a.Email, a.Phone
-	}
-	return []string{strconv.FormatInt(a.ID, 10), a.Name, strings.Join(a.Sectors, "|"), a.Kind,
-		a.LegalForm.Code, a.LegalForm.Label, a.LegalForm.Family, a.NAF, a.SIRET, a.Address.Street,
-		a.Address.Postcode, a.Address.City, a.Address.Citycode, lon, lat, a.Geocoding.Source,
-		a.Website, email, phone, a.Description, strings.Join(a.Networks, "|"),
-		strings.Join(a.Projects, "|"), strings.Join(a.Expertise, "|"), string(a.Status), a.Source,
-		attribution, a.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"),
-		a.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z")}
+	return actorfile.JoinAttributions(used), nil
 }
 
 // actorsCSV answers GET /api/actors.csv: every actor matching the filters,
@@ -331,11 +289,11 @@ func (s *Server) actorsCSV(c *echo.Context) error {
 		if !started {
 			c.Response().WriteHeader(http.StatusOK)
 			started = true
-			if err := w.Write(CSVHeader); err != nil {
+			if err := w.Write(actorfile.CSVHeader); err != nil {
 				return err
 			}
 		}
-		return w.Write(CSVRecord(a, attributions[a.Source], k != nil))
+		return w.Write(actorfile.CSVRecord(a, attributions[a.Source], k != nil))
 	})
 	if err != nil {
 		if started {
@@ -348,26 +306,8 @@ func (s *Server) actorsCSV(c *echo.Context) error {
 	}
 	if !started {
 		c.Response().WriteHeader(http.StatusOK)
-		w.Write(CSVHeader)
+		w.Write(actorfile.CSVHeader)
 	}
 	w.Flush()
 	return w.Error()
-}
-
-// exportProps are the properties of an exported feature: every public
-// field of the actor and the attribution its source requires.
-type exportProps struct {
-	actorJSON
-	Attribution string `json:"attribution,omitempty"`
-}
-
-// ExportFeature returns a as a GeoJSON Feature with its public fields, for
-// exports; an actor without a point has a null geometry.
-func ExportFeature(a *geo.Actor, attribution string) any {
-	return struct {
-		Type       string      `json:"type"`
-		ID         int64       `json:"id"`
-		Geometry   *pointJSON  `json:"geometry"`
-		Properties exportProps `json:"properties"`
-	}{"Feature", a.ID, newPointJSON(a.Location), exportProps{newActorJSON(a, nil), attribution}}
 }

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/actorfile"
 )
 
 // GeocodingStore lists the actors whose point a person should check and
@@ -26,15 +27,15 @@ type GeocodingStore interface {
 
 // candidateJSON is a geocoder's candidate as the API shows it.
 type candidateJSON struct {
-	Index    int        `json:"index"`
-	Label    string     `json:"label"`
-	Score    float64    `json:"score"`
-	Type     string     `json:"type"`
-	Postcode string     `json:"postcode,omitempty"`
-	Citycode string     `json:"citycode,omitempty"`
-	City     string     `json:"city,omitempty"`
-	Geocoder string     `json:"geocoder"`
-	Location *pointJSON `json:"location"`
+	Index    int              `json:"index"`
+	Label    string           `json:"label"`
+	Score    float64          `json:"score"`
+	Type     string           `json:"type"`
+	Postcode string           `json:"postcode,omitempty"`
+	Citycode string           `json:"citycode,omitempty"`
+	City     string           `json:"city,omitempty"`
+	Geocoder string           `json:"geocoder"`
+	Location *actorfile.Point `json:"location"`
 }
 
 func newCandidatesJSON(cands []geo.Candidate) []candidateJSON {
@@ -42,7 +43,7 @@ func newCandidatesJSON(cands []geo.Candidate) []candidateJSON {
 	for i, c := range cands {
 		p := c.Point
 		out[i] = candidateJSON{Index: i, Label: c.Label, Score: math.Round(c.Score*1000) / 1000, Type: c.Type,
-			Postcode: c.Postcode, Citycode: c.Citycode, City: c.City, Geocoder: c.Geocoder, Location: newPointJSON(&p)}
+			Postcode: c.Postcode, Citycode: c.Citycode, City: c.City, Geocoder: c.Geocoder, Location: actorfile.NewPoint(&p)}
 	}
 	return out
 }
@@ -92,7 +93,7 @@ func (s *Server) searchAddress(c *echo.Context) error {
 
 // reviewJSON is an actor to review with its candidates.
 type reviewJSON struct {
-	Actor      actorJSON       `json:"actor"`
+	Actor      actorfile.JSON  `json:"actor"`
 	Candidates []candidateJSON `json:"candidates"`
 }
 

@@ -10,10 +10,11 @@ import (
 	"testing"
 
 	"github.com/maillage/maillage/geo"
-	"github.com/maillage/maillage/geo/importfile"
+	"github.com/maillage/maillage/geo/actorfile"
+	"github.com/maillage/maillage/geo/geocoding"
 	"github.com/maillage/maillage/geo/postgis"
-	"github.com/maillage/maillage/geo/postgis/postgistest"
 	"github.com/maillage/maillage/handlers"
+	"github.com/maillage/maillage/internal/postgistest"
 	"github.com/maillage/maillage/internal/shareddata"
 )
 
@@ -39,8 +40,8 @@ func newGeocodingServer(t *testing.T, perMinute int) (*testServer, *postgis.DB) 
 	}
 	opts := handlers.DefaultOptions()
 	opts.GeocodePerMinute = perMinute
-	importer := &importfile.Importer{Store: actors, Sectors: sectors, DefaultSector: "autres"}
-	chain := &geo.Chain{Geocoders: []geo.Geocoder{addresses}, Rule: geo.DefaultAcceptRule}
+	importer := &actorfile.Importer{Store: actors, Sectors: sectors, DefaultSector: "autres"}
+	chain := &geocoding.Chain{Geocoders: []geo.Geocoder{addresses}, Rule: geocoding.DefaultAcceptRule}
 	srv := httptest.NewServer(handlers.NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), handlers.Deps{
 		Actors: actors, Sectors: sectors, Auth: tokens, Importer: importer, DB: db,
 		Geocoder: chain, Geocoding: postgis.NewGeocodingStore(db),
@@ -102,7 +103,7 @@ func TestReviewAndLocation(t *testing.T) {
 	}
 	// Rue Joffre has no number 12: the street's point, to review.
 	gs := postgis.NewGeocodingStore(db)
-	chain := &geo.Chain{Geocoders: []geo.Geocoder{postgis.NewAddressStore(db)}, Rule: geo.DefaultAcceptRule}
+	chain := &geocoding.Chain{Geocoders: []geo.Geocoder{postgis.NewAddressStore(db)}, Rule: geocoding.DefaultAcceptRule}
 	cands, err := chain.Geocode(ctx, geo.GeocodeQuery{Q: "12 rue Joffre Mont-Bonvillers"})
 	if err != nil {
 		t.Fatal(err)

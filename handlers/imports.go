@@ -11,12 +11,12 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/maillage/maillage/geo"
-	"github.com/maillage/maillage/geo/importfile"
+	"github.com/maillage/maillage/geo/actorfile"
 )
 
 // Importer imports a file of actors into the directory.
 type Importer interface {
-	Import(ctx context.Context, r io.Reader, filename string, opt importfile.Options, progress func(done, total int)) (*importfile.Result, error)
+	Import(ctx context.Context, r io.Reader, filename string, opt actorfile.Options, progress func(done, total int)) (*actorfile.Result, error)
 }
 
 // importFields are the form fields POST /api/imports accepts beside file.
@@ -51,7 +51,7 @@ func (s *Server) importFile(c *echo.Context) error {
 	if len(files) != 1 {
 		errs.Add("file", "exactly one file is required in field \"file\"")
 	}
-	opt := importfile.Options{
+	opt := actorfile.Options{
 		Sector:      r.FormValue("sector"),
 		Source:      r.FormValue("source"),
 		Attribution: r.FormValue("attribution"),
@@ -69,7 +69,7 @@ func (s *Server) importFile(c *echo.Context) error {
 	default:
 		errs.Add("dry_run", "true or false")
 	}
-	m, err := importfile.ParseMap(r.MultipartForm.Value["map"])
+	m, err := actorfile.ParseMap(r.MultipartForm.Value["map"])
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/actorfile"
 )
 
 // NearbyFinder finds the published actors nearest to a point.
@@ -25,7 +26,7 @@ const (
 
 // nearActorJSON is an actor with its distance in metres.
 type nearActorJSON struct {
-	actorJSON
+	actorfile.JSON
 	DistanceM float64 `json:"distance_m"`
 }
 

@@ -34,6 +34,8 @@ type pageJSON struct {
 	ActorZoom int   `json:"actorZoom"`         // first zoom of single actors in the tiles
 	ActorID   int64 `json:"actorId,omitempty"` // on /acteurs/{id}: the actor to open
 	NotFound  bool  `json:"notFound,omitempty"`
+
+	Workshop *workshopPageJSON `json:"workshop,omitempty"` // on the workshop pages
 }
 
 // pageStrings are the French strings of the server-rendered <head>, which
@@ -43,6 +45,11 @@ type pageStrings struct {
 	InCity        string `json:"inCity"`
 	More          string `json:"more"`
 	NotFoundTitle string `json:"notFoundTitle"`
+
+	WorkshopSuffix        string `json:"workshopSuffix"`
+	ProjectionSuffix      string `json:"projectionSuffix"`
+	RecordSuffix          string `json:"recordSuffix"`
+	WorkshopNotFoundTitle string `json:"workshopNotFoundTitle"`
 }
 
 // actorHead replaces the page's title and description on /acteurs/{id},
@@ -153,9 +160,25 @@ func (s *Server) pageStrings() pageStrings {
 // Pages under a path (/acteurs/{id}) get a <base> so that their relative
 // URLs resolve from the app's root.
 func (s *Server) servePage(c *echo.Context, status int, cfg pageJSON, head []byte) error {
+	base := ""
+	if head != nil {
+		base = "../"
+	}
+	return s.serveShell(c, "index.html", status, cfg, func(page []byte) []byte {
+		if head == nil {
+			return page
+		}
+		return defaultHead.ReplaceAllLiteral(page, head)
+	}, base)
+}
+
+// serveShell answers the built page shell with cfg in its config element,
+// edit applied to it, and a <base href> when base is not empty. Without a
+// built page it answers a notice.
+func (s *Server) serveShell(c *echo.Context, shell string, status int, cfg pageJSON, edit func([]byte) []byte, base string) error {
 	var page []byte
 	if s.opts.Frontend != nil {
-		page, _ = fs.ReadFile(s.opts.Frontend, "index.html")
+		page, _ = fs.ReadFile(s.opts.Frontend, shell)
 	}
 	if page == nil {
 		return c.HTML(http.StatusOK, notBuilt)
@@ -169,9 +192,11 @@ func (s *Server) servePage(c *echo.Context, status int, cfg pageJSON, head []byt
 	script := append([]byte(`<script id="maillage-config" type="application/json">`), js...)
 	script = append(script, "</script>\n</head>"...)
 	page = bytes.Replace(page, []byte("</head>"), script, 1)
-	if head != nil {
-		page = defaultHead.ReplaceAllLiteral(page, head)
-		page = bytes.Replace(page, []byte("<head>\n"), []byte("<head>\n<base href=\"../\">\n"), 1)
+	if edit != nil {
+		page = edit(page)
+	}
+	if base != "" {
+		page = bytes.Replace(page, []byte("<head>\n"), []byte("<head>\n<base href=\""+base+"\">\n"), 1)
 	}
 	c.Response().Header().Set("Cache-Control", "no-cache")
 	return c.HTMLBlob(status, page)

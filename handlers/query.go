@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/url"
 	"slices"
 	"strconv"
@@ -84,7 +85,11 @@ func (p *params) bbox(name string) *geo.BBox {
 	}
 	b := &geo.BBox{MinLon: v[0], MinLat: v[1], MaxLon: v[2], MaxLat: v[3]}
 	if err := b.Validate(name); err != nil {
-		p.errs.Add(name, err.(*geo.Error).Fields[name])
+		reason := geo.ErrorMessage(err)
+		if gerr, ok := errors.AsType[*geo.Error](err); ok && gerr.Fields[name] != "" {
+			reason = gerr.Fields[name]
+		}
+		p.errs.Add(name, reason)
 		return nil
 	}
 	return b

@@ -64,5 +64,9 @@ func (s *Server) routes() {
 
 	e.GET("/", s.index)
 	e.GET("/acteurs/:id", s.actorPage)
+	e.GET("/ateliers", s.workshopsPage)
+	e.GET("/ateliers/:code", s.workshopPage("participant"))
+	e.GET("/ateliers/:code/projection", s.workshopPage("projection"))
+	e.GET("/ateliers/:code/synthese", s.workshopPage("record"))
 	e.GET("/assets/*", s.assets)
 }

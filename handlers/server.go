@@ -59,7 +59,7 @@ type Options struct {
 	LegalForms     *geo.LegalForms // reads legal forms given as codes or labels; nil knows common names only
 	Now            func() time.Time
 
-	TileActorZoom    int    // first zoom of single actors, clusters below (at most 12)
+	TileActorZoom    int    // first zoom of single actors, clusters below (at most tiles.ClusterZooms)
 	TileMaxZoom      int    // deepest zoom of /tiles/actors
 	TileCacheControl string // Cache-Control of tiles and TileJSON
 
@@ -89,8 +89,8 @@ func DefaultOptions() Options {
 		},
 		Now: time.Now,
 
-		TileActorZoom:    12,
-		TileMaxZoom:      16,
+		TileActorZoom:    tiles.ClusterZooms,
+		TileMaxZoom:      tiles.MaxZoom,
 		TileCacheControl: "public, max-age=60",
 
 		GeocodePerMinute: 60,

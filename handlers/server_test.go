@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/maillage/maillage/geo/importfile"
+	"github.com/maillage/maillage/geo/actorfile"
 	"github.com/maillage/maillage/geo/postgis"
-	"github.com/maillage/maillage/geo/postgis/postgistest"
 	"github.com/maillage/maillage/handlers"
+	"github.com/maillage/maillage/internal/postgistest"
 )
 
 // testServer is the real router on a fresh database, with a keeper token.
@@ -46,7 +46,7 @@ func newLoggedServer(t *testing.T, edit func(*handlers.Options), w io.Writer) *t
 	if edit != nil {
 		edit(&opts)
 	}
-	importer := &importfile.Importer{Store: actors, Sectors: sectors, DefaultSector: "autres"}
+	importer := &actorfile.Importer{Store: actors, Sectors: sectors, DefaultSector: "autres"}
 	logger := slog.New(slog.NewTextHandler(w, nil))
 	srv := httptest.NewServer(handlers.NewServer(logger, handlers.Deps{Actors: actors, Sectors: sectors, Auth: tokens, Importer: importer, DB: db}, opts))
 	t.Cleanup(srv.Close)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/actorfile"
 	"github.com/maillage/maillage/tiles"
 )
 
@@ -40,7 +42,7 @@ func (s *Server) actorTile(c *echo.Context) error {
 		p.errs.Add("y", "the tile URL ends in {y}.mvt")
 	}
 	t, err := tiles.Parse(c.Param("z"), c.Param("x"), y, s.opts.TileMaxZoom)
-	if gerr, isGeo := err.(*geo.Error); isGeo {
+	if gerr, isGeo := errors.AsType[*geo.Error](err); isGeo {
 		for f, reason := range gerr.Fields {
 			p.errs.Add(f, reason)
 		}
@@ -191,7 +193,7 @@ func (s *Server) actorTileJSON(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	doc.Attribution = JoinAttributions(all)
+	doc.Attribution = actorfile.JoinAttributions(all)
 	h := c.Response().Header()
 	h.Set("Cache-Control", s.opts.TileCacheControl)
 	h.Set("Access-Control-Allow-Origin", "*")

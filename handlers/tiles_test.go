@@ -17,9 +17,9 @@ import (
 
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/postgis"
-	"github.com/maillage/maillage/geo/postgis/postgistest"
-	"github.com/maillage/maillage/geo/synth"
 	"github.com/maillage/maillage/handlers"
+	"github.com/maillage/maillage/internal/postgistest"
+	"github.com/maillage/maillage/internal/synth"
 	"github.com/maillage/maillage/tiles"
 )
 

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/maillage/maillage/geo/postgis"
-	"github.com/maillage/maillage/geo/postgis/postgistest"
 	"github.com/maillage/maillage/handlers"
+	"github.com/maillage/maillage/internal/postgistest"
 )
 
 // workshopDB is a fresh database with a keeper token, on which tests start

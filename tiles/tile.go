@@ -1,5 +1,5 @@
 // Package tiles holds the web-mercator tile grid that the map and the tile
-// endpoints share.
+// endpoints share, and every constant of the actor tiles.
 package tiles
 
 import (
@@ -10,8 +10,35 @@ import (
 	"github.com/maillage/maillage/geo"
 )
 
-// MaxZoom is the deepest zoom level maillage serves.
-const MaxZoom = 22
+// The actor tiles. The SQL of geo/postgis is written with these; the
+// cluster table of migration 0005_tiles.sql was written with the same
+// numbers, and TestClusterTableMatchesConstants (geo/postgis) fails when
+// they part.
+const (
+	// MaxZoom is the deepest zoom of the actor tiles.
+	MaxZoom = 16
+
+	// ClusterZooms is the number of zooms, from 0, for which the
+	// tile_clusters table holds precomputed clusters: zooms 0 to 11.
+	ClusterZooms = 12
+
+	// GridBits is the size of the cluster grid: each tile of a cluster
+	// zoom is cut into 2^GridBits x 2^GridBits cells, and a cell of zoom z
+	// is the tile of zoom z + GridBits that it covers.
+	GridBits = 4
+	// GridSize is the number of cells on a side of a tile: 16.
+	GridSize = 1 << GridBits
+
+	// BoundsZoom is the cluster zoom whose cells round the bounds of the
+	// tile set outwards (cells of about 20 km at zoom 7).
+	BoundsZoom = 7
+
+	// Extent is the size of a tile in its own coordinates (MVT extent).
+	Extent = 4096
+	// Buffer is how far, in tile coordinates, features outside a tile are
+	// kept in it, so that symbols on its edge are drawn whole.
+	Buffer = 64
+)
 
 // Tile is one square of the XYZ grid (x from the west, y from the north).
 type Tile struct {
@@ -47,6 +74,11 @@ func Parse(z, x, y string, maxZoom int) (Tile, error) {
 	}
 	return t, fields.Err()
 }
+
+// The two functions below are the tile maths of github.com/paulmach/orb's
+// maptile (Tile.Bound and At), which TestMatchesMaptile compares them
+// with. maptile itself is not imported: it imports orb/geojson, which
+// brings a BSON library (go.mongodb.org/mongo-driver) into the server.
 
 // Bounds returns the tile's extent in longitude and latitude.
 func (t Tile) Bounds() geo.BBox {

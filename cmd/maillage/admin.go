@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/maillage/maillage/geo/postgis"
+	"github.com/maillage/maillage/internal/pgcluster"
 )
 
 // tokenCmd creates, revokes and lists the API tokens of keepers. A new
@@ -68,12 +68,11 @@ func migrateCmd(ctx context.Context, cfg config, logger *slog.Logger, args []str
 	if len(args) > 0 {
 		return usagef("migrate takes no arguments")
 	}
-	db, err := postgis.Open(ctx, postgis.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir,
-		PGBinDir: cfg.PGBinDir, Logger: logger, NoMigrate: true})
+	db, closeDB, err := openDB(ctx, cfg, logger, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeDB()
 	applied, err := db.Migrate(ctx)
 	if err != nil {
 		return err
@@ -100,13 +99,13 @@ func dbCmd(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 	}
 	dir := cfg.DataDir
 	if *test {
-		dir = postgis.TestDataDir(os.Getenv)
+		dir = pgcluster.TestDataDir(os.Getenv)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "postgres")); err != nil {
 		fmt.Fprintln(stdout, "no cluster in", dir)
 		return nil
 	}
-	if err := postgis.StopCluster(dir, cfg.PGBinDir); err != nil {
+	if err := pgcluster.Stop(dir, cfg.PGBinDir); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "stopped the cluster in", dir)

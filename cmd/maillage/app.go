@@ -7,17 +7,19 @@ import (
 	"os"
 
 	"github.com/maillage/maillage/geo"
-	"github.com/maillage/maillage/geo/importfile"
+	"github.com/maillage/maillage/geo/actorfile"
 	"github.com/maillage/maillage/geo/postgis"
+	"github.com/maillage/maillage/internal/pgcluster"
 )
 
 // app is what every command works with: the database and its stores.
 type app struct {
 	db       *postgis.DB
+	closeDB  func()
 	actors   *postgis.ActorStore
 	sectors  *postgis.SectorStore
 	tokens   *postgis.TokenStore
-	importer *importfile.Importer
+	importer *actorfile.Importer
 	forms    *geo.LegalForms
 
 	addresses *postgis.AddressStore   // the local geocoder
@@ -31,13 +33,13 @@ func openApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error)
 	if err != nil {
 		return nil, err
 	}
-	db, err := postgis.Open(ctx, postgis.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir,
-		PGBinDir: cfg.PGBinDir, Logger: logger})
+	db, closeDB, err := openDB(ctx, cfg, logger, true)
 	if err != nil {
 		return nil, err
 	}
 	a := &app{
 		db:      db,
+		closeDB: closeDB,
 		actors:  postgis.NewActorStore(db),
 		sectors: postgis.NewSectorStore(db),
 		tokens:  postgis.NewTokenStore(db),
@@ -46,12 +48,32 @@ func openApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error)
 		addresses: postgis.NewAddressStore(db),
 		geocoding: postgis.NewGeocodingStore(db),
 	}
-	a.importer = &importfile.Importer{Store: a.actors, Sectors: a.sectors, LegalForms: forms,
+	a.importer = &actorfile.Importer{Store: a.actors, Sectors: a.sectors, LegalForms: forms,
 		DefaultSector: cfg.DefaultSector}
 	return a, nil
 }
 
-func (a *app) close() { a.db.Close() }
+func (a *app) close() { a.closeDB() }
+
+// openDB opens the database of cfg: DATABASE_URL when set, else the private
+// cluster in cfg.DataDir, started unless another process runs it already.
+// With migrate false the schema is left as it is. The returned function
+// closes the pool, then stops the cluster if this call started it.
+//
+// Returns a *pgcluster.SetupError if PostgreSQL is not installed and a
+// *postgis.SetupError if PostGIS is not.
+func openDB(ctx context.Context, cfg config, logger *slog.Logger, migrate bool) (*postgis.DB, func(), error) {
+	url, stop, err := pgcluster.URL(ctx, cfg.DatabaseURL, pgcluster.Config{Dir: cfg.DataDir, BinDir: cfg.PGBinDir, Logger: logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := postgis.Open(ctx, postgis.Config{URL: url, NoMigrate: !migrate, Logger: logger})
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return db, func() { db.Close(); stop() }, nil
+}
 
 // loadLegalForms reads the INSEE legal-form table at path; without one,
 // legal forms are matched by code and common names only.

@@ -13,8 +13,8 @@ import (
 
 	"github.com/maillage/maillage/geo/ban"
 	"github.com/maillage/maillage/geo/nominatim"
-	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/handlers"
+	"github.com/maillage/maillage/tiles"
 )
 
 // config is every setting of maillage, read from the environment. The
@@ -113,8 +113,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if cfg.WorkshopHeartbeat, err = time.ParseDuration(env("MAILLAGE_WORKSHOP_HEARTBEAT", def.WorkshopHeartbeat.String())); err != nil || cfg.WorkshopHeartbeat <= 0 {
 		return cfg, fmt.Errorf("MAILLAGE_WORKSHOP_HEARTBEAT: a duration such as 15s")
 	}
-	if cfg.TileActorZoom, err = strconv.Atoi(env("MAILLAGE_TILES_ACTOR_ZOOM", strconv.Itoa(def.TileActorZoom))); err != nil || cfg.TileActorZoom < 0 || cfg.TileActorZoom > postgis.ClusterZooms {
-		return cfg, fmt.Errorf("MAILLAGE_TILES_ACTOR_ZOOM: a zoom from 0 to %d", postgis.ClusterZooms)
+	if cfg.TileActorZoom, err = strconv.Atoi(env("MAILLAGE_TILES_ACTOR_ZOOM", strconv.Itoa(def.TileActorZoom))); err != nil || cfg.TileActorZoom < 0 || cfg.TileActorZoom > tiles.ClusterZooms {
+		return cfg, fmt.Errorf("MAILLAGE_TILES_ACTOR_ZOOM: a zoom from 0 to %d", tiles.ClusterZooms)
 	}
 	if cfg.TileCacheBytes, err = strconv.ParseInt(env("MAILLAGE_TILES_CACHE_BYTES", "67108864"), 10, 64); err != nil || cfg.TileCacheBytes < 0 {
 		return cfg, fmt.Errorf("MAILLAGE_TILES_CACHE_BYTES: a number of bytes (0: no cache)")

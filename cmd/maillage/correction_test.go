@@ -12,7 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/postgistest"
 )
 
 // TestDragToCorrect is a keeper fixing a point on the page: enter a token,
@@ -49,6 +49,7 @@ func TestDragToCorrect(t *testing.T) {
 	id := list.Items[0].ID
 
 	ctx := browser(t)
+	watchConsole(t, ctx)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(url+"/"),
 		chromedp.WaitVisible(`#actor-count[data-count="1"]`),
@@ -87,6 +88,12 @@ func TestDragToCorrect(t *testing.T) {
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("dragging: %v", err)
 	}
+	// The page says so once the server has the new point.
+	saved := `[...document.querySelectorAll("#notices .notice")].some((n) => n.textContent.startsWith("Position de Recyclerie du Marais"))`
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](saved, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		notices, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#notices").innerText`))
+		t.Fatalf("no saved notice after the drag (notices %q): %v", notices, err)
+	}
 
 	var actor struct {
 		Location struct {
@@ -96,14 +103,7 @@ func TestDragToCorrect(t *testing.T) {
 			Source string `json:"source"`
 		} `json:"geocoding"`
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		getJSON(t, url+"/api/actors/"+strconv.FormatInt(id, 10), &actor)
-		if actor.Location.Coordinates != [2]float64{-0.4588, 46.3239} || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	getJSON(t, url+"/api/actors/"+strconv.FormatInt(id, 10), &actor)
 	lon, lat := actor.Location.Coordinates[0], actor.Location.Coordinates[1]
 	if actor.Geocoding.Source != "manual" || lon <= -0.4588 || lat >= 46.3239 {
 		t.Errorf("after dragging east and south: location %v, source %q; want a manual point east and south of the first",

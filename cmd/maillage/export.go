@@ -11,7 +11,7 @@ import (
 	"os"
 
 	"github.com/maillage/maillage/geo"
-	"github.com/maillage/maillage/handlers"
+	"github.com/maillage/maillage/geo/actorfile"
 )
 
 // exportCmd writes the published actors as CSV or GeoJSON, each with the
@@ -63,11 +63,11 @@ func exportCmd(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 
 func exportCSV(ctx context.Context, a *app, f geo.ActorFilter, attributions map[string]string, w io.Writer) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(handlers.CSVHeader); err != nil {
+	if err := cw.Write(actorfile.CSVHeader); err != nil {
 		return err
 	}
 	err := a.actors.EachActor(ctx, f, func(act *geo.Actor) error {
-		return cw.Write(handlers.CSVRecord(act, attributions[act.Source], false))
+		return cw.Write(actorfile.CSVRecord(act, attributions[act.Source], false))
 	})
 	if err != nil {
 		return err
@@ -79,13 +79,13 @@ func exportCSV(ctx context.Context, a *app, f geo.ActorFilter, attributions map[
 // exportGeoJSON streams a FeatureCollection with every actor, located or
 // not (those without a point have a null geometry).
 func exportGeoJSON(ctx context.Context, a *app, f geo.ActorFilter, attributions map[string]string, w io.Writer) error {
-	head, _ := json.Marshal(handlers.JoinAttributions(attributions))
+	head, _ := json.Marshal(actorfile.JoinAttributions(attributions))
 	if _, err := io.WriteString(w, `{"type":"FeatureCollection","attribution":`+string(head)+`,"features":[`); err != nil {
 		return err
 	}
 	first := true
 	err := a.actors.EachActor(ctx, f, func(act *geo.Actor) error {
-		b, err := json.Marshal(handlers.ExportFeature(act, attributions[act.Source]))
+		b, err := json.Marshal(actorfile.ExportFeature(act, attributions[act.Source]))
 		if err != nil {
 			return err
 		}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/ban"
 	"github.com/maillage/maillage/geo/geocoding"
 	"github.com/maillage/maillage/geo/nominatim"
@@ -45,22 +44,22 @@ func parseGeocoders(s string) ([]string, error) {
 
 // newChain builds the geocoders of cfg, in order: the remote ones behind
 // the database cache. Returns nil when there is none.
-func newChain(cfg config, a *app) *geo.Chain {
+func newChain(cfg config, a *app) *geocoding.Chain {
 	if len(cfg.Geocoders) == 0 {
 		return nil
 	}
-	rule := geo.DefaultAcceptRule
+	rule := geocoding.DefaultAcceptRule
 	rule.MinScore = cfg.GeocodeMinScore
-	chain := &geo.Chain{Rule: rule}
+	chain := &geocoding.Chain{Rule: rule}
 	for _, name := range cfg.Geocoders {
 		switch name {
 		case postgis.LocalGeocoder:
 			chain.Geocoders = append(chain.Geocoders, a.addresses)
 		case ban.Name:
-			chain.Geocoders = append(chain.Geocoders, &geo.Cached{Name: name, Cache: a.geocoding,
+			chain.Geocoders = append(chain.Geocoders, &geocoding.Cached{Name: name, Cache: a.geocoding,
 				Geocoder: ban.New(cfg.BanURL, userAgent, nil)})
 		case nominatim.Name:
-			chain.Geocoders = append(chain.Geocoders, &geo.Cached{Name: name, Cache: a.geocoding,
+			chain.Geocoders = append(chain.Geocoders, &geocoding.Cached{Name: name, Cache: a.geocoding,
 				Geocoder: nominatim.New(cfg.NominatimURL, userAgent, nil)})
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/postgistest"
 )
 
 // TestGeocodeCommand imports the addresses of Mont-Bonvillers for the

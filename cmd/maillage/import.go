@@ -13,7 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/maillage/maillage/geo"
-	"github.com/maillage/maillage/geo/importfile"
+	"github.com/maillage/maillage/geo/actorfile"
 )
 
 // stringList is a repeatable flag.
@@ -41,11 +41,11 @@ func importCmd(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 	if fs.NArg() != 1 {
 		return usagef("import takes exactly one FILE")
 	}
-	m, err := importfile.ParseMap(maps)
+	m, err := actorfile.ParseMap(maps)
 	if err != nil {
 		return err
 	}
-	opt := importfile.Options{Map: m, Sector: *sector, Status: geo.Status(*status), Source: *source,
+	opt := actorfile.Options{Map: m, Sector: *sector, Status: geo.Status(*status), Source: *source,
 		Attribution: *attribution, DryRun: *dryRun}
 	if opt.Status != "" && !opt.Status.Valid() {
 		return usagef("import: --status must be draft, published or archived")
@@ -86,7 +86,7 @@ func isTerminal(w io.Writer) bool {
 }
 
 // printReport writes res for a person.
-func printReport(w io.Writer, path string, res *importfile.Result) {
+func printReport(w io.Writer, path string, res *actorfile.Result) {
 	verb := "imported"
 	if res.DryRun {
 		verb = "checked (dry run, nothing written)"
@@ -103,7 +103,7 @@ func printReport(w io.Writer, path string, res *importfile.Result) {
 	if len(res.Ignored) > 0 {
 		fmt.Fprintf(w, "  ignored columns: %v\n", res.Ignored)
 	}
-	problems := func(title string, ps []importfile.Problem) {
+	problems := func(title string, ps []actorfile.Problem) {
 		if len(ps) == 0 {
 			return
 		}

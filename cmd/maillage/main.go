@@ -7,9 +7,10 @@
 //	maillage geocode                geocode the actors waiting for a point
 //	maillage addresses import FILE... import BAN address files for the local geocoder
 //	maillage migrate                apply database migrations
-//	maillage generate [flags]       store synthetic actors for measures
-//	maillage bench [flags]          measure tiles and nearby search
 //	maillage db stop [--test]       stop the private PostgreSQL cluster
+//
+// The load tool, with its synthetic data, is the separate command
+// cmd/maillage-bench.
 package main
 
 import (
@@ -22,6 +23,7 @@ import (
 	"syscall"
 
 	"github.com/maillage/maillage/geo/postgis"
+	"github.com/maillage/maillage/internal/pgcluster"
 )
 
 func main() {
@@ -29,11 +31,14 @@ func main() {
 	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		var setup *postgis.SetupError
+		var noServer *pgcluster.SetupError
+		var noExtension *postgis.SetupError
 		var usage *usageError
 		switch {
-		case errors.As(err, &setup):
-			fmt.Fprintln(os.Stderr, "maillage:", setup.Msg)
+		case errors.As(err, &noServer):
+			fmt.Fprintln(os.Stderr, "maillage:", noServer.Msg)
+		case errors.As(err, &noExtension):
+			fmt.Fprintln(os.Stderr, "maillage:", noExtension.Msg)
 		case errors.As(err, &usage):
 			fmt.Fprintln(os.Stderr, "maillage:", usage.msg)
 			fmt.Fprint(os.Stderr, usageText)
@@ -56,10 +61,6 @@ Usage:
   maillage geocode                    geocode every actor waiting for a point (MAILLAGE_GEOCODER)
   maillage addresses import FILE...   import BAN address files (adresses-XX.csv or BAL) for the local geocoder
   maillage migrate                    apply database migrations
-  maillage generate [--actors N] [--seed S] [--data DIR]
-                                      store N synthetic actors around real places (default 1,500,000)
-  maillage bench [--data DIR] [--actors N] [--seed S] [--duration D] [--clients C]
-                                      measure tiles and nearby search on the SIAE and a synthetic set
   maillage db stop [--test]           stop the private PostgreSQL cluster
 
 Without DATABASE_URL every command uses the private PostgreSQL cluster under
@@ -99,10 +100,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return tokenCmd(ctx, cfg, logger, rest, stdout)
 	case "migrate":
 		return migrateCmd(ctx, cfg, logger, rest, stdout)
-	case "generate":
-		return generateCmd(ctx, cfg, logger, rest, stdout)
-	case "bench":
-		return benchCmd(ctx, cfg, logger, rest, stdout)
 	case "geocode":
 		return geocodeCmd(ctx, cfg, logger, rest, stdout)
 	case "addresses":

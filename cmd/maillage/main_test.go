@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,7 +19,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/postgistest"
 	"github.com/maillage/maillage/internal/shareddata"
 )
 
@@ -124,14 +125,16 @@ func TestDemoImport(t *testing.T) {
 	db.QueryRow(context.Background(), `SELECT count(*), count(location) FROM actors WHERE source = 'ASP'`).Scan(&siae, &siaeLocated)
 	db.QueryRow(context.Background(), `SELECT count(DISTINCT a.id), count(DISTINCT s.sector_slug) FROM actors a
 		JOIN actor_sectors s ON s.actor_id = a.id WHERE a.source = 'Transiscope'`).Scan(&transiscope, &transiscopeSectors)
-	if siae != 3853 || siaeLocated != 3821 {
-		t.Errorf("SIAE: %d actors, %d located; want 3853 and 3821", siae, siaeLocated)
+	wantSIAE, wantSIAELocated := shareddata.CountFeatures(t, filepath.Join(sharedData(t), "actors", "siae-france.geojson"))
+	if siae != wantSIAE || siaeLocated != wantSIAELocated {
+		t.Errorf("SIAE: %d actors, %d located; want %d and %d", siae, siaeLocated, wantSIAE, wantSIAELocated)
 	}
-	if page.Total < 3853 {
-		t.Errorf("insertion sector holds %d actors, want at least 3853", page.Total)
+	if page.Total < wantSIAE {
+		t.Errorf("insertion sector holds %d actors, want at least %d", page.Total, wantSIAE)
 	}
-	if transiscope != 100 || transiscopeSectors < 5 {
-		t.Errorf("Transiscope: %d actors in %d sectors, want 100 in several", transiscope, transiscopeSectors)
+	wantTransiscope, _ := shareddata.CountFeatures(t, filepath.Join(sharedData(t), "actors", "transiscope-niort-2020.geojson"))
+	if transiscope != wantTransiscope || transiscopeSectors < 5 {
+		t.Errorf("Transiscope: %d actors in %d sectors, want %d in several", transiscope, transiscopeSectors, wantTransiscope)
 	}
 	var fc struct {
 		Attribution    string `json:"attribution"`
@@ -302,7 +305,7 @@ func TestSetupErrors(t *testing.T) {
 }
 
 func exitCode(err error) int {
-	if ee, ok := err.(*exec.ExitError); ok {
+	if ee, ok := errors.AsType[*exec.ExitError](err); ok {
 		return ee.ExitCode()
 	}
 	if err != nil {

@@ -16,9 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/postgistest"
 )
 
 // tileServer serves one plain PNG for every base-map tile, so that the page
@@ -37,8 +38,16 @@ func tileServer(t *testing.T) *httptest.Server {
 	return srv
 }
 
-// browser starts headless Chromium (Debian's package) for one test.
+// browser starts headless Chromium (Debian's package) for one test, which
+// must be done within 90 seconds.
 func browser(t *testing.T) context.Context {
+	t.Helper()
+	return browserWithin(t, 90*time.Second)
+}
+
+// browserWithin starts headless Chromium for one test that must be done
+// within d.
+func browserWithin(t *testing.T, d time.Duration) context.Context {
 	t.Helper()
 	exec := "/usr/bin/chromium"
 	if _, err := os.Stat(exec); err != nil {
@@ -52,7 +61,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-quic", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 800))
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(cancelAlloc)
@@ -71,25 +80,72 @@ func outDir(t *testing.T) string {
 	return dir
 }
 
-// checkPage opens the map page at url and checks that it draws want
-// actors with no error in the console.
-func checkPage(t *testing.T, url string, want int) {
-	ctx := browser(t)
+// watchConsole fails t, once the test is over, with every console error,
+// uncaught exception and JavaScript dialog of the tab of ctx. It accepts the
+// dialogs, so that the page goes on. Call it before the first navigation:
+// a message is seen only from the moment of the call.
+func watchConsole(t *testing.T, ctx context.Context) {
+	t.Helper()
+	const mark = "maillage test: end of the console"
+	messages := chromedp.Console(ctx)
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
 	var mu sync.Mutex
 	var problems []string
-	messages := chromedp.Console(ctx)
+	report := func(p string) {
+		mu.Lock()
+		problems = append(problems, p)
+		mu.Unlock()
+	}
+	marked := make(chan struct{})
 	go func() {
+		seen := false
 		for m, err := range messages {
 			if err != nil {
 				return
 			}
-			if m.IsException() || m.Type == "error" {
-				mu.Lock()
-				problems = append(problems, m.String()+" ("+m.URL+")")
-				mu.Unlock()
+			switch {
+			case m.Text == mark && !seen:
+				seen = true
+				close(marked)
+			case m.IsException() || m.Type == "error":
+				report("console: " + m.String() + " (" + m.URL + ")")
 			}
 		}
 	}()
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			report("dialog opened: " + ev.Message)
+			chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+	t.Cleanup(func() {
+		// The console keeps the order of the messages: once the mark is
+		// read, so is every message written before it.
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`console.debug(`+jsString(mark)+`)`)); err != nil {
+			t.Errorf("writing the end mark to the console: %v", err)
+		} else {
+			select {
+			case <-marked:
+			case <-ctx.Done():
+				t.Errorf("waiting for the end mark of the console: %v", ctx.Err())
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range problems {
+			t.Error(p)
+		}
+	})
+}
+
+// checkPage opens the map page at url and checks that it draws want
+// actors with no error in the console.
+func checkPage(t *testing.T, url string, want int) {
+	ctx := browser(t)
+	watchConsole(t, ctx)
 	err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible("#actor-count[data-count]"))
 	if err != nil {
 		t.Fatalf("page did not load its actors: %v", err)
@@ -109,12 +165,6 @@ func checkPage(t *testing.T, url string, want int) {
 	if err == nil {
 		os.WriteFile(filepath.Join(outDir(t), "map-desktop.png"), shot, 0o644)
 	}
-	time.Sleep(300 * time.Millisecond) // let late console messages arrive
-	mu.Lock()
-	defer mu.Unlock()
-	for _, p := range problems {
-		t.Errorf("console: %s", p)
-	}
 }
 
 // TestEmptyPage serves a directory with no actors: the page says how to
@@ -124,6 +174,7 @@ func TestEmptyPage(t *testing.T) {
 	url := startServe(t, map[string]string{"DATABASE_URL": postgistest.NewURL(t),
 		"MAILLAGE_BASEMAP_URL": tiles.URL + "/{z}/{x}/{y}.png"})
 	ctx := browser(t)
+	watchConsole(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/"), chromedp.WaitVisible("#panel")); err != nil {
 		t.Fatalf("no empty-state panel: %v", err)
 	}

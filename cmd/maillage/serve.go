@@ -14,8 +14,8 @@ import (
 
 	"github.com/maillage/maillage/frontend"
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/actorfile"
 	"github.com/maillage/maillage/geo/geocoding"
-	"github.com/maillage/maillage/geo/importfile"
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/handlers"
 )
@@ -130,11 +130,11 @@ func displayAddr(addr net.Addr) string {
 // sector and the attribution their licence requires.
 var demoFiles = []struct {
 	path string
-	opt  importfile.Options
+	opt  actorfile.Options
 }{
-	{"actors/siae-france.geojson", importfile.Options{Sector: "insertion", Source: "ASP",
+	{"actors/siae-france.geojson", actorfile.Options{Sector: "insertion", Source: "ASP",
 		Attribution: "Liste des SIAE (ASP / Ministère du Travail)"}},
-	{"actors/transiscope-niort-2020.geojson", importfile.Options{Source: "Transiscope",
+	{"actors/transiscope-niort-2020.geojson", actorfile.Options{Source: "Transiscope",
 		Attribution: "Transiscope (ODbL)"}},
 }
 

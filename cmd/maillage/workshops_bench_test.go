@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/postgistest"
 )
 
 // Workshop load: 1,000 event streams spread over two `maillage serve`

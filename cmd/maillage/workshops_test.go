@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/postgistest"
 )
 
 // TestWorkshopAcrossServes runs two `maillage serve` on one database: an

@@ -8,19 +8,11 @@ import L from 'leaflet';
 import { VectorTile } from '@mapbox/vector-tile';
 import Pbf from 'pbf';
 import { leafletLayer } from 'protomaps-leaflet';
+import { inkOn } from './sectors.js';
 import { root } from './urlstate.js';
 
 const MAX_TILES = 256; // tiles kept in the index
 const HIT_PX = 12; // how far from a point a click still hits it
-
-/** Returns the text colour (black or white) readable on a #rrggbb fill. */
-export function inkOn(hex) {
-  const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
-  const [r, g, b] = c.map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
-  const lum = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  // Contrast with white is (1.05)/(lum+0.05), with black (lum+0.05)/0.05.
-  return 1.05 / (lum + 0.05) >= (lum + 0.05) / 0.05 ? '#ffffff' : '#111827';
-}
 
 /** Formats a cluster count in at most four characters (1 234 -> 1,2k). */
 function shortCount(n) {
@@ -104,7 +96,7 @@ function indexTile(z, x, y, buffer) {
  */
 export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad }) {
   const index = new Map(); // "z/x/y" -> points
-  let version = 0;
+  let reloaded = false;
   let hiddenId = null;
   let layer = null;
   let map = null;
@@ -112,8 +104,10 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
   const source = {
     // The PMTiles-like interface protomaps-leaflet accepts as a source.
     async getZxy(z, x, y, signal) {
-      const url = new URL(`tiles/actors/${z}/${x}/${y}.mvt${version ? `?v=${version}` : ''}`, root);
-      const res = await fetch(url, { signal });
+      const url = new URL(`tiles/actors/${z}/${x}/${y}.mvt`, root);
+      // After a reload, ask the server again (If-None-Match) rather than
+      // take a tile the browser keeps: the ETag names the data version.
+      const res = await fetch(url, { signal, cache: reloaded ? 'no-cache' : 'default' });
       if (res.status === 204) {
         index.set(`${z}/${x}/${y}`, []);
         onLoad?.();
@@ -193,7 +187,7 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
 
     /** Drops every tile and fetches them again (after an actor moved). */
     reload() {
-      version++;
+      reloaded = true;
       index.clear();
       layer?.remove();
       layer = makeLayer().addTo(map);

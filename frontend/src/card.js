@@ -2,14 +2,8 @@
 // inserted as text: it comes from imported files.
 
 import { fetchActor } from './api.js';
+import { el } from './dom.js';
 import { actorSectors } from './sectors.js';
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text != null) node.textContent = text;
-  return node;
-}
 
 /** Returns the URL if it is an absolute http(s) URL, else null. */
 export function safeWebURL(raw) {

@@ -7,8 +7,11 @@ const defaults = {
   basemapAttribution: '', // empty: the OpenStreetMap credit of the locale
   actorZoom: 12, // first zoom of single actors in the tiles
   actorId: null, // on /acteurs/{id}: the actor to open
-  notFound: false, // on /acteurs/{id} of no published actor
+  notFound: false, // on /acteurs/{id} of no published actor, or /ateliers/{code} of no workshop
+  workshop: null, // on /ateliers/{code}[/projection|/synthese]: {id, code, page}
 };
+
+const workshopPages = new Set(['participant', 'projection', 'record', 'keeper']);
 
 /** Returns the page configuration, never throwing. */
 export function readConfig(doc = document) {
@@ -31,5 +34,13 @@ export function readConfig(doc = document) {
   if (Number.isInteger(injected.actorZoom) && injected.actorZoom >= 0) config.actorZoom = injected.actorZoom;
   if (Number.isInteger(injected.actorId) && injected.actorId > 0) config.actorId = injected.actorId;
   config.notFound = injected.notFound === true;
+  const w = injected.workshop;
+  if (w && typeof w === 'object' && workshopPages.has(w.page)) {
+    config.workshop = {
+      id: Number.isInteger(w.id) && w.id > 0 ? w.id : null,
+      code: typeof w.code === 'string' ? w.code : '',
+      page: w.page,
+    };
+  }
   return config;
 }

@@ -3,26 +3,24 @@
 // a draggable marker and its new position is saved by hand.
 
 import L from 'leaflet';
+import iconURL from 'leaflet/dist/images/marker-icon.png';
+import iconRetinaURL from 'leaflet/dist/images/marker-icon-2x.png';
+import shadowURL from 'leaflet/dist/images/marker-shadow.png';
 import { putLocation } from './api.js';
+import { KEEPER_TOKEN, readStored, writeStored } from './storage.js';
 
-const TOKEN_KEY = 'maillage.keeperToken';
+// Leaflet's pin, from the bundle: esbuild renames its images, so that
+// Leaflet's own guess of their path fails (a 404 and no pin).
+const asset = (name) => new URL(name, import.meta.url).href;
+const pin = L.icon({
+  ...L.Icon.Default.prototype.options,
+  iconUrl: asset(iconURL),
+  iconRetinaUrl: asset(iconRetinaURL),
+  shadowUrl: asset(shadowURL),
+});
 
-function storedToken() {
-  try {
-    return sessionStorage.getItem(TOKEN_KEY) ?? '';
-  } catch {
-    return '';
-  }
-}
-
-function storeToken(token) {
-  try {
-    if (token) sessionStorage.setItem(TOKEN_KEY, token);
-    else sessionStorage.removeItem(TOKEN_KEY);
-  } catch {
-    // Private browsing may refuse storage: the token lives until reload.
-  }
-}
+const storedToken = () => readStored(KEEPER_TOKEN);
+const storeToken = (token) => writeStored(KEEPER_TOKEN, token);
 
 /**
  * Adds the correction control to map. status shows notices; tiles is the
@@ -103,7 +101,7 @@ export function createCorrection(map, status, t, tiles) {
       if (!active || !actor?.id) return false;
       release();
       const title = t.correction.markerTitle(actor.name ?? '');
-      const marker = L.marker(actor.latlng, { draggable: true, autoPan: true, title, alt: title }).addTo(map);
+      const marker = L.marker(actor.latlng, { icon: pin, draggable: true, autoPan: true, title, alt: title }).addTo(map);
       marker.getElement()?.setAttribute('aria-label', title);
       tiles.hide(actor.id);
       dragged = marker;

@@ -2,12 +2,7 @@
 // actors in view, each with a checkbox that shows or hides it on the map
 // and in the list at once.
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text != null) node.textContent = text;
-  return node;
-}
+import { el } from './dom.js';
 
 /**
  * Fills container with the legend of sectors (index by slug, in order).

@@ -2,16 +2,10 @@
 // sector filters: the keyboard and screen reader way to the actors.
 
 import { listActors } from './api.js';
+import { el } from './dom.js';
 import { primarySector } from './sectors.js';
 
 const PAGE = 50;
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text != null) node.textContent = text;
-  return node;
-}
 
 /** Builds one actor's row: a button with its name, sector and commune. */
 export function actorRow(actor, sectors, t, onOpen, extra) {

@@ -18,6 +18,7 @@ import { indexSectors } from './sectors.js';
 import { createShare } from './share.js';
 import { createStatus } from './status.js';
 import { readURL, stateURL, writeURL } from './urlstate.js';
+import { createWorkshopOverlay } from './workshoplayer.js';
 
 const WORLD = [-180, -90, 180, 90];
 
@@ -110,6 +111,7 @@ async function start() {
     view.actors.redraw();
     refresh();
   });
+  createWorkshopOverlay(document.getElementById('workshop-layer'), map, t);
   const list = createList(document.getElementById('list'), sectors, t, (actor) => openActor(actor.id, { actor }));
 
   details = createDetails(document.getElementById('details'), sectors, t, {

@@ -24,9 +24,15 @@ function nameMarker(marker, label) {
  * Creates the map in container. sectors is the sector index, visible the
  * Set of sector slugs shown. Callbacks: onBasemapError (once, when a base
  * map tile fails), onActorClick({id, name, latlng}), onTiles (a tile was
- * loaded), onMove (the view changed).
+ * loaded), onMove (the view changed), ignoreClick() (true while another
+ * tool, such as placing a workshop annotation, takes the map's clicks).
  */
-export function createMap(container, config, t, { sectors, visible, onBasemapError, onActorClick, onTiles, onMove }) {
+export function createMap(
+  container,
+  config,
+  t,
+  { sectors, visible, onBasemapError, onActorClick, onTiles, onMove, ignoreClick },
+) {
   const map = L.map(container, {
     zoomControl: false,
     attributionControl: false,
@@ -63,6 +69,7 @@ export function createMap(container, config, t, { sectors, visible, onBasemapErr
   }).addTo(map);
 
   map.on('click', (e) => {
+    if (ignoreClick?.()) return;
     const hit = actors.hit(e.latlng);
     if (!hit) return;
     if (hit.cluster) {
@@ -72,7 +79,7 @@ export function createMap(container, config, t, { sectors, visible, onBasemapErr
     }
   });
   map.on('mousemove', (e) => {
-    container.classList.toggle('map--pointer', actors.hit(e.latlng) !== null);
+    container.classList.toggle('map--pointer', !ignoreClick?.() && actors.hit(e.latlng) !== null);
   });
   map.on('moveend', () => onMove?.());
 

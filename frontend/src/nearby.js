@@ -2,14 +2,8 @@
 // actors of the shown sectors (GET api/actors/nearby), with distances.
 
 import { nearbyActors } from './api.js';
+import { el } from './dom.js';
 import { actorRow } from './list.js';
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text != null) node.textContent = text;
-  return node;
-}
 
 /**
  * Fills button's click with the search and section with the results.

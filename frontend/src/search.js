@@ -4,15 +4,9 @@
 // Choosing a place recentres the map; choosing an actor opens it.
 
 import { listActors, searchAddress } from './api.js';
+import { el } from './dom.js';
 
 const ZOOM_OF_TYPE = { housenumber: 17, street: 16, locality: 15, municipality: 13 };
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text != null) node.textContent = text;
-  return node;
-}
 
 /**
  * Fills container with the search form. onPlace(latlng, zoom) recentres,

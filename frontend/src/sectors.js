@@ -1,4 +1,5 @@
-// Sector lookup shared by the map, the legend and the actor card.
+// Sector lookup shared by the map, the legend and the actor card, and the
+// ink readable on a sector's (or a workshop kind's) colour.
 
 const FALLBACK_COLOR = '#6b7280';
 const colorRe = /^#[0-9a-fA-F]{6}$/;
@@ -41,4 +42,13 @@ export function primarySector(props, index) {
 /** Returns the colour of an actor's marker. */
 export function actorColor(props, index) {
   return primarySector(props, index)?.color ?? FALLBACK_COLOR;
+}
+
+/** Returns the text colour (black or white) readable on a #rrggbb fill. */
+export function inkOn(hex) {
+  const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
+  const [r, g, b] = c.map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+  const lum = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  // Contrast with white is (1.05)/(lum+0.05), with black (lum+0.05)/0.05.
+  return 1.05 / (lum + 0.05) >= (lum + 0.05) / 0.05 ? '#ffffff' : '#111827';
 }

@@ -1,11 +1,6 @@
 // Messages over the map: loading, notices, the empty state, errors.
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text != null) node.textContent = text;
-  return node;
-}
+import { el } from './dom.js';
 
 /**
  * Returns the message area of the page. notices is a live region for short

@@ -21,7 +21,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/maillage/maillage/geo"
-	"github.com/maillage/maillage/geo/politehttp"
+	"github.com/maillage/maillage/internal/politehttp"
 )
 
 // DefaultURL is the BAN's geocoding service.
@@ -101,7 +101,7 @@ func (c *Client) Geocode(ctx context.Context, q geo.GeocodeQuery) ([]geo.Candida
 	return c.get(ctx, "/search/", v)
 }
 
-// Reverse implements geo.ReverseGeocoder with /reverse/.
+// Reverse returns the addresses nearest p, best first, with /reverse/.
 func (c *Client) Reverse(ctx context.Context, p geo.Point, limit int) ([]geo.Candidate, error) {
 	v := url.Values{"lon": {strconv.FormatFloat(p.Lon, 'f', -1, 64)},
 		"lat": {strconv.FormatFloat(p.Lat, 'f', -1, 64)}, "limit": {strconv.Itoa(limitOf(limit))}}
@@ -161,9 +161,9 @@ func parseFeatures(body []byte) ([]geo.Candidate, error) {
 var batchResultColumns = []string{"latitude", "longitude", "result_label", "result_score",
 	"result_type", "result_postcode", "result_citycode", "result_city"}
 
-// GeocodeBatch implements geo.BatchGeocoder with /search/csv/: one CSV of
-// the queries up, the same CSV with result columns appended down, read by
-// column name. It gives at most one candidate per query.
+// GeocodeBatch implements geocoding.BatchGeocoder with /search/csv/: one
+// CSV of the queries up, the same CSV with result columns appended down,
+// read by column name. It gives at most one candidate per query.
 func (c *Client) GeocodeBatch(ctx context.Context, qs []geo.GeocodeQuery) ([][]geo.Candidate, error) {
 	var data bytes.Buffer
 	w := csv.NewWriter(&data)

@@ -17,7 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/maillage/maillage/geo"
-	"github.com/maillage/maillage/geo/politehttp"
+	"github.com/maillage/maillage/internal/politehttp"
 )
 
 // DefaultURL is the public Nominatim server of OpenStreetMap.
@@ -27,8 +27,8 @@ const DefaultURL = "https://nominatim.openstreetmap.org"
 const Name = "nominatim"
 
 // Nominatim gives no score of how well an answer matches the query; these
-// stand for it, below geo.DefaultAcceptRule's 0.8 so that a person reviews
-// every point that only Nominatim found.
+// stand for it, below geocoding.DefaultAcceptRule's 0.8 so that a person
+// reviews every point that only Nominatim found.
 var typeScore = map[string]float64{geo.TypeHousenumber: 0.7, geo.TypeStreet: 0.6,
 	geo.TypeLocality: 0.5, geo.TypeMunicipality: 0.5}
 

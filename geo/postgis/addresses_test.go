@@ -11,9 +11,12 @@ import (
 	"sync"
 	"testing"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/geocoding"
 	"github.com/maillage/maillage/geo/postgis"
-	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/postgistest"
 	"github.com/maillage/maillage/internal/shareddata"
 )
 
@@ -138,21 +141,33 @@ func TestLocalGeocoderAccuracy(t *testing.T) {
 	within := make([]int, len(variants))
 	accepted := make([]int, len(variants))
 	var misses []miss
-	var wg sync.WaitGroup
+	// A worker that fails cancels ctx: the feeder stops sending and the
+	// other worker stops, so that Wait returns the first error.
+	g, ctx := errgroup.WithContext(context.Background())
 	work := make(chan int)
+	g.Go(func() error {
+		defer close(work)
+		for i := range len(addrs) * len(variants) {
+			select {
+			case work <- i:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		return nil
+	})
 	for range 2 {
-		wg.Go(func() {
+		g.Go(func() error {
 			for i := range work {
 				a := addrs[i%len(addrs)]
 				v := i / len(addrs)
 				q := variants[v].write(a)
-				cands, err := s.Geocode(context.Background(), geo.GeocodeQuery{Q: q})
+				cands, err := s.Geocode(ctx, geo.GeocodeQuery{Q: q})
 				if err != nil {
-					t.Error(err)
-					return
+					return fmt.Errorf("geocoding %q: %w", q, err)
 				}
 				mu.Lock()
-				if best, state := geo.DefaultAcceptRule.Decide(cands); state == geo.GeocodeNone &&
+				if best, state := geocoding.DefaultAcceptRule.Decide(cands); state == geo.GeocodeNone &&
 					geo.Distance(best.Point, a.Point) <= 25 {
 					accepted[v]++
 				}
@@ -167,13 +182,12 @@ func TestLocalGeocoderAccuracy(t *testing.T) {
 				}
 				mu.Unlock()
 			}
+			return nil
 		})
 	}
-	for i := range len(addrs) * len(variants) {
-		work <- i
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
 	}
-	close(work)
-	wg.Wait()
 
 	total := 0
 	for v, n := range within {

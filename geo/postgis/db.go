@@ -1,5 +1,7 @@
-// Package postgis stores maillage's data in PostgreSQL with PostGIS. Without
-// a DATABASE_URL it runs a private PostgreSQL cluster of its own (local.go).
+// Package postgis stores maillage's data in PostgreSQL with PostGIS: it opens
+// a pool on a connection string, applies the migrations and runs the SQL of
+// each store. Which server to use is the caller's choice (DATABASE_URL, or
+// the private cluster of internal/pgcluster).
 package postgis
 
 import (
@@ -18,14 +20,9 @@ import (
 
 // Config says which database to use.
 type Config struct {
-	// URL is a PostgreSQL connection string (DATABASE_URL). Empty means the
-	// private cluster in DataDir.
+	// URL is a PostgreSQL connection string, as a URL or keyword/value
+	// pairs.
 	URL string
-	// DataDir holds the private cluster; unused when URL is set.
-	DataDir string
-	// PGBinDir holds the PostgreSQL programs (MAILLAGE_PG_BINDIR); empty
-	// means search for them.
-	PGBinDir string
 	// NoMigrate leaves the schema as it is; call Migrate yourself.
 	NoMigrate bool
 	Logger    *slog.Logger
@@ -33,35 +30,24 @@ type Config struct {
 
 // DB is an open database with a current schema.
 type DB struct {
-	Pool    *pgxpool.Pool
-	cluster *Cluster
-	logger  *slog.Logger
+	Pool   *pgxpool.Pool
+	logger *slog.Logger
 }
 
 // requiredExtensions must be available on the server for the migrations.
 var requiredExtensions = []string{"postgis", "pg_trgm", "unaccent"}
 
-// Open connects to the database of cfg, starting the private cluster when
-// cfg.URL is empty, checks the server has the extensions maillage needs and
-// applies the migrations.
+// Open connects to the database of cfg.URL, checks the server has the
+// extensions maillage needs and applies the migrations.
 //
-// Returns a *SetupError if PostgreSQL or PostGIS is not installed, and a
-// one-line error if the server cannot be reached.
+// Returns a *SetupError if PostGIS or another extension is not installed on
+// the server, and a one-line error if the server cannot be reached.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db := &DB{logger: cfg.Logger}
 	if db.logger == nil {
 		db.logger = slog.New(slog.DiscardHandler)
 	}
-	url := cfg.URL
-	if url == "" {
-		c, err := StartCluster(ctx, ClusterConfig{Dir: cfg.DataDir, BinDir: cfg.PGBinDir, Logger: db.logger})
-		if err != nil {
-			return nil, err
-		}
-		db.cluster = c
-		url = c.ConnString(appDatabase)
-	}
-	if err := db.connect(ctx, url); err != nil {
+	if err := db.connect(ctx, cfg.URL); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -97,15 +83,10 @@ func (db *DB) connect(ctx context.Context, url string) error {
 	return nil
 }
 
-// Close closes the pool and stops the private cluster if Open started it.
+// Close closes the pool.
 func (db *DB) Close() {
 	if db.Pool != nil {
 		db.Pool.Close()
-	}
-	if db.cluster != nil {
-		if err := db.cluster.Stop(); err != nil {
-			db.logger.Error("stopping PostgreSQL", "err", err)
-		}
 	}
 }
 
@@ -114,9 +95,18 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.Pool.Ping(ctx)
 }
 
-// Cluster returns the private cluster the database lives in, or nil when
-// Config.URL was set.
-func (db *DB) Cluster() *Cluster { return db.cluster }
+// SetupError is a problem with the server's installation rather than with
+// maillage: an extension that is not installed. Its message is one line
+// telling what to install; the CLI prints it and exits 1.
+type SetupError struct {
+	Msg string
+}
+
+func (e *SetupError) Error() string { return e.Msg }
+
+func setupErrorf(format string, args ...any) *SetupError {
+	return &SetupError{Msg: fmt.Sprintf(format, args...)}
+}
 
 // connectError turns a connection failure into one line naming the server,
 // without the password.

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/maillage/maillage/geo/postgis"
-	"github.com/maillage/maillage/geo/postgis/postgistest"
+	"github.com/maillage/maillage/internal/postgistest"
 )
 
 func TestOpenUnreachable(t *testing.T) {

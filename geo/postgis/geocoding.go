@@ -54,7 +54,7 @@ func fromJSON(in []candidateJSON) []geo.Candidate {
 	return out
 }
 
-// CachedCandidates implements geo.GeocodeCache: the answers of geocoder
+// CachedCandidates implements geocoding.Cache: the answers of geocoder
 // kept for keys, by key.
 func (s *GeocodingStore) CachedCandidates(ctx context.Context, geocoder string, keys []string) (map[string][]geo.Candidate, error) {
 	rows, _ := s.db.Pool.Query(ctx, `
@@ -74,7 +74,7 @@ func (s *GeocodingStore) CachedCandidates(ctx context.Context, geocoder string, 
 	return out, nil
 }
 
-// CacheCandidates implements geo.GeocodeCache; an answer already kept
+// CacheCandidates implements geocoding.Cache; an answer already kept
 // stays as it is.
 func (s *GeocodingStore) CacheCandidates(ctx context.Context, geocoder string, answers map[string][]geo.Candidate) error {
 	if len(answers) == 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,10 +13,6 @@ import (
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/tiles"
 )
-
-// ClusterZooms is the number of zooms, from 0, for which tile_clusters
-// holds precomputed cluster counts (migration 0005_tiles.sql).
-const ClusterZooms = 12
 
 // tilesChannel is the LISTEN/NOTIFY channel on which every write the tiles
 // show announces the new data version.
@@ -33,19 +30,12 @@ type TileStore struct {
 	pool *pgxpool.Pool
 }
 
-// TileSessionParams are the settings of the tile pool's sessions.
-var TileSessionParams = map[string]string{
-	"max_parallel_workers_per_gather": "0",
-	"jit":                             "off",
-}
-
 // NewTileStore returns a tile store on db, with its own pool of at most
 // maxConns connections (0: pgxpool's default). Close it before db.
 func NewTileStore(ctx context.Context, db *DB, maxConns int32) (*TileStore, error) {
 	cfg := db.Pool.Config().Copy()
-	for k, v := range TileSessionParams {
-		cfg.ConnConfig.RuntimeParams[k] = v
-	}
+	cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"] = "0"
+	cfg.ConnConfig.RuntimeParams["jit"] = "off"
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}
@@ -59,12 +49,16 @@ func NewTileStore(ctx context.Context, db *DB, maxConns int32) (*TileStore, erro
 // Close closes the store's pool.
 func (s *TileStore) Close() { s.pool.Close() }
 
-// Pool is the store's pool, for measures of the raw SQL.
-func (s *TileStore) Pool() *pgxpool.Pool { return s.pool }
+// withTileConstants writes the tile constants into a tile query, where
+// {extent} and {buffer} stand for tiles.Extent and tiles.Buffer.
+func withTileConstants(query string) string {
+	return strings.NewReplacer("{extent}", strconv.Itoa(tiles.Extent), "{buffer}", strconv.Itoa(tiles.Buffer)).
+		Replace(query)
+}
 
-// tileSpace is the affine transform from web mercator to the 4096 x 4096
-// space of tile ($1, $2, $3), with the very operations of ST_AsMVTGeom
-// (PostGIS 3.3 mvt_geom: x * fx + -xmin * fx, then rint), so that the
+// tileSpace is the affine transform from web mercator to the extent x
+// extent space of tile ($1, $2, $3), with the very operations of
+// ST_AsMVTGeom (PostGIS 3.3 mvt_geom: x * fx + -xmin * fx, then rint), so that the
 // tile queries compute a point's tile coordinates with arithmetic instead
 // of building, transforming and serialising a geometry per feature
 // (TestTileSQLMatchesAsMVTGeom checks that the tiles are byte for byte
@@ -73,69 +67,63 @@ func (s *TileStore) Pool() *pgxpool.Pool { return s.pool }
 // evaluated for every row.
 const tileSpace = `
 	WITH e AS MATERIALIZED (
-		SELECT 4096 / (ST_XMax(b) - ST_XMin(b)) AS fx, -(4096 / (ST_YMax(b) - ST_YMin(b))) AS fy,
+		SELECT {extent} / (ST_XMax(b) - ST_XMin(b)) AS fx, -({extent} / (ST_YMax(b) - ST_YMin(b))) AS fy,
 			ST_XMin(b) AS xmin, ST_YMax(b) AS ymax
 		FROM (SELECT ST_TileEnvelope($1, $2, $3)::box2d AS b) t)`
 
 // clusterTileSQL is a tile of clusters, one layer per sector: each
-// non-empty cell of the tile's 16 x 16 grid is a point at its members'
-// centroid with their exact count. Centroids lie in their cell, so nothing
-// is clipped (ST_AsMVTGeom(..., 0, false) before).
-const clusterTileSQL = tileSpace + `
+// non-empty cell of the tile's grid (tiles.GridSize cells a side) is a
+// point at its members' centroid with their exact count. Centroids lie in
+// their cell, so nothing is clipped (ST_AsMVTGeom(..., 0, false) before).
+var clusterTileSQL = withTileConstants(tileSpace + `
 	SELECT (SELECT version FROM tile_data_version),
 		(SELECT string_agg(layer, ''::bytea) FROM (
 			SELECT ST_AsMVT(ROW(c.n, ST_MakePoint(round(e.fx * (c.sx / c.n) + -e.xmin * e.fx),
 					round(e.fy * (c.sy / c.n) + -e.ymax * e.fy)))::tile_cluster,
-				c.sector_slug, 4096, 'geom') AS layer
+				c.sector_slug, {extent}, 'geom') AS layer
 			FROM e, tile_clusters c
 			WHERE c.z = $1 AND c.tx = $2 AND c.ty = $3 AND c.n > 0
 				AND ($4::text[] IS NULL OR c.sector_slug = ANY($4))
-			GROUP BY c.sector_slug) layers)`
+			GROUP BY c.sector_slug) layers)`)
 
 // actorTileSQL is a tile of single actors, one layer per sector, with the
-// points of a 64/4096 buffer around the tile so that symbols on the edge
-// are drawn whole. The index finds the points of the buffered envelope;
-// the test on the rounded tile coordinates is ST_AsMVTGeom's clip
-// (..., 64, true) of a point, which keeps -64 <= x, y <= 4096 + 64.
-const actorTileSQL = tileSpace + `
+// points of a buffer/extent margin around the tile so that symbols on the
+// edge are drawn whole. The index finds the points of the buffered
+// envelope; the test on the rounded tile coordinates is ST_AsMVTGeom's
+// clip (..., buffer, true) of a point, which keeps
+// -buffer <= x, y <= extent + buffer.
+var actorTileSQL = withTileConstants(tileSpace + `
 	SELECT (SELECT version FROM tile_data_version),
 		(SELECT string_agg(layer, ''::bytea) FROM (
 			SELECT ST_AsMVT(ROW(p.id, p.id, p.name, p.sector_slug, NULLIF(p.kind, ''),
 					ST_MakePoint(p.x, p.y))::tile_actor,
-				p.sector_slug, 4096, 'geom', 'fid') AS layer
+				p.sector_slug, {extent}, 'geom', 'fid') AS layer
 			FROM (
 				SELECT a.id, a.name, a.kind, s.sector_slug,
 					round(e.fx * ST_X(a.location_3857) + -e.xmin * e.fx) AS x,
 					round(e.fy * ST_Y(a.location_3857) + -e.ymax * e.fy) AS y
 				FROM e, actors a JOIN actor_sectors s ON s.actor_id = a.id
 				WHERE a.status = 'published'
-					AND a.location_3857 && ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096)
+					AND a.location_3857 && ST_TileEnvelope($1, $2, $3, margin => {buffer}.0 / {extent})
 					AND ($4::text[] IS NULL OR s.sector_slug = ANY($4))) p
-			WHERE p.x BETWEEN -64 AND 4096 + 64 AND p.y BETWEEN -64 AND 4096 + 64
-			GROUP BY p.sector_slug) layers)`
+			WHERE p.x BETWEEN -{buffer} AND {extent} + {buffer} AND p.y BETWEEN -{buffer} AND {extent} + {buffer}
+			GROUP BY p.sector_slug) layers)`)
 
-// TileSQL returns the statement and arguments that make tile t with the
-// given sector filter (nil: every sector): clusters below clusterZoom,
-// single actors from it. Exposed so that measures run the very same SQL.
-func TileSQL(t tiles.Tile, sectors []string, clusterZoom int) (string, []any) {
+// Tile returns tile t as an MVT, one layer per sector (only those of
+// sectors when not empty), and the data version it shows. An empty tile is
+// nil. Zooms below clusterZoom (at most tiles.ClusterZooms) show clusters.
+func (s *TileStore) Tile(ctx context.Context, t tiles.Tile, sectors []string, clusterZoom int) ([]byte, int64, error) {
 	var filter any
 	if len(sectors) > 0 {
 		filter = sectors
 	}
-	if t.Z < min(clusterZoom, ClusterZooms) {
-		return clusterTileSQL, []any{t.Z, t.X, t.Y, filter}
+	query := actorTileSQL
+	if t.Z < min(clusterZoom, tiles.ClusterZooms) {
+		query = clusterTileSQL
 	}
-	return actorTileSQL, []any{t.Z, t.X, t.Y, filter}
-}
-
-// Tile returns tile t as an MVT, one layer per sector (only those of
-// sectors when not empty), and the data version it shows. An empty tile is
-// nil. Zooms below clusterZoom (at most ClusterZooms) show clusters.
-func (s *TileStore) Tile(ctx context.Context, t tiles.Tile, sectors []string, clusterZoom int) ([]byte, int64, error) {
-	query, args := TileSQL(t, sectors, clusterZoom)
 	var version int64
 	var mvt []byte
-	if err := s.pool.QueryRow(ctx, query, args...).Scan(&version, &mvt); err != nil {
+	if err := s.pool.QueryRow(ctx, query, t.Z, t.X, t.Y, filter).Scan(&version, &mvt); err != nil {
 		return nil, 0, err
 	}
 	if len(mvt) == 0 {
@@ -204,8 +192,8 @@ func (s *TileStore) listen(ctx context.Context, changed func(int64, bool), conne
 }
 
 // Extent returns the bounds of the published located actors of sectors
-// (every sector when empty), rounded outwards to cells of about 20 km (the
-// 16 x 16 grid of zoom 7), or nil when there are none.
+// (every sector when empty), rounded outwards to the cells of zoom
+// tiles.BoundsZoom (about 20 km), or nil when there are none.
 func (s *TileStore) Extent(ctx context.Context, sectors []string) (*geo.BBox, error) {
 	var filter any
 	if len(sectors) > 0 {
@@ -213,14 +201,17 @@ func (s *TileStore) Extent(ctx context.Context, sectors []string) (*geo.BBox, er
 	}
 	var minCol, minRow, maxCol, maxRow *int
 	err := s.pool.QueryRow(ctx, `
-		SELECT min(tx * 16 + cx), min(ty * 16 + cy), max(tx * 16 + cx), max(ty * 16 + cy)
+		SELECT min(tx * $2 + cx), min(ty * $2 + cy), max(tx * $2 + cx), max(ty * $2 + cy)
 		FROM tile_clusters
-		WHERE z = 7 AND n > 0 AND ($1::text[] IS NULL OR sector_slug = ANY($1))`, filter).
+		WHERE z = $3 AND n > 0 AND ($1::text[] IS NULL OR sector_slug = ANY($1))`,
+		filter, tiles.GridSize, tiles.BoundsZoom).
 		Scan(&minCol, &minRow, &maxCol, &maxRow)
 	if err != nil || minCol == nil {
 		return nil, err
 	}
-	nw := tiles.Tile{Z: 7 + 4, X: *minCol, Y: *minRow}.Bounds()
-	se := tiles.Tile{Z: 7 + 4, X: *maxCol, Y: *maxRow}.Bounds()
+	// A cell of zoom z is the tile of zoom z + GridBits it covers.
+	const cellZoom = tiles.BoundsZoom + tiles.GridBits
+	nw := tiles.Tile{Z: cellZoom, X: *minCol, Y: *minRow}.Bounds()
+	se := tiles.Tile{Z: cellZoom, X: *maxCol, Y: *maxRow}.Bounds()
 	return &geo.BBox{MinLon: nw.MinLon, MinLat: se.MinLat, MaxLon: se.MaxLon, MaxLat: nw.MaxLat}, nil
 }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/postgis"
-	"github.com/maillage/maillage/geo/postgis/postgistest"
-	"github.com/maillage/maillage/geo/synth"
+	"github.com/maillage/maillage/internal/postgistest"
+	"github.com/maillage/maillage/internal/synth"
 	"github.com/maillage/maillage/tiles"
 )
 
@@ -82,13 +82,11 @@ func TestTileSQLMatchesAsMVTGeom(t *testing.T) {
 						continue
 					}
 					for _, sectors := range [][]string{nil, {"culture", "insertion"}} {
-						query, args := postgis.TileSQL(tl, sectors, 12)
-						var version int64
 						var got, want []byte
 						// Several runs, so that the prepared statements go
 						// past PostgreSQL's switch to generic plans.
 						for range 7 {
-							if err := ts.Pool().QueryRow(ctx, query, args...).Scan(&version, &got); err != nil {
+							if got, _, err = ts.Tile(ctx, tl, sectors, 12); err != nil {
 								t.Fatal(err)
 							}
 						}
@@ -96,7 +94,11 @@ func TestTileSQLMatchesAsMVTGeom(t *testing.T) {
 						if z < 12 {
 							ref = asMVTGeomClusterSQL
 						}
-						if err := ts.Pool().QueryRow(ctx, ref, args...).Scan(&want); err != nil {
+						var filter any
+						if sectors != nil {
+							filter = sectors
+						}
+						if err := db.Pool.QueryRow(ctx, ref, tl.Z, tl.X, tl.Y, filter).Scan(&want); err != nil {
 							t.Fatal(err)
 						}
 						if !bytes.Equal(got, want) && !sameFeatures(t, got, want) {
@@ -147,4 +149,70 @@ func sameFeatures(t *testing.T, a, b []byte) bool {
 		}
 	}
 	return true
+}
+
+// TestClusterTableMatchesConstants checks the cluster table that migration
+// 0005_tiles.sql keeps against the tile constants the Go code reads it
+// with: every published actor counts once in each zoom from 0 to
+// tiles.ClusterZooms - 1 and in no other, in the cell of a grid of
+// tiles.GridSize cells a side that covers the tile of zoom
+// z + tiles.GridBits holding it.
+func TestClusterTableMatchesConstants(t *testing.T) {
+	db := postgistest.New(t)
+	ctx := context.Background()
+	points := []geo.Point{
+		{Lon: 2.3522, Lat: 48.8566},    // Paris
+		{Lon: -4.4861, Lat: 48.3904},   // Brest
+		{Lon: -70.6483, Lat: -33.4569}, // Santiago
+		{Lon: 151.2093, Lat: -33.8688}, // Sydney
+	}
+	i := 0
+	if _, err := postgis.NewActorStore(db).CopyActors(ctx, func() *geo.Actor {
+		if i++; i > len(points) {
+			return nil
+		}
+		p := points[i-1]
+		return &geo.Actor{Name: fmt.Sprint("actor ", i), Sectors: []string{"culture"}, Location: &p,
+			Status: geo.StatusPublished, Source: "test", ExternalID: fmt.Sprint(i)}
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	type cell struct{ z, col, row int }
+	counts := map[cell]int{}
+	rows, err := db.Pool.Query(ctx, `SELECT z, tx, ty, cx, cy, n FROM tile_clusters WHERE n <> 0`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var z, tx, ty, cx, cy, n int
+		if err := rows.Scan(&z, &tx, &ty, &cx, &cy, &n); err != nil {
+			t.Fatal(err)
+		}
+		if cx < 0 || cx >= tiles.GridSize || cy < 0 || cy >= tiles.GridSize {
+			t.Errorf("zoom %d, tile %d/%d: cell (%d, %d) outside a grid of %d a side", z, tx, ty, cx, cy, tiles.GridSize)
+		}
+		counts[cell{z, tx*tiles.GridSize + cx, ty*tiles.GridSize + cy}] += n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	want := map[cell]int{}
+	for z := range tiles.ClusterZooms {
+		for _, p := range points {
+			c := tiles.Containing(p, z+tiles.GridBits)
+			want[cell{z, c.X, c.Y}]++
+		}
+	}
+	for c, n := range counts {
+		if want[c] != n {
+			t.Errorf("tile_clusters counts %d actors in cell %d/%d of zoom %d, want %d", n, c.col, c.row, c.z, want[c])
+		}
+	}
+	for c, n := range want {
+		if counts[c] != n {
+			t.Errorf("cell %d/%d of zoom %d: %d actors in tile_clusters, want %d", c.col, c.row, c.z, counts[c], n)
+		}
+	}
 }

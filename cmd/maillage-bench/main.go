@@ -1,0 +1,128 @@
+// Command maillage-bench is maillage's load tool: it makes synthetic
+// actors and measures tiles and nearby search. It is a command of its own
+// so that the server binary carries neither the tool nor its data.
+//
+//	maillage-bench measure [flags]   measure tiles and nearby search
+//	maillage-bench generate [flags]  store synthetic actors in the database
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/maillage/maillage/geo/postgis"
+	"github.com/maillage/maillage/tiles"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var setup *postgis.SetupError
+		var usage *usageError
+		switch {
+		case errors.As(err, &setup):
+			fmt.Fprintln(os.Stderr, "maillage-bench:", setup.Msg)
+		case errors.As(err, &usage):
+			fmt.Fprintln(os.Stderr, "maillage-bench:", usage.msg)
+			fmt.Fprint(os.Stderr, usageText)
+			os.Exit(2)
+		default:
+			fmt.Fprintln(os.Stderr, "maillage-bench:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+const usageText = `
+Usage:
+  maillage-bench measure [--data DIR] [--actors N] [--seed S] [--duration D] [--clients C] [--sets siae,synthetic]
+        measure tiles and nearby search on the SIAE and a synthetic set,
+        each kept in a database of its own beside the application's
+  maillage-bench generate [--actors N] [--seed S] [--data DIR]
+        store N synthetic actors around real places (default 1,500,000)
+        in the application's database
+
+The database is the server's: DATABASE_URL, or the private PostgreSQL
+cluster under MAILLAGE_DATA_DIR (default ./var), started when needed.
+`
+
+// usageError is a mistake in the command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// config is what the load tool reads from the environment: the server's
+// variables for the database, the demo data and the tiles.
+type config struct {
+	DatabaseURL   string // DATABASE_URL; empty: a private cluster in DataDir
+	DataDir       string // MAILLAGE_DATA_DIR
+	PGBinDir      string // MAILLAGE_PG_BINDIR
+	DemoDir       string // MAILLAGE_DEMO_DIR: the default of --data
+	LogLevel      slog.Level
+	TileActorZoom int // MAILLAGE_TILES_ACTOR_ZOOM: first zoom of single actors; clusters below
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	env := func(name, fallback string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return fallback
+	}
+	cfg := config{
+		DatabaseURL: env("DATABASE_URL", ""),
+		DataDir:     env("MAILLAGE_DATA_DIR", "./var"),
+		PGBinDir:    env("MAILLAGE_PG_BINDIR", ""),
+		DemoDir:     env("MAILLAGE_DEMO_DIR", ""),
+	}
+	var err error
+	if cfg.DataDir, err = filepath.Abs(cfg.DataDir); err != nil {
+		return cfg, err
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(env("MAILLAGE_LOG_LEVEL", "info"))); err != nil {
+		return cfg, fmt.Errorf("MAILLAGE_LOG_LEVEL: %w", err)
+	}
+	if cfg.TileActorZoom, err = strconv.Atoi(env("MAILLAGE_TILES_ACTOR_ZOOM", strconv.Itoa(tiles.ClusterZooms))); err != nil || cfg.TileActorZoom < 0 || cfg.TileActorZoom > tiles.ClusterZooms {
+		return cfg, fmt.Errorf("MAILLAGE_TILES_ACTOR_ZOOM: a zoom from 0 to %d", tiles.ClusterZooms)
+	}
+	return cfg, nil
+}
+
+// run is the whole program: main only supplies the process's environment,
+// so tests can call run directly.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		return usagef("no command given")
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	cmd, rest := args[1], args[2:]
+	switch cmd {
+	case "measure":
+		return measureCmd(ctx, cfg, logger, rest, stdout)
+	case "generate":
+		return generateCmd(ctx, cfg, logger, rest, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usageText)
+		return nil
+	}
+	return usagef("unknown command %q", cmd)
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/maillage/maillage/internal/pgcluster"
+)
+
+// TestOpenDBPrivateCluster checks the wiring without DATABASE_URL: openDB
+// starts the private cluster in MAILLAGE_DATA_DIR and migrates, and its
+// close stops the cluster it started.
+func TestOpenDBPrivateCluster(t *testing.T) {
+	ctx := context.Background()
+	dir := shortDir(t)
+	t.Cleanup(func() {
+		if err := pgcluster.Stop(dir, ""); err != nil {
+			t.Errorf("pgcluster.Stop: %v", err)
+		}
+	})
+	cfg, err := loadConfig(testEnv(map[string]string{"MAILLAGE_DATA_DIR": dir}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pidFile := filepath.Join(dir, "postgres", "postmaster.pid")
+	db, closeDB, err := openDB(ctx, cfg, slog.New(slog.DiscardHandler), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(pidFile); err != nil {
+		t.Errorf("openDB did not start the cluster: %v", err)
+	}
+	var n int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n == 0 {
+		t.Errorf("schema_migrations holds %d rows, %v; want migrations applied", n, err)
+	}
+	closeDB()
+	if _, err := os.Stat(pidFile); !os.IsNotExist(err) {
+		t.Fatalf("postmaster.pid still there after close: %v", err)
+	}
+}
