@@ -208,7 +208,7 @@ func decodeAnnotation(c *echo.Context, create bool) (geo.AnnotationUpdate, error
 		case "geometry":
 			g, err := geo.DecodeGeometry(m, k, geo.AnnotationGeometryTypes...)
 			if err != nil {
-				errs.Add(k, err.(*geo.Error).Fields[k])
+				errs.AddFrom(err)
 				continue
 			}
 			u.Geometry = g

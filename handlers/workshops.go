@@ -325,7 +325,7 @@ func decodeWorkshop(c *echo.Context, create bool) (geo.WorkshopUpdate, error) {
 			}
 			b := geo.BBox{MinLon: v[0], MinLat: v[1], MaxLon: v[2], MaxLat: v[3]}
 			if err := b.Validate(k); err != nil {
-				errs.Add(k, err.(*geo.Error).Fields[k])
+				errs.AddFrom(err)
 				continue
 			}
 			u.BBox = &b
@@ -336,7 +336,7 @@ func decodeWorkshop(c *echo.Context, create bool) (geo.WorkshopUpdate, error) {
 			}
 			g, err := geo.DecodeGeometry(m, k, geo.GeomPolygon)
 			if err != nil {
-				errs.Add(k, err.(*geo.Error).Fields[k])
+				errs.AddFrom(err)
 				continue
 			}
 			u.Zone = g.(*geom.Polygon)

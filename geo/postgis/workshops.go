@@ -201,11 +201,7 @@ func (s *WorkshopStore) CreateWorkshop(ctx context.Context, w *geo.Workshop) (st
 	}
 	f := geo.FieldErrors{}
 	for i, k := range w.Kinds {
-		if err := k.Validate(fmt.Sprintf("kinds[%d].", i)); err != nil {
-			for name, reason := range err.(*geo.Error).Fields {
-				f.Add(name, reason)
-			}
-		}
+		f.AddFrom(k.Validate(fmt.Sprintf("kinds[%d].", i)))
 	}
 	if err := f.Err(); err != nil {
 		return "", err
@@ -388,11 +384,7 @@ func (s *WorkshopStore) UpdateWorkshop(ctx context.Context, id int64, by geo.Wor
 	}
 	f := geo.FieldErrors{}
 	for i, k := range upd.Kinds {
-		if err := k.Validate(fmt.Sprintf("kinds[%d].", i)); err != nil {
-			for name, reason := range err.(*geo.Error).Fields {
-				f.Add(name, reason)
-			}
-		}
+		f.AddFrom(k.Validate(fmt.Sprintf("kinds[%d].", i)))
 	}
 	if err := f.Err(); err != nil {
 		return nil, err
