@@ -51,6 +51,19 @@ func (f FieldErrors) Add(field, reason string) {
 	}
 }
 
+// AddFrom records the fields of err when it is or wraps an *Error, and
+// reports whether it did.
+func (f FieldErrors) AddFrom(err error) bool {
+	e, ok := errors.AsType[*Error](err)
+	if !ok {
+		return false
+	}
+	for field, reason := range e.Fields {
+		f.Add(field, reason)
+	}
+	return true
+}
+
 // Err returns an EInvalid *Error naming every field, or nil.
 func (f FieldErrors) Err() error {
 	if len(f) == 0 {

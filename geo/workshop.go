@@ -107,9 +107,7 @@ func (w *Workshop) Validate() error {
 	if !w.Status.Valid() {
 		f.Add("status", "draft, open or closed")
 	}
-	if err := w.BBox.Validate("bbox"); err != nil {
-		f.Add("bbox", err.(*Error).Fields["bbox"])
-	}
+	f.AddFrom(w.BBox.Validate("bbox"))
 	if len(w.Sectors) > MaxWorkshopSectors {
 		f.Add("sectors", fmt.Sprintf("at most %d sectors", MaxWorkshopSectors))
 	}

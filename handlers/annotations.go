@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -39,7 +40,7 @@ func (s *Server) workshopAnnotation(c *echo.Context) (int64, int64, geo.Workshop
 func (s *Server) listAnnotations(c *echo.Context) error {
 	p := readParams(c, "kind", "sector", "limit", "after")
 	limit := p.intIn("limit", s.opts.PageMax, 1, s.opts.PageMax)
-	after := p.intIn("after", 0, 0, math32)
+	after := p.intIn("after", 0, 0, math.MaxInt32)
 	if err := p.err(); err != nil {
 		return err
 	}
@@ -67,8 +68,6 @@ func (s *Server) listAnnotations(c *echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, page)
 }
-
-const math32 = 1<<31 - 1
 
 // getAnnotation answers GET /api/workshops/{id}/annotations/{aid}.
 func (s *Server) getAnnotation(c *echo.Context) error {
@@ -209,7 +208,7 @@ func decodeAnnotation(c *echo.Context, create bool) (geo.AnnotationUpdate, error
 		case "geometry":
 			g, err := geo.DecodeGeometry(m, k, geo.AnnotationGeometryTypes...)
 			if err != nil {
-				errs.Add(k, err.(*geo.Error).Fields[k])
+				errs.AddFrom(err)
 				continue
 			}
 			u.Geometry = g

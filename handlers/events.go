@@ -93,8 +93,13 @@ func (s *Server) streamEvents(c *echo.Context, streams *streamCap) error {
 	c.Response().WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(c.Response())
 	var buf bytes.Buffer
+	var deadline time.Time
 	send := func() error {
-		rc.SetWriteDeadline(time.Now().Add(streamWriteWait))
+		// The deadline moves a few times a minute, not at every write.
+		if now := time.Now(); deadline.Sub(now) < streamWriteWait/2 {
+			deadline = now.Add(streamWriteWait)
+			rc.SetWriteDeadline(deadline)
+		}
 		if _, err := c.Response().Write(buf.Bytes()); err != nil {
 			return err
 		}
@@ -114,10 +119,10 @@ func (s *Server) streamEvents(c *echo.Context, streams *streamCap) error {
 			writeEvent(&buf, e, acc)
 			last = e.ID
 		}
-		if err := send(); err != nil || len(batch) < replayPage {
-			if err != nil {
-				return nil
-			}
+		if err := send(); err != nil {
+			return nil
+		}
+		if len(batch) < replayPage {
 			break
 		}
 	}

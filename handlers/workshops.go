@@ -29,7 +29,7 @@ type WorkshopStore interface {
 	UpdateWorkshop(ctx context.Context, id int64, by geo.WorkshopAccess, upd geo.WorkshopUpdate) (*geo.Workshop, error)
 	DeleteWorkshop(ctx context.Context, id int64) error
 	JoinWorkshop(ctx context.Context, code string) (token string, w *geo.Workshop, err error)
-	WorkshopAccess(ctx context.Context, id int64, token string) (geo.WorkshopAccess, error)
+	WorkshopAccess(ctx context.Context, id int64, token string) (geo.WorkshopAccess, error) // "": the public
 	SetWorkshopView(ctx context.Context, id int64, by geo.WorkshopAccess, v geo.WorkshopView) (*geo.WorkshopView, error)
 	LastEventID(ctx context.Context, id int64) (int64, error)
 	EventsAfter(ctx context.Context, id, after int64, limit int) ([]*geo.WorkshopEvent, error)
@@ -64,30 +64,22 @@ func pathID(c *echo.Context, name, what string) (int64, error) {
 func (s *Server) workshopAccess(c *echo.Context, id int64, queryToken string) (geo.WorkshopAccess, error) {
 	ctx := c.Request().Context()
 	token, _ := c.Get(workshopTokenKey).(string)
-	switch {
-	case keeper(c) != nil:
-	case token == "" && queryToken == "":
-		// Public; the workshop must still exist.
-		if _, err := s.Workshops.WorkshopAccess(ctx, id, ""); geo.ErrorCode(err) == geo.ENotFound {
-			return geo.WorkshopAccess{}, err
-		}
-		return geo.WorkshopAccess{Role: geo.RolePublic}, nil
-	case token == "" && !geo.IsWorkshopToken(queryToken):
-		k, err := s.Auth.Authenticate(ctx, queryToken)
+	if token == "" && keeper(c) == nil {
+		token = queryToken
+	}
+	if token != "" && !geo.IsWorkshopToken(token) { // a keeper's, in ?token=
+		k, err := s.Auth.Authenticate(ctx, token)
 		if err != nil {
 			return geo.WorkshopAccess{}, err
 		}
 		c.Set(keeperKey, k)
-	default:
-		if token == "" {
-			token = queryToken
-		}
-		return s.Workshops.WorkshopAccess(ctx, id, token)
+		token = ""
 	}
-	if _, err := s.Workshops.WorkshopAccess(ctx, id, ""); geo.ErrorCode(err) == geo.ENotFound {
-		return geo.WorkshopAccess{}, err
+	acc, err := s.Workshops.WorkshopAccess(ctx, id, token)
+	if err == nil && keeper(c) != nil {
+		acc = geo.WorkshopAccess{Role: geo.RoleKeeper}
 	}
-	return geo.WorkshopAccess{Role: geo.RoleKeeper}, nil
+	return acc, err
 }
 
 // readableWorkshop returns the workshop of the :id parameter and the
@@ -333,7 +325,7 @@ func decodeWorkshop(c *echo.Context, create bool) (geo.WorkshopUpdate, error) {
 			}
 			b := geo.BBox{MinLon: v[0], MinLat: v[1], MaxLon: v[2], MaxLat: v[3]}
 			if err := b.Validate(k); err != nil {
-				errs.Add(k, err.(*geo.Error).Fields[k])
+				errs.AddFrom(err)
 				continue
 			}
 			u.BBox = &b
@@ -344,7 +336,7 @@ func decodeWorkshop(c *echo.Context, create bool) (geo.WorkshopUpdate, error) {
 			}
 			g, err := geo.DecodeGeometry(m, k, geo.GeomPolygon)
 			if err != nil {
-				errs.Add(k, err.(*geo.Error).Fields[k])
+				errs.AddFrom(err)
 				continue
 			}
 			u.Zone = g.(*geom.Polygon)

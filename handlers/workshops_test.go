@@ -1059,6 +1059,11 @@ func TestWorkshopExports(t *testing.T) {
 	if status := call(t, srv.URL, "GET", f.path("/export.csv"), "", nil, nil); status != 401 {
 		t.Errorf("public export of an unpublished workshop = %d", status)
 	}
+	for token, want := range map[string]int{d.keeper: 200, "mlg_nope": 401, f.alice: 200, "wsp_nope": 401} {
+		if status, _ := callRaw(t, srv.URL, "GET", f.path("/export.csv")+"?token="+token, "", nil); status != want {
+			t.Errorf("export with ?token=%s = %d, want %d", token[:4], status, want)
+		}
+	}
 	var overlay struct {
 		Features []struct {
 			Properties map[string]any

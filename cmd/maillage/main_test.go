@@ -69,7 +69,7 @@ func startServe(t *testing.T, vars map[string]string) string {
 	return url
 }
 
-func waitHealthy(t *testing.T, url string) {
+func waitHealthy(t testing.TB, url string) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -157,7 +157,7 @@ var (
 )
 
 // binary builds maillage once for the tests that run it as a process.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "maillage-bin-")

@@ -159,10 +159,8 @@ func checkAnnotation(ctx context.Context, tx pgx.Tx, a *geo.Annotation, g []byte
 		f.Add("actor_id", "no published actor has this id")
 	}
 	if _, point := a.Geometry.(*geom.Point); !point {
-		if err := checkGeometry(ctx, tx, g, "geometry"); err != nil {
-			for name, reason := range err.(*geo.Error).Fields {
-				f.Add(name, reason)
-			}
+		if err := checkGeometry(ctx, tx, g, "geometry"); err != nil && !f.AddFrom(err) {
+			return err
 		}
 	}
 	return f.Err()

@@ -42,6 +42,10 @@ type subscriber struct {
 	ch chan *geo.WorkshopEvent
 }
 
+// ListenerName is the application_name of the hub's connection, as
+// pg_stat_activity shows it.
+const ListenerName = "maillage workshop events"
+
 // NewWorkshopHub returns a hub on db whose subscribers may fall buffer
 // events behind before they are dropped. Start it with Run.
 func NewWorkshopHub(db *DB, logger *slog.Logger, buffer int) *WorkshopHub {
@@ -154,7 +158,9 @@ func (h *WorkshopHub) Run(ctx context.Context, retryMax time.Duration) {
 }
 
 func (h *WorkshopHub) listen(ctx context.Context, connected func()) error {
-	conn, err := pgx.ConnectConfig(ctx, h.db.Pool.Config().ConnConfig)
+	cfg := h.db.Pool.Config().ConnConfig.Copy()
+	cfg.RuntimeParams["application_name"] = ListenerName
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -201,11 +201,7 @@ func (s *WorkshopStore) CreateWorkshop(ctx context.Context, w *geo.Workshop) (st
 	}
 	f := geo.FieldErrors{}
 	for i, k := range w.Kinds {
-		if err := k.Validate(fmt.Sprintf("kinds[%d].", i)); err != nil {
-			for name, reason := range err.(*geo.Error).Fields {
-				f.Add(name, reason)
-			}
-		}
+		f.AddFrom(k.Validate(fmt.Sprintf("kinds[%d].", i)))
 	}
 	if err := f.Err(); err != nil {
 		return "", err
@@ -388,11 +384,7 @@ func (s *WorkshopStore) UpdateWorkshop(ctx context.Context, id int64, by geo.Wor
 	}
 	f := geo.FieldErrors{}
 	for i, k := range upd.Kinds {
-		if err := k.Validate(fmt.Sprintf("kinds[%d].", i)); err != nil {
-			for name, reason := range err.(*geo.Error).Fields {
-				f.Add(name, reason)
-			}
-		}
+		f.AddFrom(k.Validate(fmt.Sprintf("kinds[%d].", i)))
 	}
 	if err := f.Err(); err != nil {
 		return nil, err
@@ -541,10 +533,21 @@ func (s *WorkshopStore) JoinWorkshop(ctx context.Context, code string) (string, 
 }
 
 // WorkshopAccess returns the role that token (an animator secret or a
-// participant token) gives on workshop id. Returns ENotFound when there
-// is no such workshop, and EUnauthorized for a token that is not one of
-// this workshop's.
+// participant token) gives on workshop id; an empty token is the
+// public's. Returns ENotFound when there is no such workshop, and
+// EUnauthorized for a token that is not one of this workshop's.
 func (s *WorkshopStore) WorkshopAccess(ctx context.Context, id int64, token string) (geo.WorkshopAccess, error) {
+	if token == "" {
+		var found bool
+		err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM workshops WHERE id = $1)`, id).Scan(&found)
+		if err != nil {
+			return geo.WorkshopAccess{}, err
+		}
+		if !found {
+			return geo.WorkshopAccess{}, geo.Errorf(geo.ENotFound, "workshop not found")
+		}
+		return geo.WorkshopAccess{Role: geo.RolePublic}, nil
+	}
 	var animator bool
 	var participant *int64
 	err := s.db.Pool.QueryRow(ctx, `
