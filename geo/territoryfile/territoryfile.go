@@ -18,8 +18,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
+	"github.com/twpayne/go-geom"
+	"github.com/twpayne/go-geom/encoding/geojson"
 
 	"github.com/maillage/maillage/geo"
 )
@@ -285,41 +285,58 @@ func readPolygon(raw json.RawMessage) ([]byte, string) {
 	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
 		return nil, ""
 	}
-	g, err := geojson.UnmarshalGeometry(raw)
-	if err != nil {
+	var g geom.T
+	if err := geojson.Unmarshal(raw, &g); err != nil {
 		return nil, "unreadable geometry: " + err.Error()
 	}
-	var polys orb.MultiPolygon
-	switch v := g.Geometry().(type) {
-	case orb.Polygon:
-		polys = orb.MultiPolygon{v}
-	case orb.MultiPolygon:
-		polys = v
+	var polys []*geom.Polygon
+	switch v := g.(type) {
+	case *geom.Polygon:
+		polys = []*geom.Polygon{v}
+	case *geom.MultiPolygon:
+		for i := 0; i < v.NumPolygons(); i++ {
+			polys = append(polys, v.Polygon(i))
+		}
 	default:
-		return nil, fmt.Sprintf("a %s, not a Polygon or MultiPolygon", g.Type)
+		return nil, fmt.Sprintf("a %s, not a Polygon or MultiPolygon", geometryType(raw))
 	}
 	if len(polys) == 0 {
 		return nil, "empty geometry"
 	}
+	multi := geom.NewMultiPolygon(geom.XY)
 	for _, p := range polys {
-		if len(p) == 0 {
+		if p.NumLinearRings() == 0 {
 			return nil, "polygon without a ring"
 		}
-		for _, ring := range p {
+		rings := make([][]geom.Coord, 0, p.NumLinearRings())
+		for r := 0; r < p.NumLinearRings(); r++ {
+			ring := p.LinearRing(r).Coords()
 			if len(ring) < 4 {
 				return nil, fmt.Sprintf("a ring of %d positions (at least 4 are needed)", len(ring))
 			}
-			if !ring.Closed() {
+			if !ring[0].Equal(geom.XY, ring[len(ring)-1]) {
 				return nil, "a ring is not closed (its last position differs from its first)"
 			}
 			for _, pt := range ring {
 				if !(pt[0] >= -180 && pt[0] <= 180 && pt[1] >= -90 && pt[1] <= 90) {
-					return nil, fmt.Sprintf("position %v is not a longitude and latitude", pt)
+					return nil, fmt.Sprintf("position %v is not a longitude and latitude", []float64(pt[:2]))
 				}
 			}
+			xy := make([]geom.Coord, len(ring))
+			for k, pt := range ring {
+				xy[k] = geom.Coord{pt[0], pt[1]}
+			}
+			rings = append(rings, xy)
+		}
+		poly, err := geom.NewPolygon(geom.XY).SetCoords(rings)
+		if err == nil {
+			err = multi.Push(poly)
+		}
+		if err != nil {
+			return nil, "unreadable geometry: " + err.Error()
 		}
 	}
-	out, err := geojson.NewGeometry(polys).MarshalJSON()
+	out, err := geojson.Marshal(multi)
 	if err != nil {
 		return nil, "unreadable geometry: " + err.Error()
 	}
@@ -418,4 +435,13 @@ func readPoint(rec []string, lonCol, latCol int) (*geo.Point, string) {
 		return nil, fmt.Sprintf("%q, %q is not a longitude and latitude", rec[lonCol], rec[latCol])
 	}
 	return &geo.Point{Lon: lon, Lat: lat}, ""
+}
+
+// geometryType returns the "type" member of a GeoJSON geometry, for errors.
+func geometryType(raw json.RawMessage) string {
+	var g struct {
+		Type string `json:"type"`
+	}
+	_ = json.Unmarshal(raw, &g)
+	return g.Type
 }
