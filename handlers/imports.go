@@ -16,7 +16,7 @@ import (
 
 // Importer imports a file of actors into the directory.
 type Importer interface {
-	Import(ctx context.Context, r io.Reader, filename string, opt actorfile.Options, progress func(done, total int)) (*actorfile.Result, error)
+	Import(ctx context.Context, r io.Reader, filename string, opt actorfile.Options, progress func(actorfile.Progress)) (*actorfile.Result, error)
 }
 
 // importFields are the form fields POST /api/imports accepts beside file.
