@@ -68,7 +68,19 @@ func (s *ActorStore) ImportBatches(ctx context.Context, dryRun bool, fill func(p
 	if err != nil {
 		return err
 	}
+	var stored, analyzed int
 	put := func(actors []*geo.Actor) ([]geo.ImportOutcome, error) {
+		// The planner reads the size of actors from its statistics, which
+		// know nothing of the rows this import adds: refreshed each time
+		// the import doubles them (ANALYZE counts the transaction's own
+		// rows), its plans stay index lookups instead of scans.
+		if stored >= 2*analyzed+ImportBatchSize {
+			if _, err := tx.Exec(ctx, `ANALYZE actors, actor_sectors`); err != nil {
+				return nil, err
+			}
+			analyzed = stored
+		}
+		stored += len(actors)
 		out := make([]geo.ImportOutcome, len(actors))
 		var valid []int
 		for i, a := range actors {
@@ -174,7 +186,10 @@ func (m importedActors) match(a *geo.Actor) *geo.Actor {
 }
 
 // findImported reads at once the stored actors that the actors at idx
-// name.
+// name. Each key is looked up in its index (OFFSET 0 keeps the planner
+// from turning the lookups into a join): in the middle of an import, the
+// statistics of actors still say it is as small as before, and a join
+// planned on them scans every row of the import once per key.
 func findImported(ctx context.Context, tx pgx.Tx, actors []*geo.Actor, idx []int) (importedActors, error) {
 	var sirets, kinds, sources, externals []string
 	for _, i := range idx {
@@ -188,12 +203,13 @@ func findImported(ctx context.Context, tx pgx.Tx, actors []*geo.Actor, idx []int
 	}
 	m := importedActors{bySIRET: map[[2]string]*geo.Actor{}, byExternal: map[[2]string]*geo.Actor{}}
 	rows, _ := tx.Query(ctx, `
-		SELECT `+actorColumns+` FROM actors a WHERE a.id IN (
-			SELECT b.id FROM actors b JOIN unnest($1::text[], $2::text[]) k(siret, kind)
-				ON b.siret = k.siret AND b.kind = k.kind AND b.siret <> ''
+		SELECT `+actorColumns+` FROM actors a WHERE a.id = ANY(ARRAY(
+			SELECT b.id FROM unnest($1::text[], $2::text[]) k(siret, kind), LATERAL (
+				SELECT id FROM actors b WHERE b.siret = k.siret AND b.kind = k.kind AND b.siret <> '' OFFSET 0) b
 			UNION
-			SELECT b.id FROM actors b JOIN unnest($3::text[], $4::text[]) k(source, external_id)
-				ON b.source = k.source AND b.external_id = k.external_id AND b.external_id <> '')`,
+			SELECT b.id FROM unnest($3::text[], $4::text[]) k(source, external_id), LATERAL (
+				SELECT id FROM actors b WHERE b.source = k.source AND b.external_id = k.external_id
+					AND b.external_id <> '' OFFSET 0) b))`,
 		sirets, kinds, sources, externals)
 	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[actorRow])
 	if err != nil {
