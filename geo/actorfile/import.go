@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"sync/atomic"
 
 	"github.com/maillage/maillage/geo"
 )
@@ -81,12 +82,41 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 	var storeFailed []Problem
 	refused := 0 // rows the store refused
 	err = im.Store.ImportBatches(ctx, opt.DryRun, func(put func([]*geo.Actor) ([]geo.ImportOutcome, error)) error {
-		var rows []Row
+		// The file is read a batch ahead of the store, in a goroutine of
+		// its own: reading and storing overlap.
+		sctx, stop := context.WithCancel(ctx)
+		defer stop()
+		batches := make(chan readBatch, 1)
 		var rep *Report
-		flush := func() error {
-			actors := make([]*geo.Actor, len(rows))
-			for i := range rows {
-				actors[i] = &rows[i].Actor
+		var scanErr error
+		go func() {
+			defer close(batches)
+			var rows []Row
+			send := func(sofar *Report) error {
+				b := readBatch{rows: rows, read: sofar.Rows, invalid: sofar.Rows - sofar.Valid, bytes: cr.bytes()}
+				rows = make([]Row, 0, BatchSize)
+				select {
+				case batches <- b:
+					return nil
+				case <-sctx.Done():
+					return sctx.Err()
+				}
+			}
+			rep, scanErr = Scan(cr, filename, opt, tax, func(row Row, sofar *Report) error {
+				rows = append(rows, row)
+				if len(rows) < BatchSize {
+					return nil
+				}
+				return send(sofar)
+			})
+			if scanErr == nil {
+				scanErr = send(rep)
+			}
+		}()
+		for b := range batches {
+			actors := make([]*geo.Actor, len(b.rows))
+			for i := range b.rows {
+				actors[i] = &b.rows[i].Actor
 				if actors[i].SIRET == "" && actors[i].ExternalID == "" {
 					actors[i].ExternalID = derivedID(actors[i])
 				}
@@ -96,6 +126,9 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 			}
 			outcomes, err := put(actors)
 			if err != nil {
+				stop()
+				for range batches {
+				}
 				return err
 			}
 			for i, o := range outcomes {
@@ -107,38 +140,22 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 				case geo.ImportUnchanged:
 					res.Unchanged++
 				case geo.ImportFailed:
-					storeFailed = append(storeFailed, failure(rows[i].Line, o.Err)...)
+					storeFailed = append(storeFailed, failure(b.rows[i].Line, o.Err)...)
 					refused++
 					continue
 				}
 				p.Stored++
 			}
-			rows = rows[:0]
-			return nil
-		}
-		var err error
-		rep, err = Scan(cr, filename, opt, tax, func(row Row, sofar *Report) error {
-			rows = append(rows, row)
-			if len(rows) < BatchSize {
-				return nil
-			}
-			if err := flush(); err != nil {
-				return err
-			}
-			p.Read, p.Failed, p.Bytes = sofar.Rows, sofar.Rows-sofar.Valid+refused, cr.n
+			p.Read, p.Failed, p.Bytes = b.read, b.invalid+refused, b.bytes
 			if progress != nil {
 				progress(p)
 			}
-			return ctx.Err()
-		})
-		if err != nil {
-			return err
 		}
-		if err := flush(); err != nil {
-			return err
+		if scanErr != nil {
+			return scanErr
 		}
 		res.Report = rep
-		return nil
+		return ctx.Err()
 	})
 	if err != nil {
 		return nil, err
@@ -150,7 +167,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 	rep.Finish()
 	if progress != nil {
 		progress(Progress{Read: rep.Rows, Stored: res.Created + res.Updated + res.Unchanged,
-			Failed: rep.Rows - rep.Valid, Bytes: cr.n})
+			Failed: rep.Rows - rep.Valid, Bytes: cr.bytes()})
 	}
 	if !opt.DryRun && opt.Attribution != "" {
 		for _, src := range slices.Sorted(maps.Keys(sources)) {
@@ -178,17 +195,26 @@ func failure(line int, err error) []Problem {
 	return sortProblems(ps)
 }
 
+// readBatch is a batch of rows read, with how far the file was read.
+type readBatch struct {
+	rows          []Row
+	read, invalid int
+	bytes         int64
+}
+
 // countingReader counts the bytes read through it.
 type countingReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
+
+func (c *countingReader) bytes() int64 { return c.n.Load() }
 
 // derivedID identifies a row that has neither SIRET nor identifier by its
 // folded name and address, so that importing the same file again finds
