@@ -69,16 +69,6 @@ func (rep *Report) add(line int, fails, warns []Problem) bool {
 	return true
 }
 
-// addFailed records a row, counted as valid when read, that the store then
-// refused.
-func (rep *Report) addFailed(ps []Problem) {
-	if rep.failedOver == nil {
-		rep.failedOver = map[string]*overflow{}
-	}
-	rep.Valid--
-	rep.Failed = capped(rep.Failed, ps, rep.failedOver, maxFailures)
-}
-
 // capped appends ps to list, up to limit problems per field; the others are
 // counted in over.
 func capped(list, ps []Problem, over map[string]*overflow, limit int) []Problem {
