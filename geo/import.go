@@ -1,5 +1,7 @@
 package geo
 
+import "time"
+
 // What importing one record did to the directory.
 const (
 	ImportCreated   = "created"
@@ -61,4 +63,31 @@ func MergeImported(existing, in *Actor) *Actor {
 		m.Geocoding = in.Geocoding
 	}
 	return &m
+}
+
+// States of an import job.
+const (
+	JobRunning   = "running"
+	JobDone      = "done"
+	JobFailed    = "failed"
+	JobCancelled = "cancelled"
+)
+
+// ImportJob is an import running in the background, or its end. Result is
+// the import's report (JSON) once done.
+type ImportJob struct {
+	ID         int64      `json:"id"`
+	Filename   string     `json:"filename"`
+	DryRun     bool       `json:"dry_run"`
+	State      string     `json:"state"`
+	Error      string     `json:"error,omitempty"`
+	Cancelling bool       `json:"cancelling,omitempty"`
+	RowsRead   int        `json:"rows_read"`
+	RowsStored int        `json:"rows_stored"`
+	RowsFailed int        `json:"rows_failed"`
+	BytesRead  int64      `json:"bytes_read"`
+	BytesTotal int64      `json:"bytes_total"`
+	Result     []byte     `json:"-"`
+	CreatedAt  time.Time  `json:"created_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }

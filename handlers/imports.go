@@ -2,11 +2,17 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/labstack/echo/v5"
 
@@ -16,15 +22,17 @@ import (
 
 // Importer imports a file of actors into the directory.
 type Importer interface {
-	Import(ctx context.Context, r io.Reader, filename string, opt actorfile.Options, progress func(done, total int)) (*actorfile.Result, error)
+	Import(ctx context.Context, r io.Reader, filename string, opt actorfile.Options, progress func(actorfile.Progress)) (*actorfile.Result, error)
 }
 
 // importFields are the form fields POST /api/imports accepts beside file.
 var importFields = []string{"map", "sector", "status", "dry_run", "source", "attribution"}
 
 // importFile answers POST /api/imports: a multipart form with the file in
-// field "file" and the options of maillage import as fields. The answer is
-// the import report: rows kept, rows skipped with their reason.
+// field "file" and the options of maillage import as fields. For a file up
+// to ImportSyncMax bytes the answer is the import report: rows kept, rows
+// skipped with their reason. A larger file is imported by a job: 202 with
+// the job, whose state GET /api/imports/{id} gives.
 func (s *Server) importFile(c *echo.Context) error {
 	r := c.Request()
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
@@ -77,6 +85,9 @@ func (s *Server) importFile(c *echo.Context) error {
 	if err := errs.Err(); err != nil {
 		return err
 	}
+	if s.Imports != nil && files[0].Size > s.opts.ImportSyncMax {
+		return s.startImportJob(c, files[0], opt)
+	}
 	f, err := files[0].Open()
 	if err != nil {
 		return err
@@ -87,6 +98,183 @@ func (s *Server) importFile(c *echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, res)
+}
+
+// ImportJobStore keeps the import jobs, shared by every server on the
+// database.
+type ImportJobStore interface {
+	CreateImportJob(ctx context.Context, j *geo.ImportJob) error
+	BeatImportJob(ctx context.Context, id int64, read, stored, failed int, bytes int64) (cancel bool, err error)
+	FinishImportJob(ctx context.Context, id int64, state, errText string, read, stored, failed int, result []byte) error
+	FindImportJob(ctx context.Context, id int64) (*geo.ImportJob, error)
+	CancelImportJob(ctx context.Context, id int64) error
+}
+
+// importJobs are the import jobs this process runs.
+type importJobs struct {
+	ctx  context.Context // ends when the server stops
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+}
+
+// jobBeat is how often a running job records its progress and looks
+// whether it was cancelled.
+const jobBeat = 2 * time.Second
+
+// StopImports cancels the import jobs this server runs (nothing of them is
+// stored) and waits for them to end.
+func (s *Server) StopImports() {
+	s.jobs.stop()
+	s.jobs.wg.Wait()
+}
+
+// startImportJob answers 202 with a job importing fh in the background.
+func (s *Server) startImportJob(c *echo.Context, fh *multipart.FileHeader, opt actorfile.Options) error {
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	form := c.Request().MultipartForm
+	c.Request().MultipartForm = nil // the job removes its files, not the handler
+	j := &geo.ImportJob{Filename: fh.Filename, DryRun: opt.DryRun, BytesTotal: fh.Size}
+	if err := s.Imports.CreateImportJob(c.Request().Context(), j); err != nil {
+		f.Close()
+		form.RemoveAll()
+		return err
+	}
+	s.jobs.wg.Add(1)
+	go func() {
+		defer s.jobs.wg.Done()
+		defer form.RemoveAll()
+		defer f.Close()
+		s.runImportJob(j, f, opt)
+	}()
+	c.Response().Header().Set("Location", fmt.Sprintf("/api/imports/%d", j.ID))
+	return c.JSON(http.StatusAccepted, j)
+}
+
+// runImportJob imports f for job j, beating its heartbeat, and records
+// how it ended.
+func (s *Server) runImportJob(j *geo.ImportJob, f io.Reader, opt actorfile.Options) {
+	ctx, cancel := context.WithCancel(s.jobs.ctx)
+	defer cancel()
+	var mu sync.Mutex
+	var last actorfile.Progress
+	cancelled := false
+	beat := func() {
+		mu.Lock()
+		p := last
+		mu.Unlock()
+		stop, err := s.Imports.BeatImportJob(ctx, j.ID, p.Read, p.Stored, p.Failed, p.Bytes)
+		if err != nil && ctx.Err() == nil {
+			s.logger.Warn("import job heartbeat", "job", j.ID, "err", err)
+		}
+		if stop {
+			mu.Lock()
+			cancelled = true
+			mu.Unlock()
+			cancel()
+		}
+	}
+	beating := make(chan struct{})
+	go func() {
+		defer close(beating)
+		t := time.NewTicker(jobBeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				beat()
+			}
+		}
+	}()
+	res, err := s.Importer.Import(ctx, f, j.Filename, opt, func(p actorfile.Progress) {
+		mu.Lock()
+		last = p
+		mu.Unlock()
+	})
+	cancel()
+	<-beating
+	mu.Lock()
+	p, wasCancelled := last, cancelled
+	mu.Unlock()
+	state, errText := geo.JobDone, ""
+	var result []byte
+	switch {
+	case err == nil:
+		result, err = json.Marshal(res)
+		if err != nil {
+			state, errText = geo.JobFailed, "internal error: nothing was stored"
+		}
+		p = actorfile.Progress{Read: res.Rows, Stored: res.Created + res.Updated + res.Unchanged, Failed: res.Rows - res.Valid}
+	case wasCancelled:
+		state, errText = geo.JobCancelled, "cancelled: nothing was stored"
+	case s.jobs.ctx.Err() != nil:
+		state, errText = geo.JobFailed, "interrupted: the server stopped; nothing was stored"
+	default:
+		state = geo.JobFailed
+		if gerr, ok := errors.AsType[*geo.Error](err); ok && gerr.Code != geo.EInternal {
+			errText = gerr.Message
+			for field, reason := range gerr.Fields {
+				errText += "; " + field + ": " + reason
+			}
+		} else {
+			s.logger.Error("import job", "job", j.ID, "err", err)
+			errText = "internal error: nothing was stored"
+		}
+	}
+	// The job's end is recorded even when the server is stopping.
+	fctx, fcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer fcancel()
+	if err := s.Imports.FinishImportJob(fctx, j.ID, state, errText, p.Read, p.Stored, p.Failed, result); err != nil {
+		s.logger.Error("import job end", "job", j.ID, "err", err)
+	}
+}
+
+// importJobBody is the answer of GET /api/imports/{id}: the job and, once
+// done, the import report.
+type importJobBody struct {
+	*geo.ImportJob
+	Report json.RawMessage `json:"report,omitempty"`
+}
+
+// getImport answers GET /api/imports/{id}: the job's state, progress and,
+// once done, its report.
+func (s *Server) getImport(c *echo.Context) error {
+	if s.Imports == nil {
+		return geo.Errorf(geo.ENotFound, "no import jobs")
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return &geo.Error{Code: geo.EInvalid, Message: "invalid import id", Fields: map[string]string{"id": "a positive integer"}}
+	}
+	j, err := s.Imports.FindImportJob(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, importJobBody{ImportJob: j, Report: j.Result})
+}
+
+// cancelImport answers DELETE /api/imports/{id}: the job is cancelled and
+// rolled back within a few seconds; 202 with the job as it is.
+func (s *Server) cancelImport(c *echo.Context) error {
+	if s.Imports == nil {
+		return geo.Errorf(geo.ENotFound, "no import jobs")
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return &geo.Error{Code: geo.EInvalid, Message: "invalid import id", Fields: map[string]string{"id": "a positive integer"}}
+	}
+	if err := s.Imports.CancelImportJob(c.Request().Context(), id); err != nil {
+		return err
+	}
+	j, err := s.Imports.FindImportJob(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, importJobBody{ImportJob: j})
 }
 
 func tooLarge(err error) bool {

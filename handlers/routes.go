@@ -32,6 +32,8 @@ func (s *Server) routes() {
 	api.DELETE("/actors/:id", s.deleteActor, requireKeeper)
 
 	api.POST("/imports", s.importFile, requireKeeper)
+	api.GET("/imports/:id", s.getImport, requireKeeper)
+	api.DELETE("/imports/:id", s.cancelImport, requireKeeper)
 
 	api.GET("/territories", s.listTerritories)
 	api.GET("/territories/:code", s.getTerritory)

@@ -51,6 +51,7 @@ type Pinger interface {
 type Options struct {
 	MaxBodyBytes   int64           // JSON request bodies
 	MaxImportBytes int64           // uploaded import files
+	ImportSyncMax  int64           // larger import files run as jobs (202 and GET /api/imports/{id})
 	GeoJSONMax     int             // hard cap on features in /api/actors.geojson
 	PageMax        int             // largest page of /api/actors
 	TrustedProxies []*net.IPNet    // X-Forwarded-For is read only from these peers
@@ -81,6 +82,7 @@ func DefaultOptions() Options {
 	return Options{
 		MaxBodyBytes:   1 << 20,
 		MaxImportBytes: 50 << 20,
+		ImportSyncMax:  1 << 20,
 		GeoJSONMax:     10000,
 		PageMax:        500,
 		Page: PageConfig{
@@ -108,6 +110,7 @@ type Deps struct {
 	Sectors  SectorStore
 	Auth     Authenticator
 	Importer Importer
+	Imports  ImportJobStore // import jobs; nil: every import answers synchronously
 	DB       Pinger
 
 	Tiles     TileStore    // vector tiles of actors
@@ -132,6 +135,7 @@ type Server struct {
 	echo   *echo.Echo
 	logger *slog.Logger
 	opts   Options
+	jobs   importJobs
 }
 
 // NewServer returns a server on the given dependencies and options.
@@ -142,6 +146,7 @@ func NewServer(logger *slog.Logger, deps Deps, opts Options) *Server {
 		logger: logger,
 		opts:   opts,
 	}
+	s.jobs.ctx, s.jobs.stop = context.WithCancel(context.Background())
 	s.echo.Logger = logger
 	s.echo.HTTPErrorHandler = s.errorHandler
 	s.echo.IPExtractor = echo.ExtractIPDirect()

@@ -30,6 +30,7 @@ type config struct {
 	DefaultSector  string // MAILLAGE_DEFAULT_SECTOR
 	GeoJSONMax     int    // MAILLAGE_GEOJSON_MAX
 	MaxImportBytes int64  // MAILLAGE_MAX_IMPORT_BYTES
+	ImportSyncMax  int64  // MAILLAGE_IMPORT_SYNC_BYTES: larger uploads run as import jobs
 	TrustedProxies []*net.IPNet
 	BasemapURL     string
 	BasemapAttrib  string
@@ -89,6 +90,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if cfg.MaxImportBytes, err = strconv.ParseInt(env("MAILLAGE_MAX_IMPORT_BYTES", strconv.FormatInt(def.MaxImportBytes, 10)), 10, 64); err != nil || cfg.MaxImportBytes < 1 {
 		return cfg, fmt.Errorf("MAILLAGE_MAX_IMPORT_BYTES: a positive number of bytes")
+	}
+	if cfg.ImportSyncMax, err = strconv.ParseInt(env("MAILLAGE_IMPORT_SYNC_BYTES", strconv.FormatInt(def.ImportSyncMax, 10)), 10, 64); err != nil || cfg.ImportSyncMax < 0 {
+		return cfg, fmt.Errorf("MAILLAGE_IMPORT_SYNC_BYTES: a number of bytes")
 	}
 	if cfg.Geocoders, err = parseGeocoders(env("MAILLAGE_GEOCODER", "local,ban")); err != nil {
 		return cfg, err

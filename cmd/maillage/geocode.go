@@ -82,6 +82,13 @@ func geocodeCmd(ctx context.Context, cfg config, logger *slog.Logger, args []str
 	defer a.close()
 	runner := &geocoding.Runner{Store: a.geocoding, Chain: newChain(cfg, a), Logger: logger}
 	bar := newProgress(stdout, "geocode")
+	runner.OnPause = func(geocoder string, wait time.Duration) {
+		if wait > 0 {
+			bar.describe(fmt.Sprintf("geocode: %s asks to wait %s", geocoder, wait))
+		} else {
+			bar.describe("geocode")
+		}
+	}
 	start := time.Now()
 	sum, err := runner.Run(ctx, bar.callback())
 	bar.finish()

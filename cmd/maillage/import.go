@@ -66,7 +66,18 @@ func importCmd(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 	if !*asJSON {
 		bar = newProgress(stdout, "import")
 	}
-	res, err := a.importer.Import(ctx, f, path, opt, bar.callback())
+	var size int64 = -1
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	var progress func(actorfile.Progress)
+	if bar != nil {
+		progress = func(p actorfile.Progress) {
+			bar.update(int(p.Bytes), int(size))
+			bar.describe(progressText(p))
+		}
+	}
+	res, err := a.importer.Import(ctx, f, path, opt, progress)
 	bar.finish()
 	if err != nil {
 		return err
@@ -78,6 +89,12 @@ func importCmd(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 	}
 	printReport(stdout, path, res)
 	return nil
+}
+
+// progressText says how far an import is, as the progress bar and the
+// import job API show it.
+func progressText(p actorfile.Progress) string {
+	return fmt.Sprintf("import: %d rows read, %d stored, %d failed", p.Read, p.Stored, p.Failed)
 }
 
 func isTerminal(w io.Writer) bool {
@@ -110,7 +127,9 @@ func printReport(w io.Writer, path string, res *actorfile.Result) {
 		sort.SliceStable(ps, func(i, j int) bool { return ps[i].Row < ps[j].Row })
 		fmt.Fprintf(w, "  %s:\n", title)
 		for _, p := range ps {
-			if p.Field != "" {
+			if p.Row == 0 {
+				fmt.Fprintf(w, "    %s: %s\n", p.Field, p.Reason)
+			} else if p.Field != "" {
 				fmt.Fprintf(w, "    row %d, %s: %s\n", p.Row, p.Field, p.Reason)
 			} else {
 				fmt.Fprintf(w, "    row %d: %s\n", p.Row, p.Reason)

@@ -51,3 +51,10 @@ func (p *progressBar) finish() {
 		p.bar.Finish()
 	}
 }
+
+// describe changes the text before the bar.
+func (p *progressBar) describe(desc string) {
+	if p != nil && p.bar != nil {
+		p.bar.Describe(desc)
+	}
+}

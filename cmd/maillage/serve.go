@@ -42,7 +42,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	}
 	opts := handlers.DefaultOptions()
 	opts.GeoJSONMax = cfg.GeoJSONMax
-	opts.MaxImportBytes = cfg.MaxImportBytes
+	opts.MaxImportBytes, opts.ImportSyncMax = cfg.MaxImportBytes, cfg.ImportSyncMax
 	opts.TrustedProxies = cfg.TrustedProxies
 	opts.Page.BasemapURL, opts.Page.BasemapAttribution = cfg.BasemapURL, cfg.BasemapAttrib
 	opts.LegalForms = a.forms
@@ -67,11 +67,18 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	opts.WorkshopHeartbeat = cfg.WorkshopHeartbeat
 	workshopEvents, stopWorkshopEvents := openWorkshopEvents(a, logger)
 	defer stopWorkshopEvents()
-	srv := handlers.NewServer(logger, handlers.Deps{
+	jobs := postgis.NewImportJobStore(a.db)
+	if n, err := jobs.InterruptStale(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		logger.Warn("import jobs interrupted by a stop of their server: nothing of them was stored", "jobs", n)
+	}
+	hs := handlers.NewServer(logger, handlers.Deps{
 		Actors:   a.actors,
 		Sectors:  a.sectors,
 		Auth:     a.tokens,
 		Importer: a.importer,
+		Imports:  jobs,
 		DB:       a.db,
 
 		Tiles:     tileStore,
@@ -88,7 +95,9 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 		TerritoryImporter: &territoryfile.Importer{Store: postgis.NewTerritoryStore(a.db)},
 		TerritoryTiles:    tileStore,
 		Coverage:          postgis.NewCoverageStore(a.db),
-	}, opts).HTTPServer(cfg.Addr)
+	}, opts)
+	srv := hs.HTTPServer(cfg.Addr)
+	defer hs.StopImports()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

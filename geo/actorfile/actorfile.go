@@ -7,7 +7,9 @@
 package actorfile
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"path/filepath"
 	"strings"
@@ -15,6 +17,7 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"github.com/maillage/maillage/geo"
 )
@@ -74,70 +77,115 @@ type Row struct {
 // an unknown field or a column the file lacks; on field "status" when
 // opt.Status is unknown.
 func Parse(r io.Reader, filename string, opt Options, tax Taxonomy) ([]Row, *Report, error) {
+	var rows []Row
+	rep, err := Scan(r, filename, opt, tax, func(row Row, _ *Report) error {
+		rows = append(rows, row)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	rep.Finish()
+	return rows, rep, nil
+}
+
+// sniffSize is how much of a file is read ahead to tell its encoding,
+// format and delimiter.
+const sniffSize = 64 << 10
+
+// Scan reads a file as Parse does but hands each valid row to each as soon
+// as it is read, so that a CSV file of any size is read in bounded memory
+// (a GeoJSON file is still read whole); each also gets the report so far.
+// It stops with each's error. The
+// caller ends the report with its Finish method.
+func Scan(r io.Reader, filename string, opt Options, tax Taxonomy, each func(row Row, sofar *Report) error) (*Report, error) {
 	if opt.Status != "" && !opt.Status.Valid() {
-		return nil, nil, &geo.Error{Code: geo.EInvalid, Message: "invalid import options",
+		return nil, &geo.Error{Code: geo.EInvalid, Message: "invalid import options",
 			Fields: map[string]string{"status": "must be draft, published or archived"}}
 	}
 	hm, err := newHeaderMatcher(opt.Map)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	data, err := io.ReadAll(r)
+	text, encoding, err := decodeStream(r)
 	if err != nil {
-		return nil, nil, fileError("unreadable: %v", err)
+		return nil, err
 	}
-	text, encoding, err := decodeText(data)
-	if err != nil {
-		return nil, nil, err
+	head, err := text.Peek(sniffSize)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, fileError("unreadable: %v", err)
 	}
 	b := newBuilder(filename, opt, tax)
-	var (
-		rows []Row
-		rep  *Report
-	)
-	switch format, err := detectFormat(filename, text); {
+	var rep *Report
+	switch format, err := detectFormat(filename, string(head)); {
 	case err != nil:
-		return nil, nil, err
+		return nil, err
 	case format == "geojson":
-		rows, rep, err = parseGeoJSON(text, hm, b)
+		all, err := io.ReadAll(text)
 		if err != nil {
-			return nil, nil, err
+			return nil, fileError("unreadable: %v", err)
+		}
+		var rows []Row
+		rows, rep, err = parseGeoJSON(string(all), hm, b)
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range rows {
+			if err := each(row, rep); err != nil {
+				return nil, err
+			}
 		}
 	default:
-		rows, rep, err = parseCSV(text, hm, b)
+		rep, err = parseCSV(text, string(head), hm, b, each)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	rep.Encoding = encoding
-	return rows, rep, nil
+	return rep, nil
 }
 
-// decodeText returns data as a string with the name of the encoding it was
+// decodeStream returns r as UTF-8 text with the name of the encoding it was
 // read in: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252
-// (what Excel on Windows writes as "CSV").
-func decodeText(data []byte) (text, encoding string, err error) {
+// (what Excel on Windows writes as "CSV"). The encoding is told from the
+// first sniffSize bytes.
+func decodeStream(r io.Reader) (*bufio.Reader, string, error) {
+	br := bufio.NewReaderSize(r, sniffSize)
+	head, err := br.Peek(sniffSize)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, "", fileError("unreadable: %v", err)
+	}
 	switch {
-	case bytes.HasPrefix(data, []byte("\xef\xbb\xbf")):
-		return string(data[3:]), "utf-8-bom", nil
-	case bytes.HasPrefix(data, []byte("\xff\xfe")), bytes.HasPrefix(data, []byte("\xfe\xff")):
+	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
+		br.Discard(3)
+		return br, "utf-8-bom", nil
+	case bytes.HasPrefix(head, []byte("\xff\xfe")), bytes.HasPrefix(head, []byte("\xfe\xff")):
 		enc, name := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), "utf-16le"
-		if data[0] == 0xfe {
+		if head[0] == 0xfe {
 			enc, name = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM), "utf-16be"
 		}
-		out, err := enc.NewDecoder().Bytes(data)
-		if err != nil {
-			return "", "", fileError("unreadable %s: %v", name, err)
+		return bufio.NewReaderSize(transform.NewReader(br, enc.NewDecoder()), sniffSize), name, nil
+	case validUTF8Prefix(head, len(head) == sniffSize):
+		return br, "utf-8", nil
+	}
+	return bufio.NewReaderSize(transform.NewReader(br, charmap.Windows1252.NewDecoder()), sniffSize), "windows-1252", nil
+}
+
+// validUTF8Prefix reports whether b is UTF-8, allowing a rune cut at its
+// end when b is only the start of the file.
+func validUTF8Prefix(b []byte, cut bool) bool {
+	if utf8.Valid(b) {
+		return true
+	}
+	if !cut {
+		return false
+	}
+	for i := 1; i < utf8.UTFMax && i <= len(b); i++ {
+		if utf8.Valid(b[:len(b)-i]) {
+			return true
 		}
-		return string(out), name, nil
-	case utf8.Valid(data):
-		return string(data), "utf-8", nil
 	}
-	out, err := charmap.Windows1252.NewDecoder().Bytes(data)
-	if err != nil {
-		return "", "", fileError("unreadable: %v", err)
-	}
-	return string(out), "windows-1252", nil
+	return false
 }
 
 // detectFormat returns "csv" or "geojson", or an EInvalid *geo.Error when

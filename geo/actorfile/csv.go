@@ -11,26 +11,28 @@ import (
 
 var sepLineRe = regexp.MustCompile(`^sep=(.)\r?\n`)
 
-// parseCSV reads text as CSV with a header line.
-func parseCSV(text string, hm *headerMatcher, b *builder) ([]Row, *Report, error) {
+// parseCSV reads text as CSV with a header line, head being its start, and
+// hands each valid row to each.
+func parseCSV(text io.Reader, head string, hm *headerMatcher, b *builder, each func(Row, *Report) error) (*Report, error) {
 	rep := newReport("csv")
-	delim, sepLine := detectDelimiter(text)
+	delim, sepLine := detectDelimiter(head)
 	rep.Delimiter = string(delim)
-	cr := csv.NewReader(strings.NewReader(text))
+	cr := csv.NewReader(text)
+	cr.ReuseRecord = true
 	cr.Comma = delim
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
 	if sepLine {
 		if _, err := cr.Read(); err != nil {
-			return nil, nil, fileError("unreadable CSV: %v", err)
+			return nil, fileError("unreadable CSV: %v", err)
 		}
 	}
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, nil, fileError("empty file")
+		return nil, fileError("empty file")
 	}
 	if err != nil {
-		return nil, nil, fileError("unreadable CSV header: %v", err)
+		return nil, fileError("unreadable CSV header: %v", err)
 	}
 	cols := make([]column, len(header))
 	named := false
@@ -48,14 +50,13 @@ func parseCSV(text string, hm *headerMatcher, b *builder) ([]Row, *Report, error
 		}
 	}
 	if err := hm.unused(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if !named {
-		return nil, nil, fileError("no name column (nom, raison sociale, dénomination, name...) among the headers %s: use --map COLUMN=name",
+		return nil, fileError("no name column (nom, raison sociale, dénomination, name...) among the headers %s: use --map COLUMN=name",
 			quote(strings.Join(header, string(delim))))
 	}
 
-	var rows []Row
 	for {
 		cells, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -67,7 +68,7 @@ func parseCSV(text string, hm *headerMatcher, b *builder) ([]Row, *Report, error
 			continue
 		}
 		if err != nil {
-			return nil, nil, fileError("unreadable CSV: %v", err)
+			return nil, fileError("unreadable CSV: %v", err)
 		}
 		line, _ := cr.FieldPos(0)
 		rec := newRecord(line)
@@ -81,10 +82,12 @@ func parseCSV(text string, hm *headerMatcher, b *builder) ([]Row, *Report, error
 		}
 		a, fails, warns := b.build(rec)
 		if rep.add(line, fails, warns) {
-			rows = append(rows, Row{Line: line, Actor: a})
+			if err := each(Row{Line: line, Actor: a}, rep); err != nil {
+				return nil, err
+			}
 		}
 	}
-	return rows, rep, nil
+	return rep, nil
 }
 
 // detectDelimiter returns the delimiter of the header line of text: the

@@ -4,14 +4,20 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
+	"slices"
 	"sort"
+	"sync/atomic"
 
 	"github.com/maillage/maillage/geo"
 )
 
 // Store is where imported actors go.
 type Store interface {
-	ImportActors(ctx context.Context, actors []*geo.Actor, dryRun bool, progress func(done int)) ([]geo.ImportOutcome, error)
+	// ImportBatches runs fill in one transaction, kept unless dryRun when
+	// fill returns nil; put imports a batch of actors and returns what it
+	// did to each.
+	ImportBatches(ctx context.Context, dryRun bool, fill func(put func([]*geo.Actor) ([]geo.ImportOutcome, error)) error) error
 	SetAttribution(ctx context.Context, source, attribution string) error
 }
 
@@ -38,12 +44,25 @@ type Result struct {
 	Unchanged int  `json:"unchanged"`
 }
 
-// Import parses r as the file filename and imports its valid rows. Rows
-// that fail to parse or to store are in the report and skipped; the
-// others are kept. It returns an error only when the file as a whole
-// cannot be read (EInvalid) or the database fails. progress, if not nil,
-// is told of each row stored out of the total.
-func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, opt Options, progress func(done, total int)) (*Result, error) {
+// Progress is how far an import is.
+type Progress struct {
+	Read   int   `json:"rows_read"`   // rows read from the file
+	Stored int   `json:"rows_stored"` // rows created, updated or found unchanged (not yet committed)
+	Failed int   `json:"rows_failed"` // rows skipped
+	Bytes  int64 `json:"bytes_read"`  // bytes of the file read
+}
+
+// BatchSize is the number of rows an import hands the store at a time: the
+// memory an import takes is bounded by it, not by the file.
+const BatchSize = 1000
+
+// Import parses r as the file filename and imports its valid rows, read
+// and stored a batch at a time, in one transaction. Rows that fail to
+// parse or to store are in the report and skipped; the others are kept.
+// It returns an error only when the file as a whole cannot be read
+// (EInvalid), the database fails or ctx ends: then nothing is stored.
+// progress, if not nil, is told after each batch.
+func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, opt Options, progress func(Progress)) (*Result, error) {
 	sectors, err := im.Sectors.FindSectors(ctx)
 	if err != nil {
 		return nil, err
@@ -56,41 +75,102 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 		}
 	}
 	tax := Taxonomy{Sectors: matcher, LegalForms: im.LegalForms, DefaultSector: im.DefaultSector}
-	rows, report, err := Parse(r, filename, opt, tax)
+	cr := &countingReader{r: r}
+	res := &Result{DryRun: opt.DryRun}
+	sources := map[string]bool{}
+	var p Progress
+	var storeFailed []Problem
+	refused := 0 // rows the store refused
+	err = im.Store.ImportBatches(ctx, opt.DryRun, func(put func([]*geo.Actor) ([]geo.ImportOutcome, error)) error {
+		// The file is read a batch ahead of the store, in a goroutine of
+		// its own: reading and storing overlap.
+		sctx, stop := context.WithCancel(ctx)
+		defer stop()
+		batches := make(chan readBatch, 1)
+		var rep *Report
+		var scanErr error
+		go func() {
+			defer close(batches)
+			var rows []Row
+			send := func(sofar *Report) error {
+				b := readBatch{rows: rows, read: sofar.Rows, invalid: sofar.Rows - sofar.Valid, bytes: cr.bytes()}
+				rows = make([]Row, 0, BatchSize)
+				select {
+				case batches <- b:
+					return nil
+				case <-sctx.Done():
+					return sctx.Err()
+				}
+			}
+			rep, scanErr = Scan(cr, filename, opt, tax, func(row Row, sofar *Report) error {
+				rows = append(rows, row)
+				if len(rows) < BatchSize {
+					return nil
+				}
+				return send(sofar)
+			})
+			if scanErr == nil {
+				scanErr = send(rep)
+			}
+		}()
+		for b := range batches {
+			actors := make([]*geo.Actor, len(b.rows))
+			for i := range b.rows {
+				actors[i] = &b.rows[i].Actor
+				if actors[i].SIRET == "" && actors[i].ExternalID == "" {
+					actors[i].ExternalID = derivedID(actors[i])
+				}
+				if actors[i].Source != "" {
+					sources[actors[i].Source] = true
+				}
+			}
+			outcomes, err := put(actors)
+			if err != nil {
+				stop()
+				for range batches {
+				}
+				return err
+			}
+			for i, o := range outcomes {
+				switch o.Change {
+				case geo.ImportCreated:
+					res.Created++
+				case geo.ImportUpdated:
+					res.Updated++
+				case geo.ImportUnchanged:
+					res.Unchanged++
+				case geo.ImportFailed:
+					storeFailed = append(storeFailed, failure(b.rows[i].Line, o.Err)...)
+					refused++
+					continue
+				}
+				p.Stored++
+			}
+			p.Read, p.Failed, p.Bytes = b.read, b.invalid+refused, b.bytes
+			if progress != nil {
+				progress(p)
+			}
+		}
+		if scanErr != nil {
+			return scanErr
+		}
+		res.Report = rep
+		return ctx.Err()
+	})
 	if err != nil {
 		return nil, err
 	}
-	actors := make([]*geo.Actor, len(rows))
-	for i := range rows {
-		actors[i] = &rows[i].Actor
-		if actors[i].SIRET == "" && actors[i].ExternalID == "" {
-			actors[i].ExternalID = derivedID(actors[i])
-		}
-	}
-	var tick func(int)
+	rep := res.Report
+	rep.Valid -= refused
+	rep.Failed = capped(rep.Failed, storeFailed, rep.failedOver, maxFailures)
+	sort.SliceStable(rep.Failed, func(i, j int) bool { return rep.Failed[i].Row < rep.Failed[j].Row })
+	rep.Finish()
 	if progress != nil {
-		tick = func(done int) { progress(done, len(actors)) }
+		progress(Progress{Read: rep.Rows, Stored: res.Created + res.Updated + res.Unchanged,
+			Failed: rep.Rows - rep.Valid, Bytes: cr.bytes()})
 	}
-	outcomes, err := im.Store.ImportActors(ctx, actors, opt.DryRun, tick)
-	if err != nil {
-		return nil, err
-	}
-	res := &Result{Report: report, DryRun: opt.DryRun}
-	for i, o := range outcomes {
-		switch o.Change {
-		case geo.ImportCreated:
-			res.Created++
-		case geo.ImportUpdated:
-			res.Updated++
-		case geo.ImportUnchanged:
-			res.Unchanged++
-		case geo.ImportFailed:
-			res.fail(rows[i].Line, o.Err)
-		}
-	}
-	sort.SliceStable(res.Failed, func(i, j int) bool { return res.Failed[i].Row < res.Failed[j].Row })
 	if !opt.DryRun && opt.Attribution != "" {
-		for _, src := range distinctSources(actors) {
+		for _, src := range slices.Sorted(maps.Keys(sources)) {
 			if err := im.Store.SetAttribution(ctx, src, opt.Attribution); err != nil {
 				return nil, err
 			}
@@ -99,33 +179,42 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 	return res, nil
 }
 
-// fail moves a row that the store refused from valid to failed.
-func (res *Result) fail(line int, err error) {
-	res.Valid--
+// failure returns the problems of a row that the store refused.
+func failure(line int, err error) []Problem {
 	gerr, ok := errors.AsType[*geo.Error](err)
 	if !ok {
-		res.Failed = append(res.Failed, Problem{Row: line, Reason: "internal error"})
-		return
+		return []Problem{{Row: line, Reason: "internal error"}}
 	}
 	if len(gerr.Fields) == 0 {
-		res.Failed = append(res.Failed, Problem{Row: line, Reason: gerr.Message})
+		return []Problem{{Row: line, Reason: gerr.Message}}
 	}
+	var ps []Problem
 	for field, reason := range gerr.Fields {
-		res.Failed = append(res.Failed, Problem{Row: line, Field: field, Reason: reason})
+		ps = append(ps, Problem{Row: line, Field: field, Reason: reason})
 	}
+	return sortProblems(ps)
 }
 
-func distinctSources(actors []*geo.Actor) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, a := range actors {
-		if a.Source != "" && !seen[a.Source] {
-			seen[a.Source] = true
-			out = append(out, a.Source)
-		}
-	}
-	return out
+// readBatch is a batch of rows read, with how far the file was read.
+type readBatch struct {
+	rows          []Row
+	read, invalid int
+	bytes         int64
 }
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func (c *countingReader) bytes() int64 { return c.n.Load() }
 
 // derivedID identifies a row that has neither SIRET nor identifier by its
 // folded name and address, so that importing the same file again finds

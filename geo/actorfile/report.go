@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/maillage/maillage/geo"
@@ -28,11 +29,31 @@ type Report struct {
 	Valid     int               `json:"valid"`
 	Failed    []Problem         `json:"failed"`   // rows skipped, with field and reason
 	Warnings  []Problem         `json:"warnings"` // kept rows with a note
+
+	// Past the first maxProblems of a field, failures and warnings are
+	// counted, not listed; finish adds one line per field saying how many.
+	failedOver, warnedOver map[string]*overflow
+}
+
+// maxFailures and maxWarnings are how many failures and warnings of one
+// field a report lists; the others are counted.
+const (
+	maxFailures = 1000
+	maxWarnings = 100
+)
+
+// overflow counts the problems of a field left out of a report.
+type overflow struct {
+	listed int    // problems listed
+	rows   int    // rows left out
+	first  string // reason of the first left out
+	last   int    // last row counted, so that a row counts once
 }
 
 func newReport(format string) *Report {
 	return &Report{Format: format, Columns: map[string]string{}, Ignored: []string{},
-		Failed: []Problem{}, Warnings: []Problem{}}
+		Failed: []Problem{}, Warnings: []Problem{},
+		failedOver: map[string]*overflow{}, warnedOver: map[string]*overflow{}}
 }
 
 // add records a row's outcome: skipped with its failures, or kept with its
@@ -40,12 +61,68 @@ func newReport(format string) *Report {
 func (rep *Report) add(line int, fails, warns []Problem) bool {
 	rep.Rows++
 	if len(fails) > 0 {
-		rep.Failed = append(rep.Failed, sortProblems(fails)...)
+		rep.Failed = capped(rep.Failed, sortProblems(fails), rep.failedOver, maxFailures)
 		return false
 	}
 	rep.Valid++
-	rep.Warnings = append(rep.Warnings, sortProblems(warns)...)
+	rep.Warnings = capped(rep.Warnings, sortProblems(warns), rep.warnedOver, maxWarnings)
 	return true
+}
+
+// capped appends ps to list, up to limit problems per field; the others are
+// counted in over.
+func capped(list, ps []Problem, over map[string]*overflow, limit int) []Problem {
+	for _, p := range ps {
+		o := over[p.Field]
+		if o == nil {
+			o = &overflow{}
+			over[p.Field] = o
+		}
+		if o.listed < limit {
+			o.listed++
+			list = append(list, p)
+			continue
+		}
+		if o.rows == 0 {
+			o.first = p.Reason
+		}
+		if o.last != p.Row || o.rows == 0 {
+			o.rows++
+			o.last = p.Row
+		}
+	}
+	return list
+}
+
+// Finish adds to the report a line per field whose problems were counted,
+// not listed, such as "249 more rows: no INSEE legal form matches…".
+func (rep *Report) Finish() {
+	for _, t := range []struct {
+		list *[]Problem
+		over map[string]*overflow
+	}{{&rep.Failed, rep.failedOver}, {&rep.Warnings, rep.warnedOver}} {
+		for _, field := range sortedKeys(t.over) {
+			o := t.over[field]
+			if o.rows == 0 {
+				continue
+			}
+			reason := o.first
+			if i := strings.IndexAny(reason, "\"("); i > 0 {
+				reason = strings.TrimRight(reason[:i], " :")
+			}
+			*t.list = append(*t.list, Problem{Field: field,
+				Reason: fmt.Sprintf("%d more rows: %s…", o.rows, cut(reason, 80))})
+			o.rows = 0
+		}
+	}
+}
+
+// cut shortens v to n characters.
+func cut(v string, n int) string {
+	if utf8.RuneCountInString(v) > n {
+		return string([]rune(v)[:n-1]) + "…"
+	}
+	return v
 }
 
 func sortProblems(ps []Problem) []Problem {

@@ -33,6 +33,13 @@ type Runner struct {
 	// BatchMin is the number of actors above which the geocoders' batch
 	// exchanges are used rather than one request per actor (default 30).
 	BatchMin int
+	// MaxPause is the longest wait a geocoder may ask for (Retry-After)
+	// that the runner honours before asking again, one search at a time;
+	// a longer one postpones the actors (default 1 minute).
+	MaxPause time.Duration
+	// OnPause, if not nil, is told when the runner waits for geocoder, and
+	// called again with 0 when it goes on.
+	OnPause func(geocoder string, wait time.Duration)
 }
 
 // Summary counts what a run did.
@@ -117,6 +124,9 @@ func (r *Runner) geocode(ctx context.Context, pending []geo.PendingActor, sum *S
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := r.retryFailed(ctx, queries, results); err != nil {
+		return err
+	}
 	var postponed []int64
 	var wait time.Duration
 	for i, res := range results {
@@ -141,6 +151,53 @@ func (r *Runner) geocode(ctx context.Context, pending []geo.PendingActor, sum *S
 		r.logger().Warn("geocoder unavailable: actors postponed", "actors", len(postponed), "retry_after", wait)
 		sum.Postponed += len(postponed)
 		return r.Store.PostponeGeocoding(ctx, postponed, wait)
+	}
+	return nil
+}
+
+// retryFailed asks again, one search at a time, for the queries whose
+// answer failed, after the wait the geocoder asked for when it is at most
+// MaxPause: a throttled or failing batch exchange does not postpone a
+// whole batch. A longer wait leaves the failures as they are.
+func (r *Runner) retryFailed(ctx context.Context, queries []geo.GeocodeQuery, results []BatchResult) error {
+	var failed []int
+	var wait time.Duration
+	who := ""
+	for i, res := range results {
+		if res.Err == nil {
+			continue
+		}
+		failed = append(failed, i)
+		if u, ok := geo.Unavailable(res.Err); ok && u.RetryAfter >= wait {
+			wait, who = u.RetryAfter, u.Geocoder
+		}
+	}
+	maxPause := r.MaxPause
+	if maxPause <= 0 {
+		maxPause = time.Minute
+	}
+	if len(failed) == 0 || wait > maxPause {
+		return nil
+	}
+	if wait > 0 {
+		r.logger().Info("geocoder asks to wait", "geocoder", who, "wait", wait, "actors", len(failed))
+		if r.OnPause != nil {
+			r.OnPause(who, wait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		if r.OnPause != nil {
+			r.OnPause(who, 0)
+		}
+	}
+	for _, i := range failed {
+		results[i].Candidates, results[i].Err = r.Chain.Geocode(ctx, queries[i])
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

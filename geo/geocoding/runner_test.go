@@ -34,6 +34,8 @@ type replayBAN struct {
 	empty    *geoJSON
 	down     atomic.Bool
 	requests atomic.Int32
+	throttle atomic.Int32 // answer that many requests 429 Retry-After: 1
+	noBatch  atomic.Bool  // answer /search/csv/ 502
 }
 
 type geoJSON struct {
@@ -82,6 +84,15 @@ func (r *replayBAN) serve(w http.ResponseWriter, req *http.Request) {
 	if r.down.Load() {
 		w.Header().Set("Retry-After", "120")
 		http.Error(w, "maintenance", http.StatusServiceUnavailable)
+		return
+	}
+	if r.throttle.Add(-1) >= 0 {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "too many requests", http.StatusTooManyRequests)
+		return
+	}
+	if r.noBatch.Load() && req.URL.Path == "/search/csv/" {
+		http.Error(w, "bad gateway", http.StatusBadGateway)
 		return
 	}
 	switch req.URL.Path {
@@ -282,5 +293,57 @@ func TestBatchImportNeverFailsOnGeocoder(t *testing.T) {
 	sum, err = f.runner.Run(ctx, nil)
 	if err != nil || sum.Accepted != 20 || sum.Review != 20 || sum.Left != 0 {
 		t.Errorf("batch after the BAN came back: %+v %v", sum, err)
+	}
+}
+
+// fortyActors imports 40 actors to geocode, enough for a batch exchange.
+func (f *fixture) fortyActors(t *testing.T) {
+	t.Helper()
+	var actors []*geo.Actor
+	for i := range 40 {
+		street := "Place de la République"
+		if i%2 == 1 {
+			street = "4 Rue du Général Leclerc"
+		}
+		actors = append(actors, &geo.Actor{Name: "Acteur " + string(rune('A'+i)), Sectors: []string{"autres"},
+			Status: geo.StatusPublished, ExternalID: string(rune('a' + i)), Address: geo.Address{Street: street, City: "Paris"}})
+	}
+	if _, err := f.actors.ImportActors(context.Background(), actors, false, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestThrottledBatchWaitsAndGoesOn(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	client := ban.New(f.ban.URL, "maillage-test", f.ban.Client())
+	client.SetPolicy(5*time.Second, 2, 10*time.Millisecond) // three attempts, as the BAN batch client
+	f.runner.Chain.Geocoders[1] = &geocoding.Cached{Name: "ban", Geocoder: client, Cache: f.geocoding}
+	var pauses []time.Duration
+	f.runner.OnPause = func(geocoder string, wait time.Duration) { pauses = append(pauses, wait) }
+	f.fortyActors(t)
+	f.ban.throttle.Store(3)
+	sum, err := f.runner.Run(ctx, nil)
+	if err != nil || sum.Accepted != 20 || sum.Review != 20 || sum.Postponed != 0 || sum.Left != 0 {
+		t.Fatalf("three 429 Retry-After: 1 = %+v %v, want every actor geocoded", sum, err)
+	}
+	if len(pauses) != 2 || pauses[0] != time.Second || pauses[1] != 0 {
+		t.Errorf("pauses shown = %v, want [1s 0s]", pauses)
+	}
+}
+
+func TestFailingBatchFallsBackToSingleSearches(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.fortyActors(t)
+	f.ban.noBatch.Store(true)
+	asked := f.ban.requests.Load()
+	sum, err := f.runner.Run(ctx, nil)
+	if err != nil || sum.Accepted != 20 || sum.Review != 20 || sum.Postponed != 0 {
+		t.Fatalf("batch exchange failing = %+v %v, want every actor geocoded", sum, err)
+	}
+	// One batch, then one search per distinct address (the cache answers the others).
+	if n := f.ban.requests.Load() - asked; n != 3 {
+		t.Errorf("%d requests to the BAN, want 3", n)
 	}
 }

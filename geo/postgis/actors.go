@@ -356,7 +356,23 @@ func updateActor(ctx context.Context, tx pgx.Tx, a *geo.Actor) (bool, error) {
 	}
 	args := actorArgs(a)
 	args["id"] = a.ID
-	tag, err := tx.Exec(ctx, `
+	tag, err := tx.Exec(ctx, updateActorSQL, args)
+	if err != nil {
+		return false, mapError(err, fmt.Sprintf("actor %d", a.ID))
+	}
+	changed := tag.RowsAffected() > 0
+	sectorsChanged, err := setActorSectors(ctx, tx, a.ID, a.Sectors)
+	if err != nil {
+		return false, err
+	}
+	if sectorsChanged && !changed {
+		_, err = tx.Exec(ctx, `UPDATE actors SET updated_at = now() WHERE id = $1`, a.ID)
+	}
+	return changed || sectorsChanged, err
+}
+
+// updateActorSQL writes every field of actor @id when one differs.
+const updateActorSQL = `
 		UPDATE actors SET (name, legal_form_code, legal_form_label, ess_family, kind, naf, siret,
 			street, postcode, city, citycode, location, location_source, geocoder, geocode_score,
 			geocode_label, geocode_state, description, website, email, phone, contact_public,
@@ -376,20 +392,7 @@ func updateActor(ctx context.Context, tx pgx.Tx, a *geo.Actor) (bool, error) {
 			ST_SetSRID(ST_MakePoint(@lon::float8, @lat::float8), 4326),
 			@location_source, @geocoder, @geocode_score::float8, @geocode_label, @geocode_state,
 			@description, @website, @email, @phone, @contact_public,
-			@networks::text[], @projects::text[], @expertise::text[], @status, @source, @external_id)`, args)
-	if err != nil {
-		return false, mapError(err, fmt.Sprintf("actor %d", a.ID))
-	}
-	changed := tag.RowsAffected() > 0
-	sectorsChanged, err := setActorSectors(ctx, tx, a.ID, a.Sectors)
-	if err != nil {
-		return false, err
-	}
-	if sectorsChanged && !changed {
-		_, err = tx.Exec(ctx, `UPDATE actors SET updated_at = now() WHERE id = $1`, a.ID)
-	}
-	return changed || sectorsChanged, err
-}
+			@networks::text[], @projects::text[], @expertise::text[], @status, @source, @external_id)`
 
 // DeleteActor removes actor id. Returns ENotFound if there is none.
 func (s *ActorStore) DeleteActor(ctx context.Context, id int64) error {

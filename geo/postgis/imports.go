@@ -3,6 +3,8 @@ package postgis
 import (
 	"context"
 	"errors"
+	"reflect"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,29 +16,347 @@ import (
 // same actors twice changes nothing the second time. An actor that fails
 // (an invalid field, an unknown sector, a conflict) is reported in its
 // outcome and skipped; the others are kept. With dryRun nothing is written
-// but the outcomes are the same. progress, if not nil, is called after each
-// actor.
+// but the outcomes are the same. progress, if not nil, is called after
+// each batch of actors with the number done.
 func (s *ActorStore) ImportActors(ctx context.Context, actors []*geo.Actor, dryRun bool, progress func(done int)) ([]geo.ImportOutcome, error) {
-	tx, err := s.db.Pool.Begin(ctx)
+	out := make([]geo.ImportOutcome, 0, len(actors))
+	err := s.ImportBatches(ctx, dryRun, func(put func([]*geo.Actor) ([]geo.ImportOutcome, error)) error {
+		for start := 0; start < len(actors); start += ImportBatchSize {
+			o, err := put(actors[start:min(start+ImportBatchSize, len(actors))])
+			if err != nil {
+				return err
+			}
+			out = append(out, o...)
+			if progress != nil {
+				progress(len(out))
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// ImportBatchSize is the number of actors ImportActors writes at a time.
+const ImportBatchSize = 1000
+
+// ImportBatches opens one transaction and calls fill with put, which
+// imports a batch of actors in it as ImportActors does and returns their
+// outcomes. When fill returns nil the transaction commits (unless dryRun):
+// an import is stored whole or not at all. Each batch costs a few
+// statements: the actors it names are read at once, new ones are copied
+// in together, changed ones updated in one round trip, unchanged ones not
+// written; a batch where the database refuses a row is done again row by
+// row, each in a savepoint, to tell which row and why.
+func (s *ActorStore) ImportBatches(ctx context.Context, dryRun bool, fill func(put func([]*geo.Actor) ([]geo.ImportOutcome, error)) error) error {
+	tx, err := s.db.Pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
 	defer tx.Rollback(ctx)
-	out := make([]geo.ImportOutcome, len(actors))
-	for i, a := range actors {
-		out[i] = importActor(ctx, tx, a)
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	_, err = tx.Exec(ctx, `
+		CREATE TEMP TABLE import_new (
+			id bigint, name text, legal_form_code text, legal_form_label text, ess_family text, kind text,
+			naf text, siret text, street text, postcode text, city text, citycode text,
+			lon float8, lat float8, location_source text, geocoder text, geocode_score float8,
+			geocode_label text, geocode_state text, description text, website text, email text,
+			phone text, contact_public boolean, networks text[], projects text[], expertise text[],
+			status text, source text, external_id text, sectors text[]
+		) ON COMMIT DROP`)
+	if err != nil {
+		return err
+	}
+	var stored, analyzed int
+	put := func(actors []*geo.Actor) ([]geo.ImportOutcome, error) {
+		// The planner reads the size of actors from its statistics, which
+		// know nothing of the rows this import adds: refreshed each time
+		// the import doubles them (ANALYZE counts the transaction's own
+		// rows), its plans stay index lookups instead of scans.
+		if stored >= 2*analyzed+ImportBatchSize {
+			if _, err := tx.Exec(ctx, `ANALYZE actors, actor_sectors`); err != nil {
+				return nil, err
+			}
+			analyzed = stored
 		}
-		if progress != nil {
-			progress(i + 1)
+		stored += len(actors)
+		out := make([]geo.ImportOutcome, len(actors))
+		var valid []int
+		for i, a := range actors {
+			a.Normalize()
+			if err := a.ValidateImported(); err != nil {
+				out[i] = geo.ImportOutcome{Change: geo.ImportFailed, Err: err}
+				continue
+			}
+			valid = append(valid, i)
 		}
+		// Rows naming the same actor are done in order, in separate groups.
+		for len(valid) > 0 {
+			n := distinctPrefix(actors, valid)
+			if err := importGroup(ctx, tx, actors, valid[:n], out); err != nil {
+				return nil, err
+			}
+			valid = valid[n:]
+		}
+		return out, ctx.Err()
+	}
+	if err := fill(put); err != nil {
+		return err
 	}
 	if dryRun {
-		return out, nil
+		return nil
 	}
-	return out, tx.Commit(ctx)
+	return tx.Commit(ctx)
 }
+
+// distinctPrefix returns how many of the actors at idx, from the first,
+// name no actor twice (by SIRET and structure type, or source and
+// external_id).
+func distinctPrefix(actors []*geo.Actor, idx []int) int {
+	seen := map[string]bool{}
+	for n, i := range idx {
+		a := actors[i]
+		var keys []string
+		if a.SIRET != "" {
+			keys = append(keys, "s\x00"+a.SIRET+"\x00"+a.Kind, "s\x00"+a.SIRET)
+		}
+		if a.ExternalID != "" {
+			keys = append(keys, "e\x00"+a.Source+"\x00"+a.ExternalID)
+		}
+		for _, k := range keys {
+			if seen[k] {
+				return n
+			}
+		}
+		for _, k := range keys {
+			seen[k] = true
+		}
+	}
+	return len(idx)
+}
+
+// importGroup imports the actors at idx, which name distinct actors, and
+// sets their outcomes. A row the database refuses makes the whole group
+// be done again row by row.
+func importGroup(ctx context.Context, tx pgx.Tx, actors []*geo.Actor, idx []int, out []geo.ImportOutcome) error {
+	existing, err := findImported(ctx, tx, actors, idx)
+	if err != nil {
+		return err
+	}
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := writeGroup(ctx, sp, actors, idx, existing, out); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err := sp.Rollback(ctx); err != nil {
+			return err
+		}
+		for _, i := range idx {
+			out[i] = importActor(ctx, tx, actors[i])
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return sp.Commit(ctx)
+}
+
+// importedActors are the stored actors a group of imported rows names.
+type importedActors struct {
+	bySIRET, byExternal map[[2]string]*geo.Actor
+}
+
+// match returns the actor a designates, by SIRET and structure type first,
+// then by source and external_id; nil if none.
+func (m importedActors) match(a *geo.Actor) *geo.Actor {
+	if a.SIRET != "" {
+		if e := m.bySIRET[[2]string{a.SIRET, a.Kind}]; e != nil {
+			return e
+		}
+	}
+	if a.ExternalID != "" {
+		return m.byExternal[[2]string{a.Source, a.ExternalID}]
+	}
+	return nil
+}
+
+// findImported reads at once the stored actors that the actors at idx
+// name. Each key is looked up in its index (OFFSET 0 keeps the planner
+// from turning the lookups into a join): in the middle of an import, the
+// statistics of actors still say it is as small as before, and a join
+// planned on them scans every row of the import once per key.
+func findImported(ctx context.Context, tx pgx.Tx, actors []*geo.Actor, idx []int) (importedActors, error) {
+	var sirets, kinds, sources, externals []string
+	for _, i := range idx {
+		a := actors[i]
+		if a.SIRET != "" {
+			sirets, kinds = append(sirets, a.SIRET), append(kinds, a.Kind)
+		}
+		if a.ExternalID != "" {
+			sources, externals = append(sources, a.Source), append(externals, a.ExternalID)
+		}
+	}
+	m := importedActors{bySIRET: map[[2]string]*geo.Actor{}, byExternal: map[[2]string]*geo.Actor{}}
+	rows, _ := tx.Query(ctx, `
+		SELECT `+actorColumns+` FROM actors a WHERE a.id = ANY(ARRAY(
+			SELECT b.id FROM unnest($1::text[], $2::text[]) k(siret, kind), LATERAL (
+				SELECT id FROM actors b WHERE b.siret = k.siret AND b.kind = k.kind AND b.siret <> '' OFFSET 0) b
+			UNION
+			SELECT b.id FROM unnest($3::text[], $4::text[]) k(source, external_id), LATERAL (
+				SELECT id FROM actors b WHERE b.source = k.source AND b.external_id = k.external_id
+					AND b.external_id <> '' OFFSET 0) b))`,
+		sirets, kinds, sources, externals)
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[actorRow])
+	if err != nil {
+		return m, err
+	}
+	for _, r := range found {
+		a := r.actor()
+		if a.SIRET != "" {
+			m.bySIRET[[2]string{a.SIRET, a.Kind}] = a
+		}
+		if a.ExternalID != "" {
+			m.byExternal[[2]string{a.Source, a.ExternalID}] = a
+		}
+	}
+	return m, nil
+}
+
+// writeGroup creates and updates the actors at idx in tx and sets their
+// outcomes; it returns the first error of the database.
+func writeGroup(ctx context.Context, tx pgx.Tx, actors []*geo.Actor, idx []int, m importedActors, out []geo.ImportOutcome) error {
+	var creates []*geo.Actor
+	var createdAt []int
+	batch := &pgx.Batch{}
+	for _, i := range idx {
+		a := actors[i]
+		e := m.match(a)
+		if e == nil {
+			if a.Location == nil && a.Geocoding.State == geo.GeocodeNone {
+				a.Geocoding.State = geo.GeocodePending
+			}
+			creates, createdAt = append(creates, a), append(createdAt, i)
+			continue
+		}
+		merged := geo.MergeImported(e, a)
+		if merged.Location == nil && merged.Geocoding.State == geo.GeocodeNone {
+			merged.Geocoding.State = geo.GeocodePending
+		}
+		out[i] = geo.ImportOutcome{ID: e.ID, Change: geo.ImportUnchanged}
+		if sameStored(e, merged) {
+			continue
+		}
+		out[i].Change = geo.ImportUpdated
+		args := actorArgs(merged)
+		args["id"] = merged.ID
+		batch.Queue(updateActorSQL, args)
+		batch.Queue(`DELETE FROM actor_sectors WHERE actor_id = $1 AND NOT sector_slug = ANY($2)`, merged.ID, merged.Sectors)
+		batch.Queue(`INSERT INTO actor_sectors (actor_id, sector_slug) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
+			merged.ID, merged.Sectors)
+		// A change of sectors only still moves updated_at.
+		batch.Queue(`UPDATE actors SET updated_at = now() WHERE id = $1 AND updated_at < now()`, merged.ID)
+	}
+	if batch.Len() > 0 {
+		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+			return mapError(err, "actor")
+		}
+	}
+	if len(creates) == 0 {
+		return nil
+	}
+	if err := createActors(ctx, tx, creates); err != nil {
+		return err
+	}
+	for k, i := range createdAt {
+		out[i] = geo.ImportOutcome{ID: creates[k].ID, Change: geo.ImportCreated}
+	}
+	return nil
+}
+
+// sameStored reports whether storing b over a would change nothing.
+func sameStored(a, b *geo.Actor) bool {
+	fa, fb := actorArgs(a), actorArgs(b)
+	for k, va := range fa {
+		if !reflect.DeepEqual(va, fb[k]) {
+			return false
+		}
+	}
+	return sameSlugs(a.Sectors, b.Sectors)
+}
+
+func sameSlugs(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+// createActors stores new actors, setting their ids, in three statements:
+// their ids are taken from the identity sequence, the rows are copied
+// into import_new, then moved to actors and actor_sectors.
+func createActors(ctx context.Context, tx pgx.Tx, actors []*geo.Actor) error {
+	rows, _ := tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence('actors', 'id')) FROM generate_series(1, $1)`, len(actors))
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return err
+	}
+	for i, a := range actors {
+		a.ID = ids[i]
+	}
+	i := 0
+	var row []any
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"import_new"}, importNewColumns, pgx.CopyFromFunc(func() ([]any, error) {
+		if i == len(actors) {
+			return nil, nil
+		}
+		a := actors[i]
+		i++
+		var lon, lat *float64
+		if a.Location != nil {
+			lon, lat = &a.Location.Lon, &a.Location.Lat
+		}
+		row = append(row[:0], a.ID, a.Name, a.LegalForm.Code, a.LegalForm.Label, a.LegalForm.Family, a.Kind,
+			a.NAF, a.SIRET, a.Address.Street, a.Address.Postcode, a.Address.City, a.Address.Citycode,
+			lon, lat, a.Geocoding.Source, a.Geocoding.Geocoder, a.Geocoding.Score,
+			a.Geocoding.Label, a.Geocoding.State, a.Description, a.Website, a.Email,
+			a.Phone, a.ContactPublic, nonNil(a.Networks), nonNil(a.Projects), nonNil(a.Expertise),
+			string(a.Status), a.Source, a.ExternalID, nonNil(a.Sectors))
+		return row, nil
+	}))
+	if err != nil {
+		return err
+	}
+	batch := &pgx.Batch{}
+	batch.Queue(`
+		INSERT INTO actors (id, name, legal_form_code, legal_form_label, ess_family, kind, naf, siret,
+			street, postcode, city, citycode, location, location_source, geocoder, geocode_score,
+			geocode_label, geocode_state, description, website, email, phone, contact_public,
+			networks, projects, expertise, status, source, external_id)
+		OVERRIDING SYSTEM VALUE
+		SELECT id, name, legal_form_code, legal_form_label, ess_family, kind, naf, siret,
+			street, postcode, city, citycode, ST_SetSRID(ST_MakePoint(lon, lat), 4326), location_source,
+			geocoder, geocode_score, geocode_label, geocode_state, description, website, email, phone,
+			contact_public, networks, projects, expertise, status, source, external_id
+		FROM import_new ORDER BY id`)
+	batch.Queue(`
+		INSERT INTO actor_sectors (actor_id, sector_slug)
+		SELECT DISTINCT id, unnest(sectors) FROM import_new`)
+	batch.Queue(`TRUNCATE import_new`)
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return mapError(err, "actor")
+	}
+	return nil
+}
+
+var importNewColumns = []string{"id", "name", "legal_form_code", "legal_form_label", "ess_family", "kind",
+	"naf", "siret", "street", "postcode", "city", "citycode", "lon", "lat", "location_source", "geocoder",
+	"geocode_score", "geocode_label", "geocode_state", "description", "website", "email", "phone",
+	"contact_public", "networks", "projects", "expertise", "status", "source", "external_id", "sectors"}
 
 // importActor imports a inside a savepoint of tx, so that its failure
 // leaves the rest of the import intact.
