@@ -124,3 +124,22 @@ func (s *Server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// limitHeavy bounds the heavy exports running at once to HeavyExports;
+// past it the request is refused with 503 and Retry-After at once, rather
+// than queued behind the others.
+func (s *Server) limitHeavy(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		if s.heavy == nil {
+			return next(c)
+		}
+		select {
+		case s.heavy <- struct{}{}:
+			defer func() { <-s.heavy }()
+			return next(c)
+		default:
+			c.Response().Header().Set("Retry-After", retryAfter)
+			return geo.Errorf(geo.EUnavailable, "too many exports are running; try again in a few seconds")
+		}
+	}
+}

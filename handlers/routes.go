@@ -23,8 +23,8 @@ func (s *Server) routes() {
 	api.DELETE("/sectors/:slug", s.deleteSector, requireKeeper)
 
 	api.GET("/actors", s.listActors)
-	api.GET("/actors.geojson", s.actorsGeoJSON)
-	api.GET("/actors.csv", s.actorsCSV)
+	api.GET("/actors.geojson", s.actorsGeoJSON, s.limitHeavy)
+	api.GET("/actors.csv", s.actorsCSV, s.limitHeavy)
 	api.GET("/actors/nearby", s.nearbyActors)
 	api.GET("/actors/:id", s.getActor)
 	api.POST("/actors", s.createActor, requireKeeper)

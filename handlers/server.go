@@ -21,6 +21,7 @@ type ActorStore interface {
 	FindActors(ctx context.Context, f geo.ActorFilter) ([]*geo.Actor, int, error)
 	FindActorByID(ctx context.Context, id int64) (*geo.Actor, error)
 	EachActor(ctx context.Context, f geo.ActorFilter, fn func(*geo.Actor) error) error
+	CountActors(ctx context.Context, f geo.ActorFilter) (int, error)
 	CreateActor(ctx context.Context, a *geo.Actor) error
 	UpdateActor(ctx context.Context, id int64, upd geo.ActorUpdate) (*geo.Actor, error)
 	DeleteActor(ctx context.Context, id int64) error
@@ -53,6 +54,7 @@ type Options struct {
 	MaxImportBytes int64           // uploaded import files
 	GeoJSONMax     int             // hard cap on features in /api/actors.geojson
 	PageMax        int             // largest page of /api/actors
+	HeavyExports   int             // concurrent /api/actors.csv and .geojson; past it 503; 0: no limit
 	TrustedProxies []*net.IPNet    // X-Forwarded-For is read only from these peers
 	Page           PageConfig      // settings passed to the web page
 	Frontend       fs.FS           // the built page; nil or without index.html shows a notice
@@ -83,6 +85,7 @@ func DefaultOptions() Options {
 		MaxImportBytes: 50 << 20,
 		GeoJSONMax:     10000,
 		PageMax:        500,
+		HeavyExports:   4,
 		Page: PageConfig{
 			BasemapURL:         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
 			BasemapAttribution: "© contributeurs OpenStreetMap",
@@ -117,6 +120,11 @@ type Deps struct {
 	Geocoder  geo.Geocoder   // answers GET /api/geocode; nil: 503
 	Geocoding GeocodingStore // review queue of geocoded actors
 
+	// Unavailable tells an error of a database that cannot answer now
+	// (down, shutting down, past statement_timeout) from a bug, for 503
+	// rather than 500; nil knows deadlines only.
+	Unavailable func(error) bool
+
 	Workshops      WorkshopStore       // workshops, annotations, votes and their events
 	WorkshopEvents WorkshopEventSource // live events of this process; nil: 503 on event streams
 }
@@ -127,6 +135,7 @@ type Server struct {
 	echo   *echo.Echo
 	logger *slog.Logger
 	opts   Options
+	heavy  chan struct{} // one token per heavy export running; nil: no limit
 }
 
 // NewServer returns a server on the given dependencies and options.
@@ -136,6 +145,9 @@ func NewServer(logger *slog.Logger, deps Deps, opts Options) *Server {
 		echo:   echo.New(),
 		logger: logger,
 		opts:   opts,
+	}
+	if opts.HeavyExports > 0 {
+		s.heavy = make(chan struct{}, opts.HeavyExports)
 	}
 	s.echo.Logger = logger
 	s.echo.HTTPErrorHandler = s.errorHandler

@@ -64,11 +64,12 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	workshopEvents, stopWorkshopEvents := openWorkshopEvents(a, logger)
 	defer stopWorkshopEvents()
 	srv := handlers.NewServer(logger, handlers.Deps{
-		Actors:   a.actors,
-		Sectors:  a.sectors,
-		Auth:     a.tokens,
-		Importer: a.importer,
-		DB:       a.db,
+		Actors:      a.actors,
+		Sectors:     a.sectors,
+		Auth:        a.tokens,
+		Importer:    a.importer,
+		DB:          a.db,
+		Unavailable: postgis.Unavailable,
 
 		Tiles:     tileStore,
 		TileCache: tileCache,
