@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v5"
@@ -79,19 +78,17 @@ func (s *Server) listActors(c *echo.Context) error {
 		page.Items[i] = newActorJSON(a, keeper(c))
 	}
 	if f.Offset+len(actors) < total {
-		next := nextURL(c, f.Offset+f.Limit)
+		next := s.nextURL(c, f.Offset+f.Limit)
 		page.Next = &next
 	}
 	return c.JSON(http.StatusOK, page)
 }
 
 // nextURL is the URL of the request with offset replaced.
-func nextURL(c *echo.Context, offset int) string {
-	r := c.Request()
-	q := r.URL.Query()
+func (s *Server) nextURL(c *echo.Context, offset int) string {
+	q := c.Request().URL.Query()
 	q.Set("offset", strconv.Itoa(offset))
-	u := url.URL{Scheme: c.Scheme(), Host: r.Host, Path: r.URL.Path, RawQuery: q.Encode()}
-	return u.String()
+	return s.advertisedURL(c, c.Request().URL.Path, q)
 }
 
 // findVisibleActor returns the actor of the :id parameter if the caller
@@ -144,7 +141,7 @@ func (s *Server) createActor(c *echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Location", "/api/actors/"+strconv.FormatInt(a.ID, 10))
-	return c.JSON(http.StatusCreated, newActorJSON(a, keeper(c)))
+	return c.JSON(http.StatusCreated, newWrittenActorJSON(a, keeper(c)))
 }
 
 // updateActor answers PATCH /api/actors/{id}: only the fields given change.
@@ -161,7 +158,7 @@ func (s *Server) updateActor(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, newActorJSON(a, keeper(c)))
+	return c.JSON(http.StatusOK, newWrittenActorJSON(a, keeper(c)))
 }
 
 func (s *Server) deleteActor(c *echo.Context) error {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -58,8 +57,7 @@ func (s *Server) listAnnotations(c *echo.Context) error {
 		page.Items = items[:limit]
 		q := c.Request().URL.Query()
 		q.Set("after", strconv.FormatInt(page.Items[limit-1].ID, 10))
-		u := url.URL{Scheme: c.Scheme(), Host: c.Request().Host, Path: c.Request().URL.Path, RawQuery: q.Encode()}
-		next := u.String()
+		next := s.advertisedURL(c, c.Request().URL.Path, q)
 		page.Next = &next
 	}
 	if page.Items == nil {

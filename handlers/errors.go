@@ -13,15 +13,16 @@ import (
 
 // statusOf maps domain error codes to HTTP statuses.
 var statusOf = map[string]int{
-	geo.EInvalid:        http.StatusBadRequest,
-	geo.ENotFound:       http.StatusNotFound,
-	geo.EConflict:       http.StatusConflict,
-	geo.EUnauthorized:   http.StatusUnauthorized,
-	geo.EForbidden:      http.StatusForbidden,
-	geo.ETooLarge:       http.StatusRequestEntityTooLarge,
-	geo.ENotImplemented: http.StatusNotImplemented,
-	geo.EUnavailable:    http.StatusServiceUnavailable,
-	geo.EInternal:       http.StatusInternalServerError,
+	geo.EInvalid:          http.StatusBadRequest,
+	geo.ENotFound:         http.StatusNotFound,
+	geo.EConflict:         http.StatusConflict,
+	geo.EUnauthorized:     http.StatusUnauthorized,
+	geo.EForbidden:        http.StatusForbidden,
+	geo.ETooLarge:         http.StatusRequestEntityTooLarge,
+	geo.EUnsupportedMedia: http.StatusUnsupportedMediaType,
+	geo.ENotImplemented:   http.StatusNotImplemented,
+	geo.EUnavailable:      http.StatusServiceUnavailable,
+	geo.EInternal:         http.StatusInternalServerError,
 }
 
 // errorBody is what every error response carries.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -56,9 +57,11 @@ type Options struct {
 	PageMax        int             // largest page of /api/actors
 	HeavyExports   int             // concurrent /api/actors.csv and .geojson; past it 503; 0: no limit
 	TrustedProxies []*net.IPNet    // X-Forwarded-For is read only from these peers
+	PublicURL      *url.URL        // origin (and path prefix) of the links the server gives; nil: the request's Host
 	Page           PageConfig      // settings passed to the web page
 	Frontend       fs.FS           // the built page; nil or without index.html shows a notice
 	LegalForms     *geo.LegalForms // reads legal forms given as codes or labels; nil knows common names only
+	DefaultSector  string          // sector of imported rows naming none: cannot be renamed or deleted
 	Now            func() time.Time
 
 	TileActorZoom    int    // first zoom of single actors, clusters below (at most tiles.ClusterZooms)
@@ -85,6 +88,7 @@ func DefaultOptions() Options {
 		MaxImportBytes: 50 << 20,
 		GeoJSONMax:     10000,
 		PageMax:        500,
+		DefaultSector:  "autres",
 		HeavyExports:   4,
 		Page: PageConfig{
 			BasemapURL:         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",

@@ -320,6 +320,7 @@ func TestBodyLimits(t *testing.T) {
 		t.Errorf("large body = %d %+v, want 413", code, e)
 	}
 	req, _ := http.NewRequest("POST", s.URL+"/api/actors", io.MultiReader(strings.NewReader(big)))
+	req.Header.Set("Content-Type", "application/json")
 	req.ContentLength = -1 // chunked: the limit applies while reading
 	req.Header.Set("Authorization", "Bearer "+s.token)
 	resp, err := http.DefaultClient.Do(req)

@@ -42,6 +42,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	opts.TrustedProxies = cfg.TrustedProxies
 	opts.Page.BasemapURL, opts.Page.BasemapAttribution = cfg.BasemapURL, cfg.BasemapAttrib
 	opts.LegalForms = a.forms
+	opts.DefaultSector = cfg.DefaultSector
 	opts.TileActorZoom, opts.TileCacheControl = cfg.TileActorZoom, cfg.TileCacheControl
 	tileStore, tileCache, stopTiles, err := openTiles(ctx, a, cfg, logger)
 	if err != nil {

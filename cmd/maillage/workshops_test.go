@@ -66,6 +66,7 @@ func TestWorkshopAcrossServes(t *testing.T) {
 		Token string `json:"token"`
 	}
 	req, _ := http.NewRequest("POST", second+"/api/workshops/join", strings.NewReader(`{"code": "`+strings.ToLower(w.Code)+`"}`))
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
