@@ -10,7 +10,7 @@ import (
 // keeper's bearer token.
 func (s *Server) routes() {
 	e := s.echo
-	e.Use(s.recoverPanic, s.logRequests, s.securityHeaders, s.limitBody, s.strictJSON, s.authenticate)
+	e.Use(s.recoverPanic, s.logRequests, s.securityHeaders, s.deadline, s.limitBody, s.strictJSON, s.authenticate)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)

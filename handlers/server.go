@@ -51,18 +51,20 @@ type Pinger interface {
 // Options are the server's limits and settings, with defaults in
 // DefaultOptions.
 type Options struct {
-	MaxBodyBytes   int64           // JSON request bodies
-	MaxImportBytes int64           // uploaded import files
-	GeoJSONMax     int             // hard cap on features in /api/actors.geojson
-	PageMax        int             // largest page of /api/actors
-	HeavyExports   int             // concurrent /api/actors.csv and .geojson; past it 503; 0: no limit
-	TrustedProxies []*net.IPNet    // X-Forwarded-For is read only from these peers
-	PublicURL      *url.URL        // origin (and path prefix) of the links the server gives; nil: the request's Host
-	Page           PageConfig      // settings passed to the web page
-	Frontend       fs.FS           // the built page; nil or without index.html shows a notice
-	LegalForms     *geo.LegalForms // reads legal forms given as codes or labels; nil knows common names only
-	DefaultSector  string          // sector of imported rows naming none: cannot be renamed or deleted
-	Now            func() time.Time
+	MaxBodyBytes       int64           // JSON request bodies
+	MaxImportBytes     int64           // uploaded import files
+	GeoJSONMax         int             // hard cap on features in /api/actors.geojson
+	PageMax            int             // largest page of /api/actors
+	RequestTimeout     time.Duration   // deadline of a request; past it 503; 0: none
+	LongRequestTimeout time.Duration   // deadline of imports and exports
+	HeavyExports       int             // concurrent /api/actors.csv and .geojson; past it 503; 0: no limit
+	TrustedProxies     []*net.IPNet    // X-Forwarded-For is read only from these peers
+	PublicURL          *url.URL        // origin (and path prefix) of the links the server gives; nil: the request's Host
+	Page               PageConfig      // settings passed to the web page
+	Frontend           fs.FS           // the built page; nil or without index.html shows a notice
+	LegalForms         *geo.LegalForms // reads legal forms given as codes or labels; nil knows common names only
+	DefaultSector      string          // sector of imported rows naming none: cannot be renamed or deleted
+	Now                func() time.Time
 
 	TileActorZoom    int    // first zoom of single actors, clusters below (at most tiles.ClusterZooms)
 	TileMaxZoom      int    // deepest zoom of /tiles/actors
@@ -84,12 +86,14 @@ type PageConfig struct {
 // DefaultOptions returns the limits used when nothing is configured.
 func DefaultOptions() Options {
 	return Options{
-		MaxBodyBytes:   1 << 20,
-		MaxImportBytes: 50 << 20,
-		GeoJSONMax:     10000,
-		PageMax:        500,
-		DefaultSector:  "autres",
-		HeavyExports:   4,
+		MaxBodyBytes:       1 << 20,
+		MaxImportBytes:     50 << 20,
+		GeoJSONMax:         10000,
+		PageMax:            500,
+		DefaultSector:      "autres",
+		HeavyExports:       4,
+		RequestTimeout:     15 * time.Second,
+		LongRequestTimeout: 5 * time.Minute,
 		Page: PageConfig{
 			BasemapURL:         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
 			BasemapAttribution: "© contributeurs OpenStreetMap",
@@ -175,12 +179,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // HTTPServer returns an http.Server for s on addr with timeouts set, so
 // that slow or idle clients cannot hold connections forever.
 func (s *Server) HTTPServer(addr string) *http.Server {
+	write := max(5*time.Minute, s.opts.LongRequestTimeout+10*time.Second)
 	return &http.Server{
 		Addr:              addr,
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute, // large imports over slow links
-		WriteTimeout:      5 * time.Minute, // large exports
+		WriteTimeout:      write,           // large exports
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),

@@ -48,8 +48,13 @@ func newLoggedServer(t *testing.T, edit func(*handlers.Options), w io.Writer) *t
 	}
 	importer := &actorfile.Importer{Store: actors, Sectors: sectors, DefaultSector: "autres"}
 	logger := slog.New(slog.NewTextHandler(w, nil))
-	srv := httptest.NewServer(handlers.NewServer(logger, handlers.Deps{Actors: actors, Sectors: sectors, Auth: tokens, Importer: importer, DB: db}, opts))
-	t.Cleanup(srv.Close)
+	ts, err := postgis.NewTileStore(context.Background(), db, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(handlers.NewServer(logger, handlers.Deps{Actors: actors, Sectors: sectors, Auth: tokens,
+		Importer: importer, DB: db, Tiles: ts, Unavailable: postgis.Unavailable}, opts))
+	t.Cleanup(func() { srv.Close(); ts.Close() })
 	return &testServer{Server: srv, token: token}
 }
 

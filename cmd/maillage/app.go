@@ -67,7 +67,8 @@ func openDB(ctx context.Context, cfg config, logger *slog.Logger, migrate bool) 
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := postgis.Open(ctx, postgis.Config{URL: url, NoMigrate: !migrate, Logger: logger})
+	db, err := postgis.Open(ctx, postgis.Config{URL: url, NoMigrate: !migrate, Logger: logger,
+		StatementTimeout: cfg.StatementTimeout})
 	if err != nil {
 		stop()
 		return nil, nil, err

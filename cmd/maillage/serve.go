@@ -40,6 +40,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	opts.GeoJSONMax = cfg.GeoJSONMax
 	opts.MaxImportBytes = cfg.MaxImportBytes
 	opts.TrustedProxies = cfg.TrustedProxies
+	opts.PublicURL, opts.HeavyExports = cfg.PublicURL, cfg.HeavyExports
+	opts.RequestTimeout, opts.LongRequestTimeout = cfg.RequestTimeout, cfg.LongRequestTimeout
 	opts.Page.BasemapURL, opts.Page.BasemapAttribution = cfg.BasemapURL, cfg.BasemapAttrib
 	opts.LegalForms = a.forms
 	opts.DefaultSector = cfg.DefaultSector
