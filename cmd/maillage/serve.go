@@ -52,6 +52,11 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	}
 	defer stopTiles()
 	opts.GeocodePerMinute = cfg.GeocodePerMinute
+	// Keepers' tokens are cached while revocations are heard.
+	tokensCtx, stopTokens := context.WithCancel(context.Background())
+	tokensDone := make(chan struct{})
+	go func() { defer close(tokensDone); a.tokens.WatchTokens(tokensCtx, 10*time.Second) }()
+	defer func() { stopTokens(); <-tokensDone }()
 	chain := newChain(cfg, a)
 	var geocoder geo.Geocoder
 	if chain != nil {
