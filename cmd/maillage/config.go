@@ -22,19 +22,22 @@ import (
 // config is every setting of maillage, read from the environment. The
 // defaults are visible here and in the README's table.
 type config struct {
-	DatabaseURL    string // DATABASE_URL; empty: a private cluster in DataDir
-	Addr           string // MAILLAGE_ADDR
-	DataDir        string // MAILLAGE_DATA_DIR
-	DemoDir        string // MAILLAGE_DEMO_DIR: imported on first start when set
-	PGBinDir       string // MAILLAGE_PG_BINDIR
-	LogLevel       slog.Level
-	LegalForms     string // MAILLAGE_LEGAL_FORMS: INSEE catégories juridiques CSV
-	DefaultSector  string // MAILLAGE_DEFAULT_SECTOR
-	GeoJSONMax     int    // MAILLAGE_GEOJSON_MAX
-	MaxImportBytes int64  // MAILLAGE_MAX_IMPORT_BYTES
-	TrustedProxies []*net.IPNet
-	PublicURL      *url.URL // MAILLAGE_PUBLIC_URL: origin of the links the server gives; nil: the request's Host
-	HeavyExports   int      // MAILLAGE_HEAVY_EXPORTS: concurrent actor CSV and GeoJSON exports; 0: no limit
+	DatabaseURL string // DATABASE_URL; empty: a private cluster in DataDir
+	// MAILLAGE_MIGRATE_DATABASE_URL: the owner, for migrations; DATABASE_URL is then the server's role
+	MigrateDatabaseURL string
+	AppDBPassword      string // MAILLAGE_APP_DB_PASSWORD: password given to the role maillage_app
+	Addr               string // MAILLAGE_ADDR
+	DataDir            string // MAILLAGE_DATA_DIR
+	DemoDir            string // MAILLAGE_DEMO_DIR: imported on first start when set
+	PGBinDir           string // MAILLAGE_PG_BINDIR
+	LogLevel           slog.Level
+	LegalForms         string // MAILLAGE_LEGAL_FORMS: INSEE catégories juridiques CSV
+	DefaultSector      string // MAILLAGE_DEFAULT_SECTOR
+	GeoJSONMax         int    // MAILLAGE_GEOJSON_MAX
+	MaxImportBytes     int64  // MAILLAGE_MAX_IMPORT_BYTES
+	TrustedProxies     []*net.IPNet
+	PublicURL          *url.URL // MAILLAGE_PUBLIC_URL: origin of the links the server gives; nil: the request's Host
+	HeavyExports       int      // MAILLAGE_HEAVY_EXPORTS: concurrent actor CSV and GeoJSON exports; 0: no limit
 
 	RequestTimeout     time.Duration // MAILLAGE_REQUEST_TIMEOUT: deadline of a request, then 503
 	LongRequestTimeout time.Duration // MAILLAGE_LONG_REQUEST_TIMEOUT: deadline of imports and exports
@@ -70,15 +73,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return fallback
 	}
 	cfg := config{
-		DatabaseURL:   env("DATABASE_URL", ""),
-		Addr:          env("MAILLAGE_ADDR", ":8080"),
-		DataDir:       env("MAILLAGE_DATA_DIR", "./var"),
-		DemoDir:       env("MAILLAGE_DEMO_DIR", ""),
-		PGBinDir:      env("MAILLAGE_PG_BINDIR", ""),
-		LegalForms:    env("MAILLAGE_LEGAL_FORMS", ""),
-		DefaultSector: env("MAILLAGE_DEFAULT_SECTOR", "autres"),
-		BasemapURL:    env("MAILLAGE_BASEMAP_URL", def.Page.BasemapURL),
-		BasemapAttrib: env("MAILLAGE_BASEMAP_ATTRIBUTION", def.Page.BasemapAttribution),
+		DatabaseURL:        env("DATABASE_URL", ""),
+		MigrateDatabaseURL: env("MAILLAGE_MIGRATE_DATABASE_URL", ""),
+		AppDBPassword:      env("MAILLAGE_APP_DB_PASSWORD", ""),
+		Addr:               env("MAILLAGE_ADDR", ":8080"),
+		DataDir:            env("MAILLAGE_DATA_DIR", "./var"),
+		DemoDir:            env("MAILLAGE_DEMO_DIR", ""),
+		PGBinDir:           env("MAILLAGE_PG_BINDIR", ""),
+		LegalForms:         env("MAILLAGE_LEGAL_FORMS", ""),
+		DefaultSector:      env("MAILLAGE_DEFAULT_SECTOR", "autres"),
+		BasemapURL:         env("MAILLAGE_BASEMAP_URL", def.Page.BasemapURL),
+		BasemapAttrib:      env("MAILLAGE_BASEMAP_ATTRIBUTION", def.Page.BasemapAttribution),
 	}
 	var err error
 	if cfg.DataDir, err = filepath.Abs(cfg.DataDir); err != nil {
@@ -128,6 +133,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return cfg, fmt.Errorf("MAILLAGE_TILES_CACHE_BYTES: a number of bytes (0: no cache)")
 	}
 	cfg.TileCacheControl = env("MAILLAGE_TILES_CACHE_CONTROL", def.TileCacheControl)
+	if cfg.MigrateDatabaseURL != "" && cfg.DatabaseURL == "" {
+		return cfg, fmt.Errorf("MAILLAGE_MIGRATE_DATABASE_URL is the owner's URL for migrations: DATABASE_URL must then name the server's role (%s)", postgis.AppRole)
+	}
 	if v := env("MAILLAGE_PUBLIC_URL", ""); v != "" {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {

@@ -26,7 +26,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	if len(args) > 0 {
 		return usagef("serve takes no arguments")
 	}
-	a, err := openApp(ctx, cfg, logger)
+	a, err := openAppAs(ctx, cfg, logger, true)
 	if err != nil {
 		return err
 	}
