@@ -128,7 +128,7 @@ func TestTokenCacheThroughput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(300 * time.Millisecond) // the listener starts
+		time.Sleep(300 * time.Millisecond)                           // the listener starts
 		measure(srv.URL+"/api/sectors", token, 500*time.Millisecond) // warm up
 		var anon, keeper float64
 		for range 2 { // alternated, so that a burst of the machine weighs on both
