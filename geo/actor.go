@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -68,7 +69,7 @@ type Point struct {
 
 // Valid reports whether p lies within longitude and latitude ranges.
 func (p Point) Valid() bool {
-	return p.Lon >= -180 && p.Lon <= 180 && p.Lat >= -90 && p.Lat <= 90
+	return p.Lon >= -180 && p.Lon <= 180 && p.Lat >= -90 && p.Lat <= 90 // false for NaN
 }
 
 // Address is a postal address. Citycode is the INSEE commune code, which
@@ -129,6 +130,7 @@ const (
 	MaxDescriptionLen = 10000
 	MaxShortLen       = 500
 	MaxTags           = 50
+	MaxTagLen         = 200
 )
 
 var (
@@ -284,6 +286,11 @@ func (a *Actor) validate(strictSIRET bool) error {
 		if len(tags) > MaxTags {
 			f.Add(field, "too many values")
 		}
+		for _, tag := range tags {
+			if utf8.RuneCountInString(tag) > MaxTagLen {
+				f.Add(field, "a value is too long (at most "+strconv.Itoa(MaxTagLen)+" characters)")
+			}
+		}
 	}
 	if !a.Status.Valid() {
 		f.Add("status", "must be draft, published or archived")
@@ -311,7 +318,7 @@ type BBox struct {
 // coordinates out of range or min not below max.
 func (b BBox) Validate(field string) error {
 	switch {
-	case b.MinLon < -180 || b.MaxLon > 180 || b.MinLat < -90 || b.MaxLat > 90:
+	case !(b.MinLon >= -180 && b.MaxLon <= 180 && b.MinLat >= -90 && b.MaxLat <= 90): // NaN included
 		return &Error{Code: EInvalid, Message: "invalid bbox", Fields: map[string]string{field: "coordinates out of range (minLon,minLat,maxLon,maxLat in WGS 84)"}}
 	case b.MinLon >= b.MaxLon || b.MinLat >= b.MaxLat:
 		return &Error{Code: EInvalid, Message: "invalid bbox", Fields: map[string]string{field: "min must be below max (minLon,minLat,maxLon,maxLat)"}}

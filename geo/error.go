@@ -9,15 +9,16 @@ import (
 
 // Error codes, mapped to HTTP statuses by the handlers.
 const (
-	EInvalid        = "invalid"
-	ENotFound       = "not_found"
-	EConflict       = "conflict"
-	EUnauthorized   = "unauthorized"
-	EForbidden      = "forbidden"
-	ETooLarge       = "too_large"
-	EInternal       = "internal"
-	ENotImplemented = "not_implemented"
-	EUnavailable    = "unavailable"
+	EInvalid          = "invalid"
+	ENotFound         = "not_found"
+	EConflict         = "conflict"
+	EUnauthorized     = "unauthorized"
+	EForbidden        = "forbidden"
+	ETooLarge         = "too_large"
+	EUnsupportedMedia = "unsupported_media"
+	EInternal         = "internal"
+	ENotImplemented   = "not_implemented"
+	EUnavailable      = "unavailable"
 )
 
 // Error is an error the user can act on. Fields names the input fields at

@@ -14,6 +14,23 @@ func newActorJSON(a *geo.Actor, k *geo.Keeper) actorfile.JSON {
 	return actorfile.NewJSON(a, k != nil)
 }
 
+// writtenActorJSON is an actor as a write answers it: with warnings on
+// what was kept but looks wrong, such as a point outside France.
+type writtenActorJSON struct {
+	actorfile.JSON
+	Warnings map[string]string `json:"warnings,omitempty"`
+}
+
+func newWrittenActorJSON(a *geo.Actor, k *geo.Keeper) writtenActorJSON {
+	out := writtenActorJSON{JSON: newActorJSON(a, k)}
+	if a.Location != nil {
+		if w := geo.OutsideWarning(*a.Location, nil); w != "" {
+			out.Warnings = map[string]string{"location": w}
+		}
+	}
+	return out
+}
+
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}

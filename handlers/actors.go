@@ -1,12 +1,13 @@
 package handlers
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v5"
@@ -77,19 +78,17 @@ func (s *Server) listActors(c *echo.Context) error {
 		page.Items[i] = newActorJSON(a, keeper(c))
 	}
 	if f.Offset+len(actors) < total {
-		next := nextURL(c, f.Offset+f.Limit)
+		next := s.nextURL(c, f.Offset+f.Limit)
 		page.Next = &next
 	}
 	return c.JSON(http.StatusOK, page)
 }
 
 // nextURL is the URL of the request with offset replaced.
-func nextURL(c *echo.Context, offset int) string {
-	r := c.Request()
-	q := r.URL.Query()
+func (s *Server) nextURL(c *echo.Context, offset int) string {
+	q := c.Request().URL.Query()
 	q.Set("offset", strconv.Itoa(offset))
-	u := url.URL{Scheme: c.Scheme(), Host: r.Host, Path: r.URL.Path, RawQuery: q.Encode()}
-	return u.String()
+	return s.advertisedURL(c, c.Request().URL.Path, q)
 }
 
 // findVisibleActor returns the actor of the :id parameter if the caller
@@ -142,7 +141,7 @@ func (s *Server) createActor(c *echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Location", "/api/actors/"+strconv.FormatInt(a.ID, 10))
-	return c.JSON(http.StatusCreated, newActorJSON(a, keeper(c)))
+	return c.JSON(http.StatusCreated, newWrittenActorJSON(a, keeper(c)))
 }
 
 // updateActor answers PATCH /api/actors/{id}: only the fields given change.
@@ -159,7 +158,7 @@ func (s *Server) updateActor(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, newActorJSON(a, keeper(c)))
+	return c.JSON(http.StatusOK, newWrittenActorJSON(a, keeper(c)))
 }
 
 func (s *Server) deleteActor(c *echo.Context) error {
@@ -199,7 +198,10 @@ type featureJSON struct {
 
 // actorsGeoJSON answers GET /api/actors.geojson: the located actors
 // matching the filters as a FeatureCollection of at most GeoJSONMax
-// features, saying when it was cut.
+// features, saying when it was cut. Features are streamed as PostgreSQL
+// sends the rows, so memory does not grow with the collection; the
+// foreign members that depend on them (numberReturned, truncated,
+// attribution) come after the features.
 func (s *Server) actorsGeoJSON(c *echo.Context) error {
 	p := readParams(c, "sectors", "q", "bbox", "status", "limit")
 	f, err := s.readActorFilter(c, p)
@@ -212,66 +214,80 @@ func (s *Server) actorsGeoJSON(c *echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	actors, total, err := s.Actors.FindActors(ctx, f)
+	total, err := s.Actors.CountActors(ctx, f)
 	if err != nil {
 		return err
 	}
-	attribution, err := s.attribution(c, actors)
+	all, err := s.Actors.Attributions(ctx)
 	if err != nil {
 		return err
 	}
-	fc := struct {
-		Type           string        `json:"type"`
-		Attribution    string        `json:"attribution"`
-		NumberMatched  int           `json:"numberMatched"`
-		NumberReturned int           `json:"numberReturned"`
-		Truncated      bool          `json:"truncated"`
-		Features       []featureJSON `json:"features"`
-	}{Type: "FeatureCollection", Attribution: attribution, NumberMatched: total,
-		NumberReturned: len(actors), Truncated: len(actors) < total, Features: make([]featureJSON, len(actors))}
+	c.Response().Header().Set("Content-Type", "application/geo+json")
+	w := bufio.NewWriterSize(c.Response(), 32<<10)
+	started, returned := false, 0
+	used := make(map[string]string)
 	k := keeper(c)
-	for i, a := range actors {
-		fc.Features[i] = featureJSON{Type: "Feature", ID: a.ID, Geometry: actorfile.NewPoint(a.Location),
+	err = s.Actors.EachActor(ctx, f, func(a *geo.Actor) error {
+		sep := ",\n"
+		if !started {
+			c.Response().WriteHeader(http.StatusOK)
+			started = true
+			sep = ""
+			fmt.Fprintf(w, `{"type":"FeatureCollection","numberMatched":%d,"features":[`, total)
+		}
+		feature := featureJSON{Type: "Feature", ID: a.ID, Geometry: actorfile.NewPoint(a.Location),
 			Properties: featureProps{ID: a.ID, Name: a.Name, Sectors: nonNil(a.Sectors), Kind: a.Kind,
 				Street: a.Address.Street, Postcode: a.Address.Postcode, City: a.Address.City,
 				Website: a.Website, Source: a.Source}}
 		if a.ContactPublic || k != nil {
-			fc.Features[i].Properties.Email, fc.Features[i].Properties.Phone = a.Email, a.Phone
+			feature.Properties.Email, feature.Properties.Phone = a.Email, a.Phone
 		}
 		if k != nil {
-			fc.Features[i].Properties.Status = string(a.Status)
+			feature.Properties.Status = string(a.Status)
 		}
-	}
-	c.Response().Header().Set("Content-Type", "application/geo+json")
-	c.Response().WriteHeader(http.StatusOK)
-	return json.NewEncoder(c.Response()).Encode(fc)
-}
-
-// attribution returns the attributions the sources of actors require,
-// in one sentence.
-func (s *Server) attribution(c *echo.Context, actors []*geo.Actor) (string, error) {
-	all, err := s.Actors.Attributions(c.Request().Context())
-	if err != nil {
-		return "", err
-	}
-	used := make(map[string]string)
-	for _, a := range actors {
 		if attr, ok := all[a.Source]; ok {
 			used[a.Source] = attr
 		}
+		b, err := json.Marshal(feature)
+		if err != nil {
+			return err
+		}
+		returned++
+		w.WriteString(sep)
+		_, err = w.Write(b)
+		return err
+	})
+	if err != nil {
+		if started {
+			// Too late for an error status: cut the body short so the
+			// client sees a broken transfer rather than a short file.
+			s.logRequestError(c, "streaming GeoJSON", err)
+			panic(http.ErrAbortHandler)
+		}
+		return err
 	}
-	return actorfile.JoinAttributions(used), nil
+	if !started {
+		c.Response().WriteHeader(http.StatusOK)
+		fmt.Fprintf(w, `{"type":"FeatureCollection","numberMatched":%d,"features":[`, total)
+	}
+	attribution, _ := json.Marshal(actorfile.JoinAttributions(used))
+	fmt.Fprintf(w, `],"numberReturned":%d,"truncated":%t,"attribution":%s}`+"\n", returned, returned < total, attribution)
+	return w.Flush()
 }
 
 // actorsCSV answers GET /api/actors.csv: every actor matching the filters,
 // streamed, each row with the attribution its source requires.
 func (s *Server) actorsCSV(c *echo.Context) error {
-	p := readParams(c, "sectors", "q", "bbox", "status")
+	p := readParams(c, "sectors", "q", "bbox", "status", "raw")
 	f, err := s.readActorFilter(c, p)
 	if err != nil {
 		return err
 	}
 	if err := p.err(); err != nil {
+		return err
+	}
+	raw, err := rawCSV(c)
+	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
@@ -293,13 +309,17 @@ func (s *Server) actorsCSV(c *echo.Context) error {
 				return err
 			}
 		}
-		return w.Write(actorfile.CSVRecord(a, attributions[a.Source], k != nil))
+		record := actorfile.CSVRecord(a, attributions[a.Source], k != nil)
+		if !raw {
+			actorfile.SpreadsheetSafe(record)
+		}
+		return w.Write(record)
 	})
 	if err != nil {
 		if started {
 			// Too late for an error status: cut the body short so the
 			// client sees a broken transfer rather than a short file.
-			s.logger.Error("streaming CSV", "err", err)
+			s.logRequestError(c, "streaming CSV", err)
 			panic(http.ErrAbortHandler)
 		}
 		return err

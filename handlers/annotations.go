@@ -7,9 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -17,6 +15,7 @@ import (
 	"github.com/twpayne/go-geom/encoding/wkt"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/actorfile"
 )
 
 // workshopAnnotation returns the workshop and annotation ids of the path
@@ -59,8 +58,7 @@ func (s *Server) listAnnotations(c *echo.Context) error {
 		page.Items = items[:limit]
 		q := c.Request().URL.Query()
 		q.Set("after", strconv.FormatInt(page.Items[limit-1].ID, 10))
-		u := url.URL{Scheme: c.Scheme(), Host: c.Request().Host, Path: c.Request().URL.Path, RawQuery: q.Encode()}
-		next := u.String()
+		next := s.advertisedURL(c, c.Request().URL.Path, q)
 		page.Next = &next
 	}
 	if page.Items == nil {
@@ -252,8 +250,8 @@ func decodeAnnotation(c *echo.Context, create bool) (geo.AnnotationUpdate, error
 // recordAnnotations returns the workshop of the path, if the caller may
 // read its record (?token= accepted, for download links), and its visible
 // annotations.
-func (s *Server) recordAnnotations(c *echo.Context) (*geo.Workshop, []*geo.Annotation, error) {
-	p := readParams(c, "token")
+func (s *Server) recordAnnotations(c *echo.Context, extra ...string) (*geo.Workshop, []*geo.Annotation, error) {
+	p := readParams(c, append([]string{"token"}, extra...)...)
 	if err := p.err(); err != nil {
 		return nil, nil, err
 	}
@@ -347,7 +345,11 @@ var WorkshopCSVHeader = []string{"id", "kind", "kind_label", "text", "sector", "
 // annotations, one a row, with their geometry as WKT (and longitude and
 // latitude for points).
 func (s *Server) workshopCSV(c *echo.Context) error {
-	w, items, err := s.recordAnnotations(c)
+	raw, err := rawCSV(c)
+	if err != nil {
+		return err
+	}
+	w, items, err := s.recordAnnotations(c, "raw")
 	if err != nil {
 		return err
 	}
@@ -378,23 +380,35 @@ func (s *Server) workshopCSV(c *echo.Context) error {
 		if err != nil {
 			return err
 		}
-		cw.Write([]string{strconv.FormatInt(a.ID, 10), a.Kind, p.KindLabel, spreadsheetSafe(a.Text), sector,
-			strconv.Itoa(a.Votes), spreadsheetSafe(a.AuthorName), actorID, spreadsheetSafe(actorName),
+		record := []string{strconv.FormatInt(a.ID, 10), a.Kind, p.KindLabel, a.Text, sector,
+			strconv.Itoa(a.Votes), a.AuthorName, actorID, actorName,
 			strconv.FormatBool(a.Pinned), a.CreatedAt.UTC().Format(time.RFC3339), geometryType(a.Geometry),
-			lon, lat, text})
+			lon, lat, text}
+		if !raw {
+			actorfile.SpreadsheetSafe(record)
+		}
+		cw.Write(record)
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
-// spreadsheetSafe keeps a participant's text from being read as a formula
-// by the spreadsheet that opens the CSV: a leading =, +, -, @ or tab gets
-// a quote in front.
-func spreadsheetSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+// rawCSV reads the raw parameter of CSV exports: raw=1 writes cells
+// exactly as stored, formulas included, and only keepers may ask for it.
+// Without it every cell a spreadsheet would read as a formula is
+// neutralised (actorfile.SpreadsheetSafe).
+func rawCSV(c *echo.Context) (bool, error) {
+	switch c.QueryParam("raw") {
+	case "", "0", "false":
+		return false, nil
+	case "1", "true":
+		if keeper(c) == nil {
+			return false, geo.Errorf(geo.EUnauthorized, "raw: only keepers may export cells unneutralised")
+		}
+		return true, nil
 	}
-	return s
+	return false, &geo.Error{Code: geo.EInvalid, Message: "invalid query parameters",
+		Fields: map[string]string{"raw": "1 (cells as stored, keepers only) or 0"}}
 }
 
 func geometryType(g geom.T) string {

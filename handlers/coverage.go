@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/actorfile"
 )
 
 // CoverageStore computes the figures of coverage (geo/coverage.go).
@@ -248,10 +249,10 @@ func (s *Server) coverageCSV(c *echo.Context) error {
 		if it.Population != nil {
 			pop = strconv.Itoa(*it.Population)
 		}
-		w.Write([]string{it.Code, it.Name, it.Level, pop, strconv.Itoa(it.Actors), num(it.Per10k, 2),
+		w.Write(actorfile.SpreadsheetSafe([]string{it.Code, it.Name, it.Level, pop, strconv.Itoa(it.Actors), num(it.Per10k, 2),
 			num(it.NearestKm, 3), strconv.Itoa(it.BeyondRadius), strconv.FormatBool(it.ZoneBlanche),
 			strconv.FormatFloat(body.RadiusKm, 'f', -1, 64), strings.Join(body.Sectors, "|"),
-			body.ComputedAt.Format("2006-01-02T15:04:05Z"), strings.Join(body.Sources, " ; ")})
+			body.ComputedAt.Format("2006-01-02T15:04:05Z"), strings.Join(body.Sources, " ; ")}))
 	}
 	w.Flush()
 	return w.Error()

@@ -116,7 +116,7 @@ func (s *Server) listReviews(c *echo.Context) error {
 		page.Items[i] = reviewJSON{Actor: newActorJSON(r.Actor, keeper(c)), Candidates: newCandidatesJSON(r.Candidates)}
 	}
 	if offset+len(reviews) < total {
-		next := nextURL(c, offset+limit)
+		next := s.nextURL(c, offset+limit)
 		page.Next = &next
 	}
 	return c.JSON(http.StatusOK, page)
@@ -171,7 +171,7 @@ func (s *Server) setLocation(c *echo.Context) error {
 	default:
 		return bad
 	}
-	return c.JSON(http.StatusOK, newActorJSON(a, keeper(c)))
+	return c.JSON(http.StatusOK, newWrittenActorJSON(a, keeper(c)))
 }
 
 // limitPerIP refuses with 429 the clients that send more than perMinute

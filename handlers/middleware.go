@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -66,7 +67,7 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		if r.Body != nil && r.Body != http.NoBody {
 			limit := s.opts.MaxBodyBytes
-			if r.URL.Path == "/api/imports" {
+			if uploadRoutes[r.URL.Path] {
 				limit = s.opts.MaxImportBytes
 			}
 			if r.ContentLength > limit {
@@ -122,5 +123,70 @@ func (s *Server) recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}()
 		return next(c)
+	}
+}
+
+// limitHeavy bounds the heavy exports running at once to HeavyExports;
+// past it the request is refused with 503 and Retry-After at once, rather
+// than queued behind the others.
+func (s *Server) limitHeavy(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		if s.heavy == nil {
+			return next(c)
+		}
+		select {
+		case s.heavy <- struct{}{}:
+			defer func() { <-s.heavy }()
+			return next(c)
+		default:
+			c.Response().Header().Set("Retry-After", retryAfter)
+			return geo.Errorf(geo.EUnavailable, "too many exports are running; try again in a few seconds")
+		}
+	}
+}
+
+// uploadRoutes take files, not JSON: their bodies may be as large as
+// MaxImportBytes and are left to their readers.
+var uploadRoutes = map[string]bool{"/api/imports": true, "/api/territories/imports": true}
+
+// longRoutes are the routes whose deadline is LongRequestTimeout: imports
+// and exports, which read or write whole files.
+var longRoutes = map[string]bool{
+	"/api/imports": true, "/api/imports/:id": true, "/api/territories/imports": true,
+	"/api/coverage.csv": true, "/api/coverage.geojson": true,
+	"/api/actors.csv": true, "/api/actors.geojson": true,
+	"/api/workshops/:id/export.geojson": true, "/api/workshops/:id/export.csv": true,
+}
+
+// noDeadlineRoutes stay open as long as their client: the live event
+// streams of workshops.
+var noDeadlineRoutes = map[string]bool{"/api/workshops/:id/events": true}
+
+// deadline gives each request a deadline, RequestTimeout or, for imports
+// and exports, LongRequestTimeout: past it the database calls of the
+// request are cancelled and it is answered 503 with Retry-After, rather
+// than hanging while the database does.
+func (s *Server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		d := s.opts.RequestTimeout
+		switch route := c.Path(); {
+		case noDeadlineRoutes[route]:
+			return next(c)
+		case longRoutes[route]:
+			d = s.opts.LongRequestTimeout
+		}
+		if d <= 0 {
+			return next(c)
+		}
+		r := c.Request()
+		ctx, cancel := context.WithTimeoutCause(r.Context(), d, errDeadline)
+		defer cancel()
+		c.SetRequest(r.WithContext(ctx))
+		if err := next(c); err != nil {
+			// Answered here, while ctx tells a client gone from a
+			// deadline passed; cancel would blur the two.
+			s.errorHandler(c, err)
+		}
+		return nil
 	}
 }

@@ -73,7 +73,7 @@ func (p *params) floatIn(name string, min, max float64) float64 {
 	switch {
 	case s == "":
 		p.errs.Add(name, "required")
-	case err != nil || f < min || f > max:
+	case err != nil || !(f >= min && f <= max): // NaN is in no range
 		p.errs.Add(name, "a number from "+strconv.FormatFloat(min, 'f', -1, 64)+" to "+strconv.FormatFloat(max, 'f', -1, 64))
 	}
 	return f

@@ -2,10 +2,12 @@ package handlers
 
 import (
 	"errors"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v5"
 
@@ -29,6 +31,9 @@ func readParams(c *echo.Context, allowed ...string) *params {
 			p.errs.Add(name, "unknown parameter; accepted: "+strings.Join(allowed, ", "))
 		case len(vs) > 1:
 			p.errs.Add(name, "given more than once")
+		case strings.ContainsRune(vs[0], 0) || !utf8.ValidString(vs[0]):
+			p.errs.Add(name, "must be UTF-8 text without NUL characters")
+			p.values.Del(name)
 		}
 	}
 	return p
@@ -77,7 +82,7 @@ func (p *params) bbox(name string) *geo.BBox {
 	var v [4]float64
 	for i, part := range parts {
 		f, err := strconv.ParseFloat(strings.TrimSpace(part), 64)
-		if err != nil {
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 			p.errs.Add(name, "four numbers: minLon,minLat,maxLon,maxLat")
 			return nil
 		}

@@ -10,7 +10,7 @@ import (
 // keeper's bearer token.
 func (s *Server) routes() {
 	e := s.echo
-	e.Use(s.recoverPanic, s.logRequests, s.limitBody, s.authenticate)
+	e.Use(s.recoverPanic, s.logRequests, s.securityHeaders, s.deadline, s.limitBody, s.strictJSON, s.authenticate)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -23,8 +23,8 @@ func (s *Server) routes() {
 	api.DELETE("/sectors/:slug", s.deleteSector, requireKeeper)
 
 	api.GET("/actors", s.listActors)
-	api.GET("/actors.geojson", s.actorsGeoJSON)
-	api.GET("/actors.csv", s.actorsCSV)
+	api.GET("/actors.geojson", s.actorsGeoJSON, s.limitHeavy)
+	api.GET("/actors.csv", s.actorsCSV, s.limitHeavy)
 	api.GET("/actors/nearby", s.nearbyActors)
 	api.GET("/actors/:id", s.getActor)
 	api.POST("/actors", s.createActor, requireKeeper)

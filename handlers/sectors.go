@@ -97,6 +97,10 @@ func (s *Server) updateSector(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if slug := c.Param("slug"); slug == s.opts.DefaultSector && upd.Slug != nil && *upd.Slug != slug {
+		return &geo.Error{Code: geo.EConflict, Message: "the default sector of imports cannot be renamed",
+			Fields: map[string]string{"slug": "the default sector (MAILLAGE_DEFAULT_SECTOR) keeps its slug; change its label instead"}}
+	}
 	sec, err := s.Sectors.UpdateSector(c.Request().Context(), c.Param("slug"), upd)
 	if err != nil {
 		return err
@@ -105,6 +109,10 @@ func (s *Server) updateSector(c *echo.Context) error {
 }
 
 func (s *Server) deleteSector(c *echo.Context) error {
+	if c.Param("slug") == s.opts.DefaultSector {
+		return &geo.Error{Code: geo.EConflict, Message: "the default sector of imports cannot be deleted",
+			Fields: map[string]string{"slug": "the default sector (MAILLAGE_DEFAULT_SECTOR)"}}
+	}
 	if err := s.Sectors.DeleteSector(c.Request().Context(), c.Param("slug")); err != nil {
 		return err
 	}

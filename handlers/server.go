@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -21,6 +22,7 @@ type ActorStore interface {
 	FindActors(ctx context.Context, f geo.ActorFilter) ([]*geo.Actor, int, error)
 	FindActorByID(ctx context.Context, id int64) (*geo.Actor, error)
 	EachActor(ctx context.Context, f geo.ActorFilter, fn func(*geo.Actor) error) error
+	CountActors(ctx context.Context, f geo.ActorFilter) (int, error)
 	CreateActor(ctx context.Context, a *geo.Actor) error
 	UpdateActor(ctx context.Context, id int64, upd geo.ActorUpdate) (*geo.Actor, error)
 	DeleteActor(ctx context.Context, id int64) error
@@ -49,16 +51,21 @@ type Pinger interface {
 // Options are the server's limits and settings, with defaults in
 // DefaultOptions.
 type Options struct {
-	MaxBodyBytes   int64           // JSON request bodies
-	MaxImportBytes int64           // uploaded import files
-	ImportSyncMax  int64           // larger import files run as jobs (202 and GET /api/imports/{id})
-	GeoJSONMax     int             // hard cap on features in /api/actors.geojson
-	PageMax        int             // largest page of /api/actors
-	TrustedProxies []*net.IPNet    // X-Forwarded-For is read only from these peers
-	Page           PageConfig      // settings passed to the web page
-	Frontend       fs.FS           // the built page; nil or without index.html shows a notice
-	LegalForms     *geo.LegalForms // reads legal forms given as codes or labels; nil knows common names only
-	Now            func() time.Time
+	MaxBodyBytes       int64           // JSON request bodies
+	MaxImportBytes     int64           // uploaded import files
+	ImportSyncMax      int64           // larger import files run as jobs (202 and GET /api/imports/{id})
+	GeoJSONMax         int             // hard cap on features in /api/actors.geojson
+	PageMax            int             // largest page of /api/actors
+	RequestTimeout     time.Duration   // deadline of a request; past it 503; 0: none
+	LongRequestTimeout time.Duration   // deadline of imports and exports
+	HeavyExports       int             // concurrent /api/actors.csv and .geojson; past it 503; 0: no limit
+	TrustedProxies     []*net.IPNet    // X-Forwarded-For is read only from these peers
+	PublicURL          *url.URL        // origin (and path prefix) of the links the server gives; nil: the request's Host
+	Page               PageConfig      // settings passed to the web page
+	Frontend           fs.FS           // the built page; nil or without index.html shows a notice
+	LegalForms         *geo.LegalForms // reads legal forms given as codes or labels; nil knows common names only
+	DefaultSector      string          // sector of imported rows naming none: cannot be renamed or deleted
+	Now                func() time.Time
 
 	TileActorZoom    int    // first zoom of single actors, clusters below (at most tiles.ClusterZooms)
 	TileMaxZoom      int    // deepest zoom of /tiles/actors
@@ -80,11 +87,15 @@ type PageConfig struct {
 // DefaultOptions returns the limits used when nothing is configured.
 func DefaultOptions() Options {
 	return Options{
-		MaxBodyBytes:   1 << 20,
-		MaxImportBytes: 50 << 20,
-		ImportSyncMax:  1 << 20,
-		GeoJSONMax:     10000,
-		PageMax:        500,
+		MaxBodyBytes:       1 << 20,
+		MaxImportBytes:     50 << 20,
+		ImportSyncMax:      1 << 20,
+		GeoJSONMax:         10000,
+		PageMax:            500,
+		DefaultSector:      "autres",
+		HeavyExports:       4,
+		RequestTimeout:     15 * time.Second,
+		LongRequestTimeout: 5 * time.Minute,
 		Page: PageConfig{
 			BasemapURL:         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
 			BasemapAttribution: "© contributeurs OpenStreetMap",
@@ -120,6 +131,11 @@ type Deps struct {
 	Geocoder  geo.Geocoder   // answers GET /api/geocode; nil: 503
 	Geocoding GeocodingStore // review queue of geocoded actors
 
+	// Unavailable tells an error of a database that cannot answer now
+	// (down, shutting down, past statement_timeout) from a bug, for 503
+	// rather than 500; nil knows deadlines only.
+	Unavailable func(error) bool
+
 	Workshops      WorkshopStore       // workshops, annotations, votes and their events
 	WorkshopEvents WorkshopEventSource // live events of this process; nil: 503 on event streams
 
@@ -136,6 +152,7 @@ type Server struct {
 	logger *slog.Logger
 	opts   Options
 	jobs   importJobs
+	heavy  chan struct{} // one token per heavy export running; nil: no limit
 }
 
 // NewServer returns a server on the given dependencies and options.
@@ -147,6 +164,9 @@ func NewServer(logger *slog.Logger, deps Deps, opts Options) *Server {
 		opts:   opts,
 	}
 	s.jobs.ctx, s.jobs.stop = context.WithCancel(context.Background())
+	if opts.HeavyExports > 0 {
+		s.heavy = make(chan struct{}, opts.HeavyExports)
+	}
 	s.echo.Logger = logger
 	s.echo.HTTPErrorHandler = s.errorHandler
 	s.echo.IPExtractor = echo.ExtractIPDirect()
@@ -169,12 +189,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // HTTPServer returns an http.Server for s on addr with timeouts set, so
 // that slow or idle clients cannot hold connections forever.
 func (s *Server) HTTPServer(addr string) *http.Server {
+	write := max(5*time.Minute, s.opts.LongRequestTimeout+10*time.Second)
 	return &http.Server{
 		Addr:              addr,
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute, // large imports over slow links
-		WriteTimeout:      5 * time.Minute, // large exports
+		WriteTimeout:      write,           // large exports
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),

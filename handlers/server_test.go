@@ -48,8 +48,13 @@ func newLoggedServer(t *testing.T, edit func(*handlers.Options), w io.Writer) *t
 	}
 	importer := &actorfile.Importer{Store: actors, Sectors: sectors, DefaultSector: "autres"}
 	logger := slog.New(slog.NewTextHandler(w, nil))
-	srv := httptest.NewServer(handlers.NewServer(logger, handlers.Deps{Actors: actors, Sectors: sectors, Auth: tokens, Importer: importer, DB: db}, opts))
-	t.Cleanup(srv.Close)
+	ts, err := postgis.NewTileStore(context.Background(), db, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(handlers.NewServer(logger, handlers.Deps{Actors: actors, Sectors: sectors, Auth: tokens,
+		Importer: importer, DB: db, Tiles: ts, Unavailable: postgis.Unavailable}, opts))
+	t.Cleanup(func() { srv.Close(); ts.Close() })
 	return &testServer{Server: srv, token: token}
 }
 
@@ -320,6 +325,7 @@ func TestBodyLimits(t *testing.T) {
 		t.Errorf("large body = %d %+v, want 413", code, e)
 	}
 	req, _ := http.NewRequest("POST", s.URL+"/api/actors", io.MultiReader(strings.NewReader(big)))
+	req.Header.Set("Content-Type", "application/json")
 	req.ContentLength = -1 // chunked: the limit applies while reading
 	req.Header.Set("Authorization", "Bearer "+s.token)
 	resp, err := http.DefaultClient.Do(req)

@@ -175,9 +175,7 @@ func (s *Server) actorTileJSON(c *echo.Context) error {
 			doc.VectorLayers = append(doc.VectorLayers, vectorLayer{ID: sec.Slug, Description: sec.Label, Fields: tileFields})
 		}
 	}
-	r := c.Request()
-	u := url.URL{Scheme: c.Scheme(), Host: r.Host, Path: "/tiles/actors/"}
-	tile := u.String() + "{z}/{x}/{y}.mvt"
+	tile := s.advertisedURL(c, "/tiles/actors/", nil) + "{z}/{x}/{y}.mvt"
 	if len(sectors) > 0 {
 		tile += "?" + url.Values{"sectors": {strings.Join(sectors, ",")}}.Encode()
 	}

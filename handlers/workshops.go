@@ -142,7 +142,7 @@ func (s *Server) listWorkshops(c *echo.Context) error {
 		page.Items = []*geo.Workshop{}
 	}
 	if offset+len(ws) < total {
-		next := nextURL(c, offset+limit)
+		next := s.nextURL(c, offset+limit)
 		page.Next = &next
 	}
 	return c.JSON(http.StatusOK, page)

@@ -627,6 +627,7 @@ func TestJoinRateLimit(t *testing.T) {
 		}
 	}
 	req, _ := http.NewRequest("POST", srv.URL+"/api/workshops/join", strings.NewReader(`{"code": "`+f.Code+`"}`))
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -843,6 +844,7 @@ func TestEventsReplay(t *testing.T) {
 	postErr := func(base, text string) error {
 		body := fmt.Sprintf(`{"kind": "idee", "geometry": {"type": "Point", "coordinates": [-0.46, 46.32]}, "text": %q}`, text)
 		req, _ := http.NewRequest("POST", base+f.path("/annotations"), strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+f.alice)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -1107,6 +1109,7 @@ func TestEventsConcurrentWriters(t *testing.T) {
 			for i := range each {
 				body := fmt.Sprintf(`{"kind": "atout", "geometry": {"type": "Point", "coordinates": [-0.46, 46.32]}, "text": "w%d-%d"}`, w, i)
 				req, _ := http.NewRequest("POST", base+f.path("/annotations"), strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("Authorization", "Bearer "+token)
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil {

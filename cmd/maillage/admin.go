@@ -68,13 +68,16 @@ func migrateCmd(ctx context.Context, cfg config, logger *slog.Logger, args []str
 	if len(args) > 0 {
 		return usagef("migrate takes no arguments")
 	}
-	db, closeDB, err := openDB(ctx, cfg, logger, false)
+	db, closeDB, err := openDB(ctx, cfg, logger, false, false)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
 	applied, err := db.Migrate(ctx)
 	if err != nil {
+		return err
+	}
+	if err := ensureAppRole(ctx, cfg, db); err != nil {
 		return err
 	}
 	if len(applied) == 0 {

@@ -27,13 +27,20 @@ type app struct {
 }
 
 // openApp opens the database of cfg (starting the private cluster if need
-// be) and builds the stores. Close it with close.
+// be) and builds the stores, as the owner of the tables: for the
+// commands an operator runs. Close it with close.
 func openApp(ctx context.Context, cfg config, logger *slog.Logger) (*app, error) {
+	return openAppAs(ctx, cfg, logger, false)
+}
+
+// openAppAs is openApp; with asServer the stores connect as the
+// application role (see openDB).
+func openAppAs(ctx context.Context, cfg config, logger *slog.Logger, asServer bool) (*app, error) {
 	forms, err := loadLegalForms(cfg.LegalForms)
 	if err != nil {
 		return nil, err
 	}
-	db, closeDB, err := openDB(ctx, cfg, logger, true)
+	db, closeDB, err := openDB(ctx, cfg, logger, true, asServer)
 	if err != nil {
 		return nil, err
 	}
@@ -60,19 +67,70 @@ func (a *app) close() { a.closeDB() }
 // With migrate false the schema is left as it is. The returned function
 // closes the pool, then stops the cluster if this call started it.
 //
+// Migrations run as the owner: MAILLAGE_MIGRATE_DATABASE_URL when set,
+// else DATABASE_URL, else the private cluster's superuser; after them the
+// owner grants the application role (postgis.AppRole) what the server
+// needs. With asServer the returned pool connects as that role: on the
+// private cluster through its socket, with MAILLAGE_MIGRATE_DATABASE_URL
+// through DATABASE_URL. A lone DATABASE_URL serves as it is.
+//
 // Returns a *pgcluster.SetupError if PostgreSQL is not installed and a
 // *postgis.SetupError if PostGIS is not.
-func openDB(ctx context.Context, cfg config, logger *slog.Logger, migrate bool) (*postgis.DB, func(), error) {
-	url, stop, err := pgcluster.URL(ctx, cfg.DatabaseURL, pgcluster.Config{Dir: cfg.DataDir, BinDir: cfg.PGBinDir, Logger: logger})
+func openDB(ctx context.Context, cfg config, logger *slog.Logger, migrate, asServer bool) (*postgis.DB, func(), error) {
+	ownerURL := cfg.DatabaseURL
+	if cfg.MigrateDatabaseURL != "" {
+		ownerURL = cfg.MigrateDatabaseURL
+	}
+	private := ownerURL == ""
+	url, stop, err := pgcluster.URL(ctx, ownerURL, pgcluster.Config{Dir: cfg.DataDir, BinDir: cfg.PGBinDir, Logger: logger})
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := postgis.Open(ctx, postgis.Config{URL: url, NoMigrate: !migrate, Logger: logger})
+	db, err := postgis.Open(ctx, postgis.Config{URL: url, NoMigrate: !migrate, Logger: logger,
+		StatementTimeout: cfg.StatementTimeout})
 	if err != nil {
 		stop()
 		return nil, nil, err
 	}
-	return db, func() { db.Close(); stop() }, nil
+	splitRoles := private || cfg.MigrateDatabaseURL != ""
+	if migrate {
+		if err := ensureAppRole(ctx, cfg, db); err != nil {
+			db.Close()
+			stop()
+			return nil, nil, err
+		}
+	}
+	if !asServer || !splitRoles {
+		if asServer {
+			logger.Warn("the server runs as the database owner: set MAILLAGE_MIGRATE_DATABASE_URL to the owner and DATABASE_URL to the role " + postgis.AppRole)
+		}
+		return db, func() { db.Close(); stop() }, nil
+	}
+	db.Close()
+	appURL := cfg.DatabaseURL
+	if private {
+		appURL = url + " user=" + postgis.AppRole // the socket trusts the cluster's own roles
+	}
+	appDB, err := postgis.Open(ctx, postgis.Config{URL: appURL, NoMigrate: true, Logger: logger,
+		StatementTimeout: cfg.StatementTimeout})
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return appDB, func() { appDB.Close(); stop() }, nil
+}
+
+// ensureAppRole sets up the application role on db, as its owner, where
+// the server runs as that role: on the private cluster, with
+// MAILLAGE_MIGRATE_DATABASE_URL, or when MAILLAGE_APP_DB_PASSWORD is set.
+func ensureAppRole(ctx context.Context, cfg config, db *postgis.DB) error {
+	if cfg.DatabaseURL != "" && cfg.MigrateDatabaseURL == "" && cfg.AppDBPassword == "" {
+		return nil
+	}
+	if err := db.EnsureAppRole(ctx, cfg.AppDBPassword); err != nil {
+		return fmt.Errorf("setting up the role %s: %w", postgis.AppRole, err)
+	}
+	return nil
 }
 
 // loadLegalForms reads the INSEE legal-form table at path; without one,

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/internal/pgcluster"
 )
 
@@ -26,7 +27,7 @@ func TestOpenDBPrivateCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	pidFile := filepath.Join(dir, "postgres", "postmaster.pid")
-	db, closeDB, err := openDB(ctx, cfg, slog.New(slog.DiscardHandler), true)
+	db, closeDB, err := openDB(ctx, cfg, slog.New(slog.DiscardHandler), true, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,6 +37,24 @@ func TestOpenDBPrivateCluster(t *testing.T) {
 	var n int
 	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n == 0 {
 		t.Errorf("schema_migrations holds %d rows, %v; want migrations applied", n, err)
+	}
+	closeDB()
+
+	// The server's pool connects as the application role, which cannot
+	// change the schema.
+	db, closeDB, err = openDB(ctx, cfg, slog.New(slog.DiscardHandler), true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var user string
+	if err := db.Pool.QueryRow(ctx, `SELECT current_user`).Scan(&user); err != nil || user != postgis.AppRole {
+		t.Errorf("the server's pool runs as %q, %v; want %s", user, err, postgis.AppRole)
+	}
+	if _, err := db.Pool.Exec(ctx, `DROP TABLE actors`); err == nil {
+		t.Error("the application role dropped a table")
+	}
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM actors`).Scan(&n); err != nil {
+		t.Errorf("the application role cannot read actors: %v", err)
 	}
 	closeDB()
 	if _, err := os.Stat(pidFile); !os.IsNotExist(err) {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/maillage/maillage/geo/ban"
 	"github.com/maillage/maillage/geo/nominatim"
+	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/handlers"
 	"github.com/maillage/maillage/tiles"
 )
@@ -20,20 +22,29 @@ import (
 // config is every setting of maillage, read from the environment. The
 // defaults are visible here and in the README's table.
 type config struct {
-	DatabaseURL    string // DATABASE_URL; empty: a private cluster in DataDir
-	Addr           string // MAILLAGE_ADDR
-	DataDir        string // MAILLAGE_DATA_DIR
-	DemoDir        string // MAILLAGE_DEMO_DIR: imported on first start when set
-	PGBinDir       string // MAILLAGE_PG_BINDIR
-	LogLevel       slog.Level
-	LegalForms     string // MAILLAGE_LEGAL_FORMS: INSEE catégories juridiques CSV
-	DefaultSector  string // MAILLAGE_DEFAULT_SECTOR
-	GeoJSONMax     int    // MAILLAGE_GEOJSON_MAX
-	MaxImportBytes int64  // MAILLAGE_MAX_IMPORT_BYTES
-	ImportSyncMax  int64  // MAILLAGE_IMPORT_SYNC_BYTES: larger uploads run as import jobs
-	TrustedProxies []*net.IPNet
-	BasemapURL     string
-	BasemapAttrib  string
+	DatabaseURL string // DATABASE_URL; empty: a private cluster in DataDir
+	// MAILLAGE_MIGRATE_DATABASE_URL: the owner, for migrations; DATABASE_URL is then the server's role
+	MigrateDatabaseURL string
+	AppDBPassword      string // MAILLAGE_APP_DB_PASSWORD: password given to the role maillage_app
+	Addr               string // MAILLAGE_ADDR
+	DataDir            string // MAILLAGE_DATA_DIR
+	DemoDir            string // MAILLAGE_DEMO_DIR: imported on first start when set
+	PGBinDir           string // MAILLAGE_PG_BINDIR
+	LogLevel           slog.Level
+	LegalForms         string // MAILLAGE_LEGAL_FORMS: INSEE catégories juridiques CSV
+	DefaultSector      string // MAILLAGE_DEFAULT_SECTOR
+	GeoJSONMax         int    // MAILLAGE_GEOJSON_MAX
+	MaxImportBytes     int64  // MAILLAGE_MAX_IMPORT_BYTES
+	ImportSyncMax      int64  // MAILLAGE_IMPORT_SYNC_BYTES: larger uploads run as import jobs
+	TrustedProxies     []*net.IPNet
+	PublicURL          *url.URL // MAILLAGE_PUBLIC_URL: origin of the links the server gives; nil: the request's Host
+	HeavyExports       int      // MAILLAGE_HEAVY_EXPORTS: concurrent actor CSV and GeoJSON exports; 0: no limit
+
+	RequestTimeout     time.Duration // MAILLAGE_REQUEST_TIMEOUT: deadline of a request, then 503
+	LongRequestTimeout time.Duration // MAILLAGE_LONG_REQUEST_TIMEOUT: deadline of imports and exports
+	StatementTimeout   time.Duration // MAILLAGE_STATEMENT_TIMEOUT: statement_timeout of the pool
+	BasemapURL         string
+	BasemapAttrib      string
 
 	TileActorZoom    int    // MAILLAGE_TILES_ACTOR_ZOOM: first zoom of single actors; clusters below
 	TileCacheBytes   int64  // MAILLAGE_TILES_CACHE_BYTES: memory of the tile cache; 0: none
@@ -63,15 +74,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return fallback
 	}
 	cfg := config{
-		DatabaseURL:   env("DATABASE_URL", ""),
-		Addr:          env("MAILLAGE_ADDR", ":8080"),
-		DataDir:       env("MAILLAGE_DATA_DIR", "./var"),
-		DemoDir:       env("MAILLAGE_DEMO_DIR", ""),
-		PGBinDir:      env("MAILLAGE_PG_BINDIR", ""),
-		LegalForms:    env("MAILLAGE_LEGAL_FORMS", ""),
-		DefaultSector: env("MAILLAGE_DEFAULT_SECTOR", "autres"),
-		BasemapURL:    env("MAILLAGE_BASEMAP_URL", def.Page.BasemapURL),
-		BasemapAttrib: env("MAILLAGE_BASEMAP_ATTRIBUTION", def.Page.BasemapAttribution),
+		DatabaseURL:        env("DATABASE_URL", ""),
+		MigrateDatabaseURL: env("MAILLAGE_MIGRATE_DATABASE_URL", ""),
+		AppDBPassword:      env("MAILLAGE_APP_DB_PASSWORD", ""),
+		Addr:               env("MAILLAGE_ADDR", ":8080"),
+		DataDir:            env("MAILLAGE_DATA_DIR", "./var"),
+		DemoDir:            env("MAILLAGE_DEMO_DIR", ""),
+		PGBinDir:           env("MAILLAGE_PG_BINDIR", ""),
+		LegalForms:         env("MAILLAGE_LEGAL_FORMS", ""),
+		DefaultSector:      env("MAILLAGE_DEFAULT_SECTOR", "autres"),
+		BasemapURL:         env("MAILLAGE_BASEMAP_URL", def.Page.BasemapURL),
+		BasemapAttrib:      env("MAILLAGE_BASEMAP_ATTRIBUTION", def.Page.BasemapAttribution),
 	}
 	var err error
 	if cfg.DataDir, err = filepath.Abs(cfg.DataDir); err != nil {
@@ -124,6 +137,27 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return cfg, fmt.Errorf("MAILLAGE_TILES_CACHE_BYTES: a number of bytes (0: no cache)")
 	}
 	cfg.TileCacheControl = env("MAILLAGE_TILES_CACHE_CONTROL", def.TileCacheControl)
+	if cfg.MigrateDatabaseURL != "" && cfg.DatabaseURL == "" {
+		return cfg, fmt.Errorf("MAILLAGE_MIGRATE_DATABASE_URL is the owner's URL for migrations: DATABASE_URL must then name the server's role (%s)", postgis.AppRole)
+	}
+	if v := env("MAILLAGE_PUBLIC_URL", ""); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return cfg, fmt.Errorf("MAILLAGE_PUBLIC_URL: %q is not an http(s) origin such as https://carte.example.org", v)
+		}
+		cfg.PublicURL = u
+	}
+	if cfg.HeavyExports, err = strconv.Atoi(env("MAILLAGE_HEAVY_EXPORTS", strconv.Itoa(def.HeavyExports))); err != nil || cfg.HeavyExports < 0 {
+		return cfg, fmt.Errorf("MAILLAGE_HEAVY_EXPORTS: a number of exports (0: no limit)")
+	}
+	for name, d := range map[string]*time.Duration{"MAILLAGE_REQUEST_TIMEOUT": &cfg.RequestTimeout,
+		"MAILLAGE_LONG_REQUEST_TIMEOUT": &cfg.LongRequestTimeout, "MAILLAGE_STATEMENT_TIMEOUT": &cfg.StatementTimeout} {
+		fallback := map[string]time.Duration{"MAILLAGE_REQUEST_TIMEOUT": def.RequestTimeout,
+			"MAILLAGE_LONG_REQUEST_TIMEOUT": def.LongRequestTimeout, "MAILLAGE_STATEMENT_TIMEOUT": postgis.DefaultStatementTimeout}[name]
+		if *d, err = time.ParseDuration(env(name, fallback.String())); err != nil || *d <= 0 {
+			return cfg, fmt.Errorf("%s: a duration such as 15s or 5m", name)
+		}
+	}
 	for _, s := range strings.Split(env("MAILLAGE_TRUSTED_PROXIES", ""), ",") {
 		if s = strings.TrimSpace(s); s == "" {
 			continue

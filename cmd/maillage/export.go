@@ -21,6 +21,7 @@ func exportCmd(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 	fs.SetOutput(io.Discard)
 	format := fs.String("format", "csv", "csv or geojson")
 	output := fs.String("output", "", "file to write (default: standard output)")
+	raw := fs.Bool("raw", false, "csv: write cells exactly as stored, even those a spreadsheet would run as formulas")
 	if err := fs.Parse(args); err != nil {
 		return usagef("export: %v", err)
 	}
@@ -51,7 +52,7 @@ func exportCmd(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 	}
 	filter := geo.ActorFilter{Statuses: []geo.Status{geo.StatusPublished}}
 	if *format == "csv" {
-		err = exportCSV(ctx, a, filter, attributions, bw)
+		err = exportCSV(ctx, a, filter, attributions, *raw, bw)
 	} else {
 		err = exportGeoJSON(ctx, a, filter, attributions, bw)
 	}
@@ -61,13 +62,19 @@ func exportCmd(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 	return bw.Flush()
 }
 
-func exportCSV(ctx context.Context, a *app, f geo.ActorFilter, attributions map[string]string, w io.Writer) error {
+// exportCSV writes the actors as CSV; unless raw, cells a spreadsheet
+// would run as formulas are neutralised.
+func exportCSV(ctx context.Context, a *app, f geo.ActorFilter, attributions map[string]string, raw bool, w io.Writer) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(actorfile.CSVHeader); err != nil {
 		return err
 	}
 	err := a.actors.EachActor(ctx, f, func(act *geo.Actor) error {
-		return cw.Write(actorfile.CSVRecord(act, attributions[act.Source], false))
+		record := actorfile.CSVRecord(act, attributions[act.Source], false)
+		if !raw {
+			actorfile.SpreadsheetSafe(record)
+		}
+		return cw.Write(record)
 	})
 	if err != nil {
 		return err

@@ -2,7 +2,7 @@
 //
 //	maillage serve                  start the web server
 //	maillage import [flags] FILE    import actors from a CSV or GeoJSON file
-//	maillage export --format csv|geojson [--output FILE]
+//	maillage export --format csv|geojson [--output FILE] [--raw]
 //	maillage token create|revoke|list [NAME]
 //	maillage geocode                geocode the actors waiting for a point
 //	maillage addresses import FILE... import BAN address files for the local geocoder
@@ -57,7 +57,7 @@ Usage:
   maillage import [flags] FILE        import actors from a CSV or GeoJSON file
       --map COLUMN=field (repeatable) --sector SLUG --status draft|published|archived
       --source NAME --attribution TEXT --dry-run
-  maillage export --format csv|geojson [--output FILE]
+  maillage export --format csv|geojson [--output FILE] [--raw]
   maillage token create NAME | token revoke NAME | token list
   maillage geocode                    geocode every actor waiting for a point (MAILLAGE_GEOCODER)
   maillage addresses import FILE...   import BAN address files (adresses-XX.csv or BAL) for the local geocoder

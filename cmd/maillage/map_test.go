@@ -52,7 +52,7 @@ func TestMapPage(t *testing.T) {
 		"location": map[string]any{"type": "Point", "coordinates": []float64{-0.4601, 46.3252}},
 	})
 
-	ctx := browser(t)
+	ctx := browserWithin(t, 3*time.Minute) // axe-core reads the whole page three times
 	watchConsole(t, ctx)
 	eval := func(t *testing.T, js string) string {
 		t.Helper()
@@ -94,6 +94,19 @@ func TestMapPage(t *testing.T) {
 			for (let i = 0; i < d.length; i += 4) if (d[i] === 0xc2 && d[i+1] === 0x41 && d[i+2] === 0x0c) return true;
 			return false;
 		})`)
+	})
+
+	t.Run("accessibility of the main page and the embed", func(t *testing.T) {
+		poll(t, "the list", `document.querySelectorAll(".list .actor-list__item").length > 0`)
+		checkAccessibility(t, ctx, "the main page")
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?embed=1&lat=46.3239&lon=-0.4588&z=13")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the embedded map's actors", `(document.querySelector("#map").dataset.sectors ?? "") !== ""`)
+		checkAccessibility(t, ctx, "the embedded map")
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/"), chromedp.WaitVisible("#actor-count[data-count]")); err != nil {
+			t.Fatal(err)
+		}
 	})
 
 	t.Run("unticking a sector removes its features", func(t *testing.T) {
@@ -208,6 +221,7 @@ func TestMapPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		poll(t, "the actor's details", `document.querySelector("#details-title").textContent === `+jsString(xssName))
+		checkAccessibility(t, ctx, "the actor page")
 		if got := eval(t, `document.title`); !strings.HasPrefix(got, xssName) {
 			t.Errorf("title = %q", got)
 		}

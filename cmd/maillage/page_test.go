@@ -188,3 +188,34 @@ func TestEmptyPage(t *testing.T) {
 		}
 	}
 }
+
+// checkAccessibility runs axe-core (frontend/node_modules, a devDependency
+// of the page) on the document of ctx, and fails t with each serious or
+// critical violation, naming the page, the rule and the first elements.
+func checkAccessibility(t *testing.T, ctx context.Context, pageName string) {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	src, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "frontend", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		t.Fatalf("axe-core is not installed (make frontend runs npm ci): %v", err)
+	}
+	// Runtime.evaluate is the browser's own: the page's CSP does not apply.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](string(src)+";undefined")); err != nil {
+		t.Fatalf("loading axe-core: %v", err)
+	}
+	type violation struct {
+		ID, Impact, Help string
+		Nodes            []string
+	}
+	violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]violation](`axe.run(document, {resultTypes: ["violations"]}).then((r) =>
+		r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) =>
+			({ID: v.id, Impact: v.impact, Help: v.help, Nodes: v.nodes.slice(0, 4).map((n) => n.target.join(" "))})))`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("running axe-core on %s: %v", pageName, err)
+	}
+	for _, v := range violations {
+		t.Errorf("axe on %s: %s %s (%s) at %s", pageName, v.Impact, v.ID, v.Help, strings.Join(v.Nodes, ", "))
+	}
+	t.Logf("axe on %s: %d serious or critical violations", pageName, len(violations))
+}

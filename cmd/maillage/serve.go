@@ -27,7 +27,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	if len(args) > 0 {
 		return usagef("serve takes no arguments")
 	}
-	a, err := openApp(ctx, cfg, logger)
+	a, err := openAppAs(ctx, cfg, logger, true)
 	if err != nil {
 		return err
 	}
@@ -44,8 +44,11 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	opts.GeoJSONMax = cfg.GeoJSONMax
 	opts.MaxImportBytes, opts.ImportSyncMax = cfg.MaxImportBytes, cfg.ImportSyncMax
 	opts.TrustedProxies = cfg.TrustedProxies
+	opts.PublicURL, opts.HeavyExports = cfg.PublicURL, cfg.HeavyExports
+	opts.RequestTimeout, opts.LongRequestTimeout = cfg.RequestTimeout, cfg.LongRequestTimeout
 	opts.Page.BasemapURL, opts.Page.BasemapAttribution = cfg.BasemapURL, cfg.BasemapAttrib
 	opts.LegalForms = a.forms
+	opts.DefaultSector = cfg.DefaultSector
 	opts.TileActorZoom, opts.TileCacheControl = cfg.TileActorZoom, cfg.TileCacheControl
 	tileStore, tileCache, stopTiles, err := openTiles(ctx, a, cfg, logger)
 	if err != nil {
@@ -53,6 +56,11 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	}
 	defer stopTiles()
 	opts.GeocodePerMinute = cfg.GeocodePerMinute
+	// Keepers' tokens are cached while revocations are heard.
+	tokensCtx, stopTokens := context.WithCancel(context.Background())
+	tokensDone := make(chan struct{})
+	go func() { defer close(tokensDone); a.tokens.WatchTokens(tokensCtx, 10*time.Second) }()
+	defer func() { stopTokens(); <-tokensDone }()
 	chain := newChain(cfg, a)
 	var geocoder geo.Geocoder
 	if chain != nil {
@@ -74,12 +82,13 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 		logger.Warn("import jobs interrupted by a stop of their server: nothing of them was stored", "jobs", n)
 	}
 	hs := handlers.NewServer(logger, handlers.Deps{
-		Actors:   a.actors,
-		Sectors:  a.sectors,
-		Auth:     a.tokens,
-		Importer: a.importer,
-		Imports:  jobs,
-		DB:       a.db,
+		Actors:      a.actors,
+		Sectors:     a.sectors,
+		Auth:        a.tokens,
+		Importer:    a.importer,
+		Imports:     jobs,
+		DB:          a.db,
+		Unavailable: postgis.Unavailable,
 
 		Tiles:     tileStore,
 		TileCache: tileCache,

@@ -210,6 +210,7 @@ func TestWorkshopPages(t *testing.T) {
 			t.Fatalf("animator link %q, participants' link %q", ws.AnimatorURL, participantURL)
 		}
 		projector.poll(t, "the workshop listed", `!!document.querySelector('.keeper-table tr[data-code="`+ws.Code+`"]')`)
+		checkAccessibility(t, projector.ctx, "/ateliers")
 		var list struct {
 			Items []struct {
 				ID      int64     `json:"id"`
@@ -274,12 +275,14 @@ func TestWorkshopPages(t *testing.T) {
 	projector.poll(t, "the live stream", `document.querySelector("#ws-live").dataset.state === "live"`)
 	projector.do(t, chromedp.Click("#control-open"))
 	projector.poll(t, "an open workshop", `document.querySelector("#ws-status").dataset.status === "open"`)
+	checkAccessibility(t, projector.ctx, "the projection")
 
 	phone.do(t, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulatePortrait),
 		chromedp.Navigate(url+"/ateliers/"+ws.Code), chromedp.WaitVisible("#join-name"),
 		chromedp.SendKeys("#join-name", "Léa"), chromedp.Click("#join-submit"))
 	phone.poll(t, "the participant's page", `document.body.dataset.ready === "true"`)
 	phone.poll(t, "an open composer", `document.querySelector("#compose").dataset.enabled === "true"`)
+	checkAccessibility(t, phone.ctx, "the participant's page")
 	if got := phone.eval(t, `String(document.documentElement.scrollWidth)`); got != "360" {
 		t.Errorf("the phone page is %s px wide", got)
 	}
@@ -410,6 +413,7 @@ func TestWorkshopPages(t *testing.T) {
 		projector.poll(t, "published", `document.querySelector("#control-publish").textContent === "Retirer la publication"`)
 		projector.do(t, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(url+"/ateliers/"+ws.Code+"/synthese"))
 		projector.poll(t, "the record", `document.body.dataset.ready === "true"`)
+		checkAccessibility(t, projector.ctx, "the record")
 		for _, id := range []string{need, idea} {
 			if got := projector.eval(t, `String(document.querySelectorAll('.rec-item[data-id="`+id+`"]').length)`); got != "1" {
 				t.Errorf("annotation %s listed %s times in the record", id, got)

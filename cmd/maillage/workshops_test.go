@@ -42,6 +42,9 @@ func TestWorkshopAcrossServes(t *testing.T) {
 		t.Helper()
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -66,6 +69,7 @@ func TestWorkshopAcrossServes(t *testing.T) {
 		Token string `json:"token"`
 	}
 	req, _ := http.NewRequest("POST", second+"/api/workshops/join", strings.NewReader(`{"code": "`+strings.ToLower(w.Code)+`"}`))
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,8 @@ const escapeHTML = (s) =>
 function nameMarker(marker, label) {
   const el = marker.getElement();
   if (!el) return;
+  // A div may carry a name only with a role (axe: aria-prohibited-attr).
+  if (el.tagName !== 'IMG') el.setAttribute('role', 'img');
   el.setAttribute('aria-label', label);
   el.setAttribute('title', label);
   if (el.tagName === 'IMG') el.alt = label;

@@ -151,3 +151,44 @@ func CSVRecord(a *geo.Actor, attribution string, withContacts bool) []string {
 		attribution, a.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"),
 		a.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z")}
 }
+
+// SpreadsheetSafe returns record with every cell a spreadsheet would read
+// as a formula neutralised, as OWASP recommends for CSV injection: a cell
+// starting with =, +, -, @, a tab or a carriage return gets a leading
+// quote. Plain numbers such as a negative longitude are left alone, since
+// no spreadsheet reads them as anything but numbers. record is changed in
+// place and returned.
+func SpreadsheetSafe(record []string) []string {
+	for i, cell := range record {
+		record[i] = SafeCell(cell)
+	}
+	return record
+}
+
+// SafeCell is one cell of SpreadsheetSafe.
+func SafeCell(cell string) string {
+	if cell == "" || !strings.ContainsRune("=+-@\t\r", rune(cell[0])) || isPlainNumber(cell) {
+		return cell
+	}
+	return "'" + cell
+}
+
+// isPlainNumber reports whether s is a sign, digits and at most one
+// decimal point, nothing else.
+func isPlainNumber(s string) bool {
+	if s[0] == '+' || s[0] == '-' {
+		s = s[1:]
+	}
+	digits, points := 0, 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '.':
+			points++
+		default:
+			return false
+		}
+	}
+	return digits > 0 && points <= 1
+}

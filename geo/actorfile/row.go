@@ -128,6 +128,9 @@ func (b *builder) build(rec *record) (a geo.Actor, fails, warns []Problem) {
 	case loc != nil:
 		a.Location = loc
 		a.Geocoding.Source = geo.LocationFromFile
+		if w := geo.OutsideWarning(*loc, nil); w != "" {
+			warn("latitude", w)
+		}
 	default:
 		a.Geocoding.State = geo.GeocodePending
 		if reason != "" {

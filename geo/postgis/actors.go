@@ -199,8 +199,16 @@ func findActors(ctx context.Context, tx pgx.Tx, f geo.ActorFilter) ([]*geo.Actor
 	return actors, nil
 }
 
-// EachActor calls fn for every actor matching f, in name order, without
-// holding them all in memory. It stops at the first error fn returns.
+// CountActors returns the number of actors matching f, whatever its limit.
+func (s *ActorStore) CountActors(ctx context.Context, f geo.ActorFilter) (int, error) {
+	var total int
+	err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM actors a WHERE `+filterWhere, filterArgs(f)).Scan(&total)
+	return total, err
+}
+
+// EachActor calls fn for every actor matching f (at most f.Limit when
+// set), in name order, without holding them all in memory. It stops at
+// the first error fn returns.
 func (s *ActorStore) EachActor(ctx context.Context, f geo.ActorFilter, fn func(*geo.Actor) error) error {
 	tx, err := s.db.Pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -208,8 +216,12 @@ func (s *ActorStore) EachActor(ctx context.Context, f geo.ActorFilter, fn func(*
 	}
 	defer tx.Rollback(ctx)
 	args := filterArgs(f)
+	args["limit"] = nil
+	if f.Limit > 0 {
+		args["limit"] = f.Limit
+	}
 	rows, err := tx.Query(ctx, `SELECT `+actorColumns+` FROM actors a WHERE `+filterWhere+`
-		ORDER BY maillage_fold(a.name), a.id`, args)
+		ORDER BY maillage_fold(a.name), a.id LIMIT @limit`, args)
 	if err != nil {
 		return err
 	}

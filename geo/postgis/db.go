@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,7 +27,16 @@ type Config struct {
 	// NoMigrate leaves the schema as it is; call Migrate yourself.
 	NoMigrate bool
 	Logger    *slog.Logger
+	// StatementTimeout is the statement_timeout of the pool's sessions,
+	// unless the URL sets one; 0: DefaultStatementTimeout. Migrations
+	// run without one.
+	StatementTimeout time.Duration
 }
+
+// DefaultStatementTimeout bounds every statement of the pool: long enough
+// for an export streamed to a slow client, short enough that a stuck
+// query does not hold its connection for ever.
+const DefaultStatementTimeout = 5 * time.Minute
 
 // DB is an open database with a current schema.
 type DB struct {
@@ -47,7 +57,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if db.logger == nil {
 		db.logger = slog.New(slog.DiscardHandler)
 	}
-	if err := db.connect(ctx, cfg.URL); err != nil {
+	if err := db.connect(ctx, cfg.URL, cfg.StatementTimeout); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -64,14 +74,20 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	return db, nil
 }
 
-func (db *DB) connect(ctx context.Context, url string) error {
+func (db *DB) connect(ctx context.Context, url string, statementTimeout time.Duration) error {
 	pcfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// The parse error may quote the URL and its password.
 		return errors.New("invalid database URL: it must look like postgres://user:password@host:5432/dbname")
 	}
 	if pcfg.ConnConfig.ConnectTimeout == 0 {
-		pcfg.ConnConfig.ConnectTimeout = 10 * time.Second
+		pcfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+	if statementTimeout <= 0 {
+		statementTimeout = DefaultStatementTimeout
+	}
+	if _, set := pcfg.ConnConfig.RuntimeParams["statement_timeout"]; !set {
+		pcfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(statementTimeout.Milliseconds(), 10)
 	}
 	db.Pool, err = pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {

@@ -1,8 +1,10 @@
 package postgis
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -54,4 +56,30 @@ func mapError(err error, what string) error {
 		}
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// Unavailable reports whether err comes from a database that cannot
+// answer now rather than from the query: unreachable, shutting down,
+// refusing connections, or past its deadline or statement_timeout.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) {
+		return true
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	if errors.As(err, &connectErr) || errors.As(err, &netErr) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return strings.HasPrefix(pgErr.Code, "08") || // connection_exception
+			strings.HasPrefix(pgErr.Code, "57P") || // admin_shutdown, crash_shutdown, cannot_connect_now
+			pgErr.Code == "57014" || // query_canceled, as by statement_timeout
+			pgErr.Code == "53300" // too_many_connections
+	}
+	return pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "closed pool") ||
+		strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "unexpected EOF")
 }

@@ -35,6 +35,12 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) (applied []string, err er
 		return nil, connectError(err)
 	}
 	defer conn.Release()
+	// A migration may rewrite a large table: no statement_timeout, put
+	// back before the connection returns to the pool.
+	if _, err := conn.Exec(ctx, `SET statement_timeout = 0`); err != nil {
+		return nil, err
+	}
+	defer conn.Exec(context.Background(), `RESET statement_timeout`)
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrateLock)); err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,13 +17,37 @@ import (
 
 // TokenStore keeps the API tokens of directory keepers. Only a SHA-256 of
 // each token is stored, so a lost token cannot be shown again.
+//
+// While WatchTokens runs, tokens found valid are remembered for
+// tokenCacheTTL, so that a keeper's request costs no query: a revocation
+// reaches every server at once by a notification, and the cache is
+// emptied and unused whenever the notifications may have been missed.
+// last_used_at is written at most once per lastUsedEvery.
 type TokenStore struct {
 	db *DB
+
+	mu    sync.Mutex
+	live  bool                    // WatchTokens listens: the cache may be used
+	gen   uint64                  // counts the emptyings, so that a check racing one is not kept
+	cache map[[32]byte]tokenEntry // by SHA-256 of the token
 }
+
+type tokenEntry struct {
+	keeper   geo.Keeper
+	checked  time.Time // when the database said it was valid
+	lastUsed time.Time // last write of last_used_at
+}
+
+const (
+	tokenCacheTTL = 30 * time.Second
+	lastUsedEvery = time.Minute
+	tokenCacheMax = 10000
+	tokensChannel = "maillage_tokens"
+)
 
 // NewTokenStore returns a store of tokens on db.
 func NewTokenStore(db *DB) *TokenStore {
-	return &TokenStore{db: db}
+	return &TokenStore{db: db, cache: make(map[[32]byte]tokenEntry)}
 }
 
 const tokenPrefix = "mlg_"
@@ -57,14 +82,23 @@ func randomBytes(n int) []byte {
 
 // RevokeToken deletes the token called name. Returns ENotFound.
 func (s *TokenStore) RevokeToken(ctx context.Context, name string) error {
-	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM tokens WHERE name = $1`, name)
+	tx, err := s.db.Pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	tag, err := tx.Exec(ctx, `DELETE FROM tokens WHERE name = $1`, name)
 	if err != nil {
 		return err
 	}
 	if tag.RowsAffected() == 0 {
 		return geo.Errorf(geo.ENotFound, "token %q not found", name)
 	}
-	return nil
+	// Every server's cache forgets its tokens when this commits.
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, tokensChannel, name); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
 }
 
 // TokenInfo describes a token without revealing it.
@@ -86,16 +120,97 @@ func (s *TokenStore) Authenticate(ctx context.Context, token string) (*geo.Keepe
 	if !strings.HasPrefix(token, tokenPrefix) {
 		return nil, geo.Errorf(geo.EUnauthorized, "invalid token")
 	}
+	hash := sha256.Sum256([]byte(token))
+	now := time.Now()
+	s.mu.Lock()
+	e, ok := s.cache[hash]
+	fresh := ok && s.live && now.Sub(e.checked) < tokenCacheTTL
+	if fresh && now.Sub(e.lastUsed) < lastUsedEvery {
+		s.mu.Unlock()
+		k := e.keeper
+		return &k, nil
+	}
+	gen := s.gen
+	s.mu.Unlock()
+
+	// Not known, stale, or last_used_at is due: one statement checks the
+	// token and records its use.
 	var k geo.Keeper
 	err := s.db.Pool.QueryRow(ctx, `
 		UPDATE tokens SET last_used_at = now()
 		WHERE hash = $1
-		RETURNING name, role`, hashToken(token)).Scan(&k.Name, &k.Role)
+		RETURNING name, role`, hash[:]).Scan(&k.Name, &k.Role)
 	if errors.Is(err, pgx.ErrNoRows) {
+		s.forget(hash)
 		return nil, geo.Errorf(geo.EUnauthorized, "invalid token")
 	}
 	if err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
+	if s.live && s.gen == gen {
+		if len(s.cache) >= tokenCacheMax {
+			clear(s.cache)
+		}
+		s.cache[hash] = tokenEntry{keeper: k, checked: now, lastUsed: now}
+	}
+	s.mu.Unlock()
 	return &k, nil
+}
+
+func (s *TokenStore) forget(hash [32]byte) {
+	s.mu.Lock()
+	delete(s.cache, hash)
+	s.mu.Unlock()
+}
+
+// setLive empties the cache and says whether it may be filled: only
+// while the notifications of revocations are heard.
+func (s *TokenStore) setLive(live bool) {
+	s.mu.Lock()
+	s.live = live
+	s.gen++
+	clear(s.cache)
+	s.mu.Unlock()
+}
+
+// WatchTokens listens for revocations until ctx ends, emptying the cache
+// on each; while not listening (at first, after a lost connection) every
+// request checks its token in the database. It reconnects with a delay
+// doubling up to retryMax.
+func (s *TokenStore) WatchTokens(ctx context.Context, retryMax time.Duration) {
+	delay := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := s.listen(ctx, func() { delay = 100 * time.Millisecond })
+		s.setLive(false)
+		if ctx.Err() != nil {
+			return
+		}
+		s.db.logger.Warn("token notifications: connection lost, retrying", "err", err, "in", delay)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, retryMax)
+	}
+}
+
+func (s *TokenStore) listen(ctx context.Context, connected func()) error {
+	conn, err := pgx.ConnectConfig(ctx, s.db.Pool.Config().ConnConfig)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, `LISTEN `+tokensChannel); err != nil {
+		return err
+	}
+	connected()
+	s.setLive(true)
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return err
+		}
+		s.setLive(true) // empties the cache
+	}
 }

@@ -88,7 +88,11 @@ export function createAnnotationLayer(map, kinds, t, { size = 34, onSelect = nul
       if (!node) return;
       node.dataset.annotationId = String(a.id);
       node.dataset.kind = a.kind;
-      if (g.type !== 'Point') node.setAttribute('aria-label', label);
+      if (g.type !== 'Point') {
+        // An SVG path may carry a name only with a role (axe: aria-prohibited-attr).
+        node.setAttribute('role', 'img');
+        node.setAttribute('aria-label', label);
+      }
     });
     if (onSelect) {
       layer.on('click', (e) => {
