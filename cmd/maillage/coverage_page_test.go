@@ -23,7 +23,8 @@ import (
 // TestCoveragePages drives Chromium without network for the base map: the
 // map page draws the territory tiles instead of a grey background, and the
 // coverage view of Finistère and insertion shows the legend, the sentence
-// with the API's figure and the table, and prints to one A4 page.
+// with the API's figure and the table, draws the annotation of a published
+// workshop in Finistère when asked, and prints to one A4 page.
 func TestCoveragePages(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": postgistest.NewURL(t)}
 	data := sharedData(t)
@@ -34,15 +35,48 @@ func TestCoveragePages(t *testing.T) {
 			filepath.Join(data, "territories", "communes-29-finistere.geojson")},
 		{"import", "--sector", "insertion", "--source", "ASP", "--attribution", "Liste des SIAE (ASP / Ministère du Travail)",
 			filepath.Join(data, "actors", "siae-france.geojson")},
+		{"token", "create", "cress"},
 	} {
 		var out bytes.Buffer
 		if err := run(context.Background(), append([]string{"maillage"}, args...), testEnv(env), &out, &out); err != nil {
 			t.Fatalf("%v: %v %s", args, err, out.String())
 		}
+		if args[0] == "token" {
+			env["keeper"] = strings.TrimSpace(out.String())
+		}
 	}
+	keeper := env["keeper"]
+	delete(env, "keeper")
 	// Nothing listens on port 1: the raster base map cannot load.
 	env["MAILLAGE_BASEMAP_URL"] = "http://127.0.0.1:1/{z}/{x}/{y}.png"
 	url := startServe(t, env)
+
+	// A published workshop with one annotation in Châteaulin (Finistère).
+	var ws struct {
+		ID             int64  `json:"id"`
+		Code           string `json:"code"`
+		AnimatorSecret string `json:"animator_secret"`
+	}
+	if status := apiDo(t, "POST", url+"/api/workshops", keeper, map[string]any{"title": "Diagnostic ESS de Châteaulin",
+		"date": "2026-12-10", "bbox": []float64{-4.2, 48.1, -4.0, 48.3}}, &ws); status != 201 {
+		t.Fatalf("create workshop = %d", status)
+	}
+	wsPath := fmt.Sprintf("%s/api/workshops/%d", url, ws.ID)
+	if status := apiDo(t, "PATCH", wsPath, ws.AnimatorSecret, map[string]any{"status": "open"}, nil); status != 200 {
+		t.Fatalf("open workshop = %d", status)
+	}
+	var joined struct{ Token string }
+	if status := apiDo(t, "POST", url+"/api/workshops/join", "", map[string]string{"code": ws.Code}, &joined); status != 200 {
+		t.Fatalf("join = %d", status)
+	}
+	var note struct{ ID int64 }
+	if status := apiDo(t, "POST", wsPath+"/annotations", joined.Token, map[string]any{"kind": "besoin",
+		"geometry": map[string]any{"type": "Point", "coordinates": []float64{-4.0965, 48.1969}}, "text": "Pas de recyclerie"}, &note); status != 201 {
+		t.Fatalf("annotation = %d", status)
+	}
+	if status := apiDo(t, "PATCH", wsPath, ws.AnimatorSecret, map[string]any{"status": "closed", "published": true}, nil); status != 200 {
+		t.Fatalf("publish workshop = %d", status)
+	}
 
 	ctx := browser(t)
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
@@ -163,6 +197,31 @@ func TestCoveragePages(t *testing.T) {
 			t.Errorf("CSV link %q", href)
 		}
 		shoot(t, ctx, "coverage-1280.png")
+	})
+
+	t.Run("workshop annotations", func(t *testing.T) {
+		if n := eval(t, `String(document.querySelectorAll("#cov-map [data-annotation-id]").length)`); n != "0" {
+			t.Errorf("%s annotations drawn before the box is ticked", n)
+		}
+		if err := chromedp.Do(ctx, chromedp.Click("#cov-workshops")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the workshop's annotation", fmt.Sprintf(`document.querySelector('#cov-map [data-annotation-id="%d"]') !== null`, note.ID))
+		if n := eval(t, `document.querySelector("#cov-map").dataset.workshopAnnotations`); n != "1" {
+			t.Errorf("%s annotations, want 1", n)
+		}
+		legend := eval(t, `document.querySelector("#cov-legend-workshops").innerText`)
+		if !strings.Contains(legend, "Contributions des ateliers publiés") || !strings.Contains(legend, "(1)") {
+			t.Errorf("legend of the workshops %q", legend)
+		}
+		if u := eval(t, `location.search`); !strings.Contains(u, "ateliers=1") {
+			t.Errorf("URL %q does not keep the choice", u)
+		}
+		shoot(t, ctx, "coverage-workshops.png")
+		if err := chromedp.Do(ctx, chromedp.Click("#cov-workshops")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the annotation gone", `document.querySelector("#cov-map [data-annotation-id]") === null`)
 	})
 
 	t.Run("print", func(t *testing.T) {
