@@ -267,6 +267,30 @@ func TestCoveragePages(t *testing.T) {
 		chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
 	})
 
+	// An EPCI is compared with its département: the figure of the
+	// département's /api/coverage.
+	t.Run("EPCI compared with its département", func(t *testing.T) {
+		var epci struct {
+			Summary struct {
+				ShareBeyond float64 `json:"share_beyond"`
+			} `json:"summary"`
+		}
+		getJSON(t, url+"/api/coverage?within=epci:242900314&sectors=insertion&radius_km=10", &epci)
+		epciPercent := fmt.Sprintf("%d\u00a0%%", int(math.Round(epci.Summary.ShareBeyond*100)))
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/couverture?territoire=epci:242900314&secteurs=insertion&rayon=10"),
+			chromedp.WaitVisible("#cov-form")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the coverage of Brest Métropole", `document.body.dataset.ready === "epci:242900314"`)
+		if s := eval(t, `document.querySelector("#cov-sentence").textContent`); !strings.HasPrefix(s, "Brest Métropole : "+epciPercent) {
+			t.Errorf("sentence %q, want %s from the API", s, epciPercent)
+		}
+		poll(t, "the comparison", `document.querySelector("#cov-comparison").dataset.share !== undefined`)
+		if c := eval(t, `document.querySelector("#cov-comparison").textContent`); c != "À comparer avec Finistère : "+percent+"." {
+			t.Errorf("comparison %q, want Finistère's %s", c, percent)
+		}
+	})
+
 	mu.Lock()
 	defer mu.Unlock()
 	for _, p := range problems {
