@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/actorfile"
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/handlers"
 )
@@ -24,7 +26,9 @@ import (
 // (territories imported, actors generated): for each sector, the coverage
 // of every commune of France in one statement against the same KNN query
 // issued once per commune (on every sample-th commune, scaled up); then an
-// uncached GET /api/coverage of a département against GET /healthz.
+// uncached GET /api/coverage of a département against GET /healthz; with
+// --import, the time from the start of an import of SIAE (sector insertion)
+// to the end of the first /api/coverage of the département after it.
 func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("coverage", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -32,8 +36,9 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	sample := fs.Int("sample", 10, "one-by-one queries on every N-th commune, scaled up by N")
 	within := fs.String("within", "29", "the département of the HTTP measure")
 	requests := fs.Int("requests", 20, "requests of each kind in the HTTP measure")
+	importFile := fs.String("import", "", "a file of SIAE to import last (e.g. actors/siae-france.geojson)")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *sample < 1 || *requests < 1 {
-		return usagef("coverage [--sectors a,b] [--sample N] [--within CODE] [--requests N]")
+		return usagef("coverage [--sectors a,b] [--sample N] [--within CODE] [--requests N] [--import FILE]")
 	}
 	db, closeDB, err := openDB(ctx, cfg, logger)
 	if err != nil {
@@ -153,6 +158,31 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	}
 	fmt.Fprintf(stdout, "GET /healthz p50 %s; GET %s (uncached) p50 %s, %.0fx /healthz (%d requests each)\n",
 		ms(health), path, ms(dep), dep.Seconds()/health.Seconds(), *requests)
+	if *importFile == "" {
+		return nil
+	}
+
+	f, err := os.Open(*importFile)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	imp := &actorfile.Importer{Store: postgis.NewActorStore(db), Sectors: postgis.NewSectorStore(db), DefaultSector: "autres"}
+	start := time.Now()
+	res, err := imp.Import(ctx, f, *importFile, actorfile.Options{Sector: "insertion", Source: "ASP",
+		Attribution: "Liste des SIAE (ASP / Ministère du Travail)"}, nil)
+	if err != nil {
+		return err
+	}
+	imported := time.Since(start)
+	*requests = 1
+	insertion := "/api/coverage?within=departement:" + *within + "&sectors=insertion&radius_km=10"
+	first, err := p50(insertion)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "import of %s (%d created, %d updated, %d unchanged) %s, then the first GET %s %s: coverage up to date %s after the import began\n",
+		*importFile, res.Created, res.Updated, res.Unchanged, secs(imported), insertion, ms(first), secs(imported+first))
 	return nil
 }
 

@@ -132,12 +132,13 @@ func TestCoverage(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := run(ctx, []string{"maillage-bench", "coverage", "--sample", "20", "--requests", "3"}, env, &out, io.Discard); err != nil {
+	if err := run(ctx, []string{"maillage-bench", "coverage", "--sample", "20", "--requests", "3",
+		"--import", shareddata.Dir(t, "actors", "siae-france.geojson")}, env, &out, io.Discard); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	text := out.String()
 	t.Log(text)
-	for _, want := range []string{"| insertion | ", " | 279 | ", "| all 15 sectors |", "GET /healthz p50", "/api/coverage?within=departement:29&sectors="} {
+	for _, want := range []string{"| insertion | ", " | 279 | ", "| all 15 sectors |", "GET /healthz p50", "/api/coverage?within=departement:29&sectors=", "3853 created"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output does not hold %q:\n%s", want, text)
 		}
