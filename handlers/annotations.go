@@ -424,16 +424,27 @@ func geometryType(g geom.T) string {
 }
 
 // workshopAnnotationsGeoJSON answers GET
-// /api/workshop-annotations.geojson?bbox=: the visible annotations of
-// published workshops, for the main map's overlay.
+// /api/workshop-annotations.geojson?bbox=&within=: the visible annotations
+// of published workshops, in a box and in a territory (a code or
+// level:code, as for /api/coverage), for the overlays of the main map and
+// of the coverage view.
 func (s *Server) workshopAnnotationsGeoJSON(c *echo.Context) error {
-	p := readParams(c, "bbox")
+	ctx := c.Request().Context()
+	p := readParams(c, "bbox", "within")
 	bbox := p.bbox("bbox")
+	w, err := s.within(ctx, p, "within")
+	if err != nil {
+		return err
+	}
 	if err := p.err(); err != nil {
 		return err
 	}
+	var within *geo.TerritoryRef
+	if w != nil {
+		within = &geo.TerritoryRef{Level: w.Level, Code: w.Code}
+	}
 	const limit = 5000
-	found, err := s.Workshops.PublishedAnnotations(c.Request().Context(), bbox, limit)
+	found, err := s.Workshops.PublishedAnnotations(ctx, bbox, within, limit)
 	if err != nil {
 		return err
 	}

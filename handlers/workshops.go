@@ -40,7 +40,7 @@ type WorkshopStore interface {
 	UpdateAnnotation(ctx context.Context, wid, id int64, by geo.WorkshopAccess, upd geo.AnnotationUpdate) (*geo.Annotation, error)
 	DeleteAnnotation(ctx context.Context, wid, id int64, by geo.WorkshopAccess) error
 	Vote(ctx context.Context, wid, id int64, by geo.WorkshopAccess, on bool) (votes int, voted bool, err error)
-	PublishedAnnotations(ctx context.Context, bbox *geo.BBox, limit int) ([]geo.OverlayAnnotation, error)
+	PublishedAnnotations(ctx context.Context, bbox *geo.BBox, within *geo.TerritoryRef, limit int) ([]geo.OverlayAnnotation, error)
 }
 
 const workshopTokenKey = "workshop_token"

@@ -51,7 +51,7 @@ func (d *workshopDB) server(t *testing.T, edit func(*handlers.Options)) (srv *ht
 	}
 	actors, sectors, tokens := postgis.NewActorStore(d.db), postgis.NewSectorStore(d.db), postgis.NewTokenStore(d.db)
 	h := handlers.NewServer(slog.New(slog.DiscardHandler), handlers.Deps{Actors: actors, Sectors: sectors, Auth: tokens,
-		DB: d.db, Workshops: postgis.NewWorkshopStore(d.db), WorkshopEvents: hub}, opts)
+		DB: d.db, Workshops: postgis.NewWorkshopStore(d.db), WorkshopEvents: hub, Territories: postgis.NewTerritoryStore(d.db)}, opts)
 	srv = httptest.NewServer(h)
 	stopped := false
 	stop = func() {
@@ -1087,6 +1087,23 @@ func TestWorkshopExports(t *testing.T) {
 	call(t, srv.URL, "GET", "/api/workshop-annotations.geojson?bbox=2,48,3,49", "", nil, &overlay)
 	if len(overlay.Features) != 0 {
 		t.Errorf("overlay far away: %d features", len(overlay.Features))
+	}
+	// In a territory: a commune around the annotations, another beside it.
+	if _, err := d.db.Pool.Exec(context.Background(), `
+		INSERT INTO territories (level, code, name, geom) VALUES
+			('commune', '79191', 'Niort', ST_Multi(ST_MakeEnvelope(-0.5, 46.3, -0.4, 46.35, 4326))),
+			('commune', '79048', 'Chauray', ST_Multi(ST_MakeEnvelope(-0.38, 46.3, -0.3, 46.35, 4326)))`); err != nil {
+		t.Fatal(err)
+	}
+	for within, want := range map[string]int{"commune:79191": 2, "79048": 0} {
+		call(t, srv.URL, "GET", "/api/workshop-annotations.geojson?within="+within, "", nil, &overlay)
+		if len(overlay.Features) != want {
+			t.Errorf("overlay within %s: %d features, want %d", within, len(overlay.Features), want)
+		}
+	}
+	var bad struct{ Fields map[string]string }
+	if status := call(t, srv.URL, "GET", "/api/workshop-annotations.geojson?within=79005", "", nil, &bad); status != 400 || bad.Fields["within"] == "" {
+		t.Errorf("overlay within an unknown territory = %d %+v, want 400 naming within", status, bad)
 	}
 }
 

@@ -4,6 +4,7 @@
 //
 //	maillage-bench measure [flags]   measure tiles and nearby search
 //	maillage-bench generate [flags]  store synthetic actors in the database
+//	maillage-bench coverage [flags]  measure coverage on the database as it is
 package main
 
 import (
@@ -52,6 +53,12 @@ Usage:
   maillage-bench generate [--actors N] [--seed S] [--data DIR]
         store N synthetic actors around real places (default 1,500,000)
         in the application's database
+  maillage-bench coverage [--sectors a,b] [--sample N] [--within CODE] [--requests N] [--import FILE]
+        on the application's database (communes imported, actors generated):
+        coverage of every commune for each sector, one statement against the
+        same KNN query once per commune (every N-th, scaled up); then an
+        uncached GET /api/coverage of a département against GET /healthz (p50);
+        --import: an import of SIAE, then the first /api/coverage that shows them
 
 The database is the server's: DATABASE_URL, or the private PostgreSQL
 cluster under MAILLAGE_DATA_DIR (default ./var), started when needed.
@@ -120,6 +127,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return measureCmd(ctx, cfg, logger, rest, stdout)
 	case "generate":
 		return generateCmd(ctx, cfg, logger, rest, stdout)
+	case "coverage":
+		return coverageCmd(ctx, cfg, logger, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usageText)
 		return nil

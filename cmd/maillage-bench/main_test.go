@@ -5,11 +5,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/maillage/maillage/geo/postgis"
+	"github.com/maillage/maillage/geo/territoryfile"
 	"github.com/maillage/maillage/internal/postgistest"
 	"github.com/maillage/maillage/internal/shareddata"
 )
@@ -99,6 +102,45 @@ func TestWithDatabase(t *testing.T) {
 	for _, tt := range tests {
 		if got := withDatabase(tt.in, tt.db); got != tt.want {
 			t.Errorf("withDatabase(%q, %q) = %q, want %q", tt.in, tt.db, got, tt.want)
+		}
+	}
+}
+
+// TestCoverage measures coverage on the communes of Finistère and a small
+// synthetic set: one row per sector, and the HTTP figures.
+func TestCoverage(t *testing.T) {
+	url := postgistest.NewURL(t)
+	env := testEnv(map[string]string{"DATABASE_URL": url})
+	ctx := context.Background()
+	if err := run(ctx, []string{"maillage-bench", "generate", "--actors", "3000", "--seed", "2",
+		"--data", shareddata.Dir(t)}, env, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	db, err := postgis.Open(ctx, postgis.Config{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := shareddata.Dir(t, "territories", "communes-29-finistere.geojson")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = (&territoryfile.Importer{Store: postgis.NewTerritoryStore(db)}).Import(ctx, f, path, territoryfile.Options{}, nil)
+	f.Close()
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"maillage-bench", "coverage", "--sample", "20", "--requests", "3",
+		"--import", shareddata.Dir(t, "actors", "siae-france.geojson")}, env, &out, io.Discard); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	text := out.String()
+	t.Log(text)
+	for _, want := range []string{"| insertion | ", " | 279 | ", "| all 15 sectors |", "GET /healthz p50", "/api/coverage?within=departement:29&sectors=", "3853 created"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output does not hold %q:\n%s", want, text)
 		}
 	}
 }

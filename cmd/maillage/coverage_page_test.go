@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +23,8 @@ import (
 // TestCoveragePages drives Chromium without network for the base map: the
 // map page draws the territory tiles instead of a grey background, and the
 // coverage view of Finistère and insertion shows the legend, the sentence
-// with the API's figure and the table, and prints to one A4 page.
+// with the API's figure and the table, draws the annotation of a published
+// workshop in Finistère when asked, and prints to one A4 page.
 func TestCoveragePages(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": postgistest.NewURL(t)}
 	data := sharedData(t)
@@ -34,15 +35,48 @@ func TestCoveragePages(t *testing.T) {
 			filepath.Join(data, "territories", "communes-29-finistere.geojson")},
 		{"import", "--sector", "insertion", "--source", "ASP", "--attribution", "Liste des SIAE (ASP / Ministère du Travail)",
 			filepath.Join(data, "actors", "siae-france.geojson")},
+		{"token", "create", "cress"},
 	} {
 		var out bytes.Buffer
 		if err := run(context.Background(), append([]string{"maillage"}, args...), testEnv(env), &out, &out); err != nil {
 			t.Fatalf("%v: %v %s", args, err, out.String())
 		}
+		if args[0] == "token" {
+			env["keeper"] = strings.TrimSpace(out.String())
+		}
 	}
+	keeper := env["keeper"]
+	delete(env, "keeper")
 	// Nothing listens on port 1: the raster base map cannot load.
 	env["MAILLAGE_BASEMAP_URL"] = "http://127.0.0.1:1/{z}/{x}/{y}.png"
 	url := startServe(t, env)
+
+	// A published workshop with one annotation in Châteaulin (Finistère).
+	var ws struct {
+		ID             int64  `json:"id"`
+		Code           string `json:"code"`
+		AnimatorSecret string `json:"animator_secret"`
+	}
+	if status := apiDo(t, "POST", url+"/api/workshops", keeper, map[string]any{"title": "Diagnostic ESS de Châteaulin",
+		"date": "2026-12-10", "bbox": []float64{-4.2, 48.1, -4.0, 48.3}}, &ws); status != 201 {
+		t.Fatalf("create workshop = %d", status)
+	}
+	wsPath := fmt.Sprintf("%s/api/workshops/%d", url, ws.ID)
+	if status := apiDo(t, "PATCH", wsPath, ws.AnimatorSecret, map[string]any{"status": "open"}, nil); status != 200 {
+		t.Fatalf("open workshop = %d", status)
+	}
+	var joined struct{ Token string }
+	if status := apiDo(t, "POST", url+"/api/workshops/join", "", map[string]string{"code": ws.Code}, &joined); status != 200 {
+		t.Fatalf("join = %d", status)
+	}
+	var note struct{ ID int64 }
+	if status := apiDo(t, "POST", wsPath+"/annotations", joined.Token, map[string]any{"kind": "besoin",
+		"geometry": map[string]any{"type": "Point", "coordinates": []float64{-4.0965, 48.1969}}, "text": "Pas de recyclerie"}, &note); status != 201 {
+		t.Fatalf("annotation = %d", status)
+	}
+	if status := apiDo(t, "PATCH", wsPath, ws.AnimatorSecret, map[string]any{"status": "closed", "published": true}, nil); status != 200 {
+		t.Fatalf("publish workshop = %d", status)
+	}
 
 	ctx := browser(t)
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
@@ -165,6 +199,31 @@ func TestCoveragePages(t *testing.T) {
 		shoot(t, ctx, "coverage-1280.png")
 	})
 
+	t.Run("workshop annotations", func(t *testing.T) {
+		if n := eval(t, `String(document.querySelectorAll("#cov-map [data-annotation-id]").length)`); n != "0" {
+			t.Errorf("%s annotations drawn before the box is ticked", n)
+		}
+		if err := chromedp.Do(ctx, chromedp.Click("#cov-workshops")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the workshop's annotation", fmt.Sprintf(`document.querySelector('#cov-map [data-annotation-id="%d"]') !== null`, note.ID))
+		if n := eval(t, `document.querySelector("#cov-map").dataset.workshopAnnotations`); n != "1" {
+			t.Errorf("%s annotations, want 1", n)
+		}
+		legend := eval(t, `document.querySelector("#cov-legend-workshops").innerText`)
+		if !strings.Contains(legend, "Contributions des ateliers publiés") || !strings.Contains(legend, "(1)") {
+			t.Errorf("legend of the workshops %q", legend)
+		}
+		if u := eval(t, `location.search`); !strings.Contains(u, "ateliers=1") {
+			t.Errorf("URL %q does not keep the choice", u)
+		}
+		shoot(t, ctx, "coverage-workshops.png")
+		if err := chromedp.Do(ctx, chromedp.Click("#cov-workshops")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the annotation gone", `document.querySelector("#cov-map [data-annotation-id]") === null`)
+	})
+
 	t.Run("print", func(t *testing.T) {
 		landscape, background, css := true, true, true
 		res, err := chromedp.Call(ctx, page.PrintToPDF, page.PrintToPDFParams{Landscape: &landscape,
@@ -172,26 +231,64 @@ func TestCoveragePages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		os.WriteFile(filepath.Join(outDir(t), "coverage-a4.pdf"), res.Data, 0o644)
-		if n := len(regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(res.Data, -1)); n != 1 {
-			t.Errorf("the print has %d pages, want 1", n)
-		}
-		// The printed text: the page as the print media shows it.
-		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		pdf := filepath.Join(outDir(t), "coverage-a4.pdf")
+		if err := os.WriteFile(pdf, res.Data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		text := eval(t, `document.body.innerText`)
-		for _, want := range []string{"Couverture du territoire", "Finistère : " + percent, "Sources :", "Liste des SIAE",
-			"Licence Ouverte", "Les dix communes les moins bien couvertes", "Distance : 10 km"} {
+		// The text of the PDF itself, page by page (pdftotext ends each page
+		// with a form feed).
+		pdftotext, err := exec.LookPath("pdftotext")
+		if err != nil {
+			t.Fatalf("pdftotext (Debian's poppler-utils, installed by scripts/ensure-deps.sh --chromium): %v", err)
+		}
+		out, err := exec.Command(pdftotext, "-enc", "UTF-8", pdf, "-").Output()
+		if err != nil {
+			t.Fatalf("pdftotext %s: %v", pdf, err)
+		}
+		pages := strings.Split(strings.TrimSuffix(string(out), "\f"), "\f")
+		if len(pages) != 1 {
+			t.Errorf("the print has %d pages, want 1", len(pages))
+		}
+		// pdftotext breaks lines where the page does: compare words.
+		text := strings.Join(strings.Fields(strings.ReplaceAll(string(out), "\u00a0", " ")), " ")
+		for _, want := range []string{"Couverture du territoire", "Finistère : " + strings.ReplaceAll(percent, "\u00a0", " ") + " des habitants",
+			"Sources :", "Liste des SIAE", "Licence Ouverte", "Les dix communes les moins bien couvertes", "Distance : 10 km"} {
 			if !strings.Contains(text, want) {
-				t.Errorf("printed text does not hold %q:\n%s", want, text)
+				t.Errorf("the PDF's text does not hold %q:\n%s", want, text)
 			}
+		}
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+			t.Fatal(err)
 		}
 		if strings.Contains(text, "Exporter le tableau") {
 			t.Errorf("the form is printed")
 		}
 		shoot(t, ctx, "coverage-print.png")
 		chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
+	})
+
+	// An EPCI is compared with its département: the figure of the
+	// département's /api/coverage.
+	t.Run("EPCI compared with its département", func(t *testing.T) {
+		var epci struct {
+			Summary struct {
+				ShareBeyond float64 `json:"share_beyond"`
+			} `json:"summary"`
+		}
+		getJSON(t, url+"/api/coverage?within=epci:242900314&sectors=insertion&radius_km=10", &epci)
+		epciPercent := fmt.Sprintf("%d\u00a0%%", int(math.Round(epci.Summary.ShareBeyond*100)))
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/couverture?territoire=epci:242900314&secteurs=insertion&rayon=10"),
+			chromedp.WaitVisible("#cov-form")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the coverage of Brest Métropole", `document.body.dataset.ready === "epci:242900314"`)
+		if s := eval(t, `document.querySelector("#cov-sentence").textContent`); !strings.HasPrefix(s, "Brest Métropole : "+epciPercent) {
+			t.Errorf("sentence %q, want %s from the API", s, epciPercent)
+		}
+		poll(t, "the comparison", `document.querySelector("#cov-comparison").dataset.share !== undefined`)
+		if c := eval(t, `document.querySelector("#cov-comparison").textContent`); c != "À comparer avec Finistère : "+percent+"." {
+			t.Errorf("comparison %q, want Finistère's %s", c, percent)
+		}
 	})
 
 	mu.Lock()

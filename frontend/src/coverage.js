@@ -1,7 +1,8 @@
 // Entry point of the coverage view (/couverture): a territory, sectors and
-// a radius, kept in the URL (?territoire=29&secteurs=a,b&rayon=10&indicateur=distance);
+// a radius, kept in the URL (?territoire=29&secteurs=a,b&rayon=10&indicateur=distance&ateliers=1);
 // a choropleth of its communes with a classed legend, the actors of the
-// sectors on top, one sentence computed from /api/coverage, a comparison
+// sectors on top, optionally the annotations of published workshops in the
+// territory, one sentence computed from /api/coverage, a comparison
 // with the enclosing territory, a sortable table, CSV export and an A4
 // landscape print.
 
@@ -18,6 +19,8 @@ import { readConfig } from './config.js';
 import { renderCoverageTable } from './coveragetable.js';
 import { indexSectors } from './sectors.js';
 import { root } from './urlstate.js';
+import { publishedAnnotations } from './workshop/api.js';
+import { drawAnnotations } from './workshoplayer.js';
 
 const tc = t.coverage;
 const DISTANCE_COLORS = ['#1a9850', '#91cf60', '#d9ef8b', '#fdae61', '#d73027'];
@@ -51,6 +54,7 @@ function readState() {
     sectors: q.has('secteurs') ? q.get('secteurs').split(',').filter(Boolean) : null,
     radius: Number.isFinite(radius) && radius > 0 && radius <= 200 ? radius : 10,
     indicator: q.get('indicateur') === 'densite' ? 'densite' : 'distance',
+    workshops: q.get('ateliers') === '1',
   };
 }
 
@@ -60,6 +64,7 @@ function writeState(s) {
   if (s.sectors?.length) q.set('secteurs', s.sectors.join(','));
   q.set('rayon', String(s.radius));
   q.set('indicateur', s.indicator);
+  if (s.workshops) q.set('ateliers', '1');
   const url = new URL(window.location.href);
   url.search = `?${q.toString().replace(/%2C/g, ',').replace(/%3A/g, ':')}`;
   if (url.href !== window.location.href) history.replaceState(null, '', url);
@@ -173,6 +178,13 @@ async function start() {
     state.indicator = indicatorSelect.value;
     update();
   });
+  const workshopsBox = document.getElementById('cov-workshops');
+  workshopsBox.checked = state.workshops;
+  workshopsBox.addEventListener('change', () => {
+    state.workshops = workshopsBox.checked;
+    writeState({ ...state, territory: territory ? withinOf(territory) : state.territory });
+    showWorkshops();
+  });
   document.getElementById('cov-print').addEventListener('click', () => window.print());
   document.getElementById('cov-form').addEventListener('submit', (e) => e.preventDefault());
 
@@ -188,6 +200,9 @@ async function start() {
   let choropleth = null;
   let hatches = null;
   const actors = createActorTiles({ sectors, visible, actorZoom: config.actorZoom, maxZoom: 16 }).addTo(map);
+  map.createPane('workshops').style.zIndex = 450;
+  const workshops = L.featureGroup();
+  let workshopRequest = null;
 
   // The territory picker: suggestions of départements and EPCI by name.
   const input = document.getElementById('cov-territory-input');
@@ -294,7 +309,48 @@ async function start() {
     status.replaceChildren();
     document.getElementById('cov-csv').href = new URL(`api/coverage.csv?${query}`, root).href;
     draw(cov);
+    showWorkshops();
     compare(cov, mine);
+  }
+
+  /**
+   * Draws the visible annotations of published workshops inside the
+   * territory while the box is ticked, with their kinds in the legend.
+   */
+  async function showWorkshops() {
+    workshopRequest?.abort();
+    const mapBox = map.getContainer();
+    const entries = document.getElementById('cov-legend-workshops');
+    if (!state.workshops || !territory) {
+      workshops.remove();
+      entries?.replaceChildren();
+      delete mapBox.dataset.workshopAnnotations;
+      return;
+    }
+    workshopRequest = new AbortController();
+    let fc;
+    try {
+      fc = await publishedAnnotations({ within: withinOf(territory) }, { signal: workshopRequest.signal });
+    } catch (err) {
+      if (err.name === 'AbortError') return;
+      console.warn('maillage: workshops', err);
+      say(tc.workshopsFailed);
+      return;
+    }
+    const kinds = drawAnnotations(workshops, fc, 'workshops', t.workshop.layer);
+    workshops.addTo(map);
+    mapBox.dataset.workshopAnnotations = String(fc.features.length);
+    const list = document.getElementById('cov-legend-workshops');
+    if (!list) return;
+    const items = kinds.map((k) => {
+      const li = el('li', 'cov-legend__item');
+      const sw = el('span', 'cov-legend__swatch cov-legend__swatch--dot');
+      sw.style.background = k.color;
+      li.append(sw, el('span', null, `${k.label} (${formatNumber(k.n)})`));
+      return li;
+    });
+    list.replaceChildren(el('li', 'cov-legend__item cov-legend__heading', tc.legendWorkshops),
+      ...(items.length ? items : [el('li', 'cov-legend__item', tc.legendNoWorkshops)]));
   }
 
   function withinOf(tr) {
@@ -342,7 +398,9 @@ async function start() {
     list.append(entry('cov-legend__swatch--hatch', null, tc.legendZoneBlanche(formatNumber(state.radius))));
     list.append(entry(null, UNKNOWN_COLOR, tc.legendUnknown));
     for (const s of state.sectors) list.append(entry('cov-legend__swatch--dot', sectors.get(s).color, `${tc.legendActors} : ${sectors.get(s).label}`));
-    legend.replaceChildren(el('h2', 'cov-h2', title), list);
+    const workshopList = el('ul', 'cov-legend__list cov-legend__workshops');
+    workshopList.id = 'cov-legend-workshops';
+    legend.replaceChildren(el('h2', 'cov-h2', title), list, workshopList);
     legend.dataset.classes = String(classes.length);
 
     // The sentence, from the summary.

@@ -1,7 +1,7 @@
 // The main map's layer of published workshops: what their participants
 // placed on the territory (GET api/workshop-annotations.geojson), off by
-// default, with its entry under the sectors' legend. Texts are shown as
-// text only.
+// default, with its entry under the sectors' legend; drawAnnotations is
+// shared with the coverage view. Texts are shown as text only.
 
 import L from 'leaflet';
 import { el } from './dom.js';
@@ -9,6 +9,44 @@ import { publishedAnnotations } from './workshop/api.js';
 
 const colorRe = /^#[0-9a-fA-F]{6}$/;
 const PANE = 'workshops';
+
+/**
+ * Replaces the content of layer (a Leaflet feature group) with the
+ * annotations of fc drawn in pane, each with its tooltip and a
+ * data-annotation-id; returns the kinds seen: [{label, color, n}].
+ * l holds the texts (t.workshop.layer).
+ */
+export function drawAnnotations(layer, fc, pane, l) {
+  layer.clearLayers();
+  const seen = new Map(); // kind -> {label, color, n}
+  for (const f of fc.features) {
+    const p = f.properties ?? {};
+    const color = colorRe.test(p.color) ? p.color : '#6b7280';
+    const kindLabel = typeof p.kind_label === 'string' ? p.kind_label : String(p.kind ?? '');
+    const entry = seen.get(p.kind) ?? { label: kindLabel, color, n: 0 };
+    entry.n++;
+    seen.set(p.kind, entry);
+    const style = { pane, color, weight: 4, fillColor: color, fillOpacity: 0.25 };
+    let drawn;
+    try {
+      drawn = L.geoJSON(f, {
+        pane,
+        style: () => style,
+        pointToLayer: (_, latlng) => L.circleMarker(latlng, { ...style, radius: 8, color: '#ffffff', weight: 2, fillOpacity: 0.95 }),
+      });
+    } catch (err) {
+      console.warn('maillage: workshop annotation', p.id, err);
+      continue;
+    }
+    const tip = el('div', 'wtip');
+    tip.append(el('strong', 'wtip__kind', kindLabel), el('span', 'wtip__text', p.text ?? ''));
+    if (p.workshop_title) tip.append(el('span', 'wtip__from', l.from(p.workshop_title)));
+    drawn.bindTooltip(tip, { className: 'wtip-box' });
+    drawn.eachLayer((x) => x.on('add', () => x.getElement?.()?.setAttribute('data-annotation-id', String(p.id))));
+    layer.addLayer(drawn);
+  }
+  return [...seen.values()];
+}
 
 /** Fills container with the layer's legend entry and draws the layer on map while it is ticked. */
 export function createWorkshopOverlay(container, map, t) {
@@ -32,36 +70,9 @@ export function createWorkshopOverlay(container, map, t) {
   let pending = null;
 
   function render(fc) {
-    layer.clearLayers();
-    const seen = new Map(); // kind -> {label, color, n}
-    for (const f of fc.features) {
-      const p = f.properties ?? {};
-      const color = colorRe.test(p.color) ? p.color : '#6b7280';
-      const kindLabel = typeof p.kind_label === 'string' ? p.kind_label : String(p.kind ?? '');
-      const entry = seen.get(p.kind) ?? { label: kindLabel, color, n: 0 };
-      entry.n++;
-      seen.set(p.kind, entry);
-      const style = { pane: PANE, color, weight: 4, fillColor: color, fillOpacity: 0.25 };
-      let drawn;
-      try {
-        drawn = L.geoJSON(f, {
-          pane: PANE,
-          style: () => style,
-          pointToLayer: (_, latlng) => L.circleMarker(latlng, { ...style, radius: 8, color: '#ffffff', weight: 2, fillOpacity: 0.95 }),
-        });
-      } catch (err) {
-        console.warn('maillage: workshop annotation', p.id, err);
-        continue;
-      }
-      const tip = el('div', 'wtip');
-      tip.append(el('strong', 'wtip__kind', kindLabel), el('span', 'wtip__text', p.text ?? ''));
-      if (p.workshop_title) tip.append(el('span', 'wtip__from', l.from(p.workshop_title)));
-      drawn.bindTooltip(tip, { className: 'wtip-box' });
-      drawn.eachLayer((x) => x.on('add', () => x.getElement?.()?.setAttribute('data-annotation-id', String(p.id))));
-      layer.addLayer(drawn);
-    }
+    const seen = drawAnnotations(layer, fc, PANE, l);
     kinds.replaceChildren(
-      ...[...seen.values()].map((k) => {
+      ...seen.map((k) => {
         const li = el('li', 'legend__item legend__item--static');
         const swatch = el('span', 'swatch');
         swatch.style.backgroundColor = k.color;
@@ -70,7 +81,7 @@ export function createWorkshopOverlay(container, map, t) {
         return li;
       }),
     );
-    kinds.hidden = seen.size === 0;
+    kinds.hidden = seen.length === 0;
     map.getContainer().dataset.workshopAnnotations = String(fc.features.length);
   }
 
@@ -81,7 +92,7 @@ export function createWorkshopOverlay(container, map, t) {
     const b = map.getBounds();
     const bbox = [Math.max(-180, b.getWest()), Math.max(-90, b.getSouth()), Math.min(180, b.getEast()), Math.min(90, b.getNorth())];
     try {
-      render(await publishedAnnotations(bbox, { signal: pending.signal }));
+      render(await publishedAnnotations({ bbox }, { signal: pending.signal }));
     } catch (err) {
       if (err.name === 'AbortError') return;
       console.warn('maillage: workshops layer', err);

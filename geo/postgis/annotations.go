@@ -397,12 +397,18 @@ func (s *WorkshopStore) Vote(ctx context.Context, wid, id int64, by geo.Workshop
 }
 
 // PublishedAnnotations returns the visible annotations of published
-// workshops that meet bbox (all when nil), at most limit, in id order.
-func (s *WorkshopStore) PublishedAnnotations(ctx context.Context, bbox *geo.BBox, limit int) ([]geo.OverlayAnnotation, error) {
+// workshops that meet bbox (all when nil) and the polygon of the territory
+// within (any place when nil; none when that territory has no polygon), at
+// most limit, in id order.
+func (s *WorkshopStore) PublishedAnnotations(ctx context.Context, bbox *geo.BBox, within *geo.TerritoryRef, limit int) ([]geo.OverlayAnnotation, error) {
 	args := readerArgs(geo.WorkshopAccess{Role: geo.RolePublic})
 	args["minlon"], args["minlat"], args["maxlon"], args["maxlat"] = nil, nil, nil, nil
 	if bbox != nil {
 		args["minlon"], args["minlat"], args["maxlon"], args["maxlat"] = bbox.MinLon, bbox.MinLat, bbox.MaxLon, bbox.MaxLat
+	}
+	args["wlevel"], args["wcode"] = nil, nil
+	if within != nil {
+		args["wlevel"], args["wcode"] = within.Level, within.Code
 	}
 	args["limit"] = limit
 	rows, err := s.db.Pool.Query(ctx, `
@@ -416,6 +422,8 @@ func (s *WorkshopStore) PublishedAnnotations(ctx context.Context, bbox *geo.BBox
 			ORDER BY workshop_id NULLS LAST LIMIT 1) k ON true
 		WHERE w.published AND a.state = 'visible'
 			AND (@minlon::float8 IS NULL OR a.geom && ST_MakeEnvelope(@minlon, @minlat, @maxlon, @maxlat, 4326))
+			AND (@wlevel::text IS NULL OR EXISTS (SELECT 1 FROM territories t
+				WHERE t.level = @wlevel AND t.code = @wcode AND ST_Intersects(t.geom, a.geom)))
 		ORDER BY a.id
 		LIMIT @limit`, args)
 	if err != nil {

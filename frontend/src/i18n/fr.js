@@ -430,6 +430,10 @@ export default {
     legendZoneBlanche: (radius) => `zone blanche : aucune structure à moins de ${radius} km`,
     legendUnknown: 'population ou position inconnue',
     legendActors: 'Acteurs des secteurs choisis',
+    workshopsToggle: 'Contributions des ateliers publiés',
+    legendWorkshops: 'Contributions des ateliers publiés dans le territoire',
+    legendNoWorkshops: 'aucune contribution dans ce territoire',
+    workshopsFailed: "Les contributions des ateliers n'ont pas pu être chargées.",
     columns: {
       name: 'Commune',
       population: 'Population',

@@ -130,10 +130,14 @@ export async function fetchBlob(url, token) {
 
 /**
  * Returns the visible annotations of published workshops in bbox
- * [w, s, e, n], as a GeoJSON FeatureCollection (for the main map).
+ * [w, s, e, n] (the main map) or in a territory given as level:code (the
+ * coverage view), as a GeoJSON FeatureCollection.
  */
-export async function publishedAnnotations(bbox, opts) {
-  const fc = await request('GET', `api/workshop-annotations.geojson?bbox=${bbox.map((v) => v.toFixed(5)).join(',')}`, opts);
+export async function publishedAnnotations({ bbox, within }, opts) {
+  const q = new URLSearchParams();
+  if (bbox) q.set('bbox', bbox.map((v) => v.toFixed(5)).join(','));
+  if (within) q.set('within', within);
+  const fc = await request('GET', `api/workshop-annotations.geojson?${q.toString().replace(/%2C/g, ',').replace(/%3A/g, ':')}`, opts);
   if (!fc || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
     throw new ApiError('GET api/workshop-annotations.geojson: not a FeatureCollection', 200);
   }

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/actorfile"
+	"github.com/maillage/maillage/geo/postgis"
+	"github.com/maillage/maillage/handlers"
+)
+
+// coverageCmd measures coverage on the application's database as it is
+// (territories imported, actors generated): for each sector, the coverage
+// of every commune of France in one statement against the same KNN query
+// issued once per commune (on every sample-th commune, scaled up); then an
+// uncached GET /api/coverage of a département against GET /healthz; with
+// --import, the time from the start of an import of SIAE (sector insertion)
+// to the end of the first /api/coverage of the département after it.
+func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("coverage", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	sectorList := fs.String("sectors", "", "sectors to measure, comma-separated (default: every sector)")
+	sample := fs.Int("sample", 10, "one-by-one queries on every N-th commune, scaled up by N")
+	within := fs.String("within", "29", "the département of the HTTP measure")
+	requests := fs.Int("requests", 20, "requests of each kind in the HTTP measure")
+	importFile := fs.String("import", "", "a file of SIAE to import last (e.g. actors/siae-france.geojson)")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *sample < 1 || *requests < 1 {
+		return usagef("coverage [--sectors a,b] [--sample N] [--within CODE] [--requests N] [--import FILE]")
+	}
+	db, closeDB, err := openDB(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+
+	var actors, communes int64
+	if err := db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM actors WHERE status = 'published' AND location IS NOT NULL),
+		(SELECT count(*) FROM territories WHERE level = 'commune')`).Scan(&actors, &communes); err != nil {
+		return err
+	}
+	if actors == 0 || communes == 0 {
+		return errors.New("coverage: the database needs communes (maillage territories import) and actors (maillage-bench generate)")
+	}
+	var slugs []string
+	if *sectorList != "" {
+		slugs = strings.Split(*sectorList, ",")
+	} else {
+		all, err := postgis.NewSectorStore(db).FindSectors(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range all {
+			slugs = append(slugs, s.Slug)
+		}
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT ST_X(ref_point), ST_Y(ref_point) FROM territories
+		WHERE level = 'commune' AND ref_point IS NOT NULL ORDER BY code`)
+	if err != nil {
+		return err
+	}
+	points, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([2]float64, error) {
+		var p [2]float64
+		err := r.Scan(&p[0], &p[1])
+		return p, err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d published actors with a point, %d communes (%d with a reference point); one by one on 1 commune in %d\n\n",
+		actors, communes, len(points), *sample)
+	fmt.Fprintln(stdout, "| sector | actors | communes | set | one by one (scaled) | one by one / set |")
+	fmt.Fprintln(stdout, "| --- | --- | --- | --- | --- | --- |")
+	cov := postgis.NewCoverageStore(db)
+	var setTotal, oneTotal time.Duration
+	for _, slug := range slugs {
+		var n int64
+		if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM actor_sectors s JOIN actors a ON a.id = s.actor_id
+			WHERE s.sector_slug = $1 AND a.status = 'published'`, slug).Scan(&n); err != nil {
+			return err
+		}
+		q := geo.CoverageQuery{Level: geo.LevelCommune, Sectors: []string{slug}, RadiusKm: 10}
+		start := time.Now()
+		found, _, _, err := cov.CoverageCommunes(ctx, q)
+		if err != nil {
+			return fmt.Errorf("coverage of %s: %w", slug, err)
+		}
+		set := time.Since(start)
+		start = time.Now()
+		for i := 0; i < len(points); i += *sample {
+			p := points[i]
+			var d *float64
+			if err := db.Pool.QueryRow(ctx, `
+				SELECT a.location::geography <-> ST_Point($1, $2, 4326)::geography FROM actors a
+				WHERE a.status = 'published' AND a.location IS NOT NULL AND EXISTS (
+					SELECT 1 FROM actor_sectors s WHERE s.actor_id = a.id AND s.sector_slug = ANY($3))
+				ORDER BY a.location::geography <-> ST_Point($1, $2, 4326)::geography LIMIT 1`,
+				p[0], p[1], q.Sectors).Scan(&d); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("one by one, %s: %w", slug, err)
+			}
+		}
+		one := time.Since(start) * time.Duration(*sample)
+		setTotal += set
+		oneTotal += one
+		fmt.Fprintf(stdout, "| %s | %d | %d | %s | %s | %.2fx |\n", slug, n, len(found), secs(set), secs(one), one.Seconds()/set.Seconds())
+	}
+	fmt.Fprintf(stdout, "| all %d sectors | %d | | %s | %s | %.2fx |\n\n", len(slugs), actors, secs(setTotal), secs(oneTotal), oneTotal.Seconds()/setTotal.Seconds())
+
+	// The HTTP measure: no tile cache, so every /api/coverage is computed.
+	h := handlers.NewServer(logger, handlers.Deps{Actors: postgis.NewActorStore(db), Sectors: postgis.NewSectorStore(db),
+		DB: db, Territories: postgis.NewTerritoryStore(db), Coverage: cov}, handlers.DefaultOptions())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	base := "http://" + ln.Addr().String()
+	p50 := func(path string) (time.Duration, error) {
+		var took []time.Duration
+		for range *requests {
+			start := time.Now()
+			resp, err := http.Get(base + path)
+			if err != nil {
+				return 0, err
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return 0, fmt.Errorf("GET %s: %s", path, resp.Status)
+			}
+			took = append(took, time.Since(start))
+		}
+		slices.Sort(took)
+		return took[len(took)/2], nil
+	}
+	health, err := p50("/healthz")
+	if err != nil {
+		return err
+	}
+	path := "/api/coverage?within=departement:" + *within + "&sectors=" + slugs[0] + "&radius_km=10"
+	dep, err := p50(path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "GET /healthz p50 %s; GET %s (uncached) p50 %s, %.0fx /healthz (%d requests each)\n",
+		ms(health), path, ms(dep), dep.Seconds()/health.Seconds(), *requests)
+	if *importFile == "" {
+		return nil
+	}
+
+	f, err := os.Open(*importFile)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	imp := &actorfile.Importer{Store: postgis.NewActorStore(db), Sectors: postgis.NewSectorStore(db), DefaultSector: "autres"}
+	start := time.Now()
+	res, err := imp.Import(ctx, f, *importFile, actorfile.Options{Sector: "insertion", Source: "ASP",
+		Attribution: "Liste des SIAE (ASP / Ministère du Travail)"}, nil)
+	if err != nil {
+		return err
+	}
+	imported := time.Since(start)
+	*requests = 1
+	insertion := "/api/coverage?within=departement:" + *within + "&sectors=insertion&radius_km=10"
+	first, err := p50(insertion)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "import of %s (%d created, %d updated, %d unchanged) %s, then the first GET %s %s: coverage up to date %s after the import began\n",
+		*importFile, res.Created, res.Updated, res.Unchanged, secs(imported), insertion, ms(first), secs(imported+first))
+	return nil
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
