@@ -63,6 +63,7 @@ func (s *Server) routes() {
 	e.GET("/tiles/actors/:z/:x/:y", s.actorTile) // :y is "{y}.mvt"
 
 	e.GET("/", s.index)
+	e.GET("/gestion", s.keeperPage)
 	e.GET("/acteurs/:id", s.actorPage)
 	e.GET("/ateliers", s.workshopsPage)
 	e.GET("/ateliers/:code", s.workshopPage("participant"))
