@@ -21,6 +21,8 @@ func (s *Server) routes() {
 	api.POST("/sectors", s.createSector, requireKeeper)
 	api.PATCH("/sectors/:slug", s.updateSector, requireKeeper)
 	api.DELETE("/sectors/:slug", s.deleteSector, requireKeeper)
+	api.GET("/sector-proposals", s.listSectorProposals, requireKeeper)
+	api.POST("/sector-proposals/apply", s.applySectorProposals, requireKeeper)
 
 	api.GET("/actors", s.listActors)
 	api.GET("/actors.geojson", s.actorsGeoJSON)

@@ -47,3 +47,9 @@ FROM (VALUES
 		'M12 2a7.5 7.5 0 0 1 7.5 7.5c0 5.3-7.5 13-7.5 13S4.5 14.8 4.5 9.5A7.5 7.5 0 0 1 12 2zm0 4.7a2.8 2.8 0 1 0 0 5.6 2.8 2.8 0 0 0 0-5.6z')
 ) AS v(slug, color, icon)
 WHERE s.slug = v.slug;
+
+-- * Synonyms the sector proposals look for in names and descriptions.
+UPDATE sectors SET synonyms = synonyms || ARRAY['emmaus', 'ressourceries', 'recycleries', 'boutique solidaire', 'friperie', 'reparation']
+WHERE slug = 'reemploi';
+UPDATE sectors SET synonyms = synonyms || ARRAY['amaps', 'epiceries solidaires', 'jardin solidaire', 'jardins solidaires', 'maraichage']
+WHERE slug = 'alimentation';

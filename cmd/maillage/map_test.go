@@ -16,6 +16,7 @@ import (
 	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
@@ -426,11 +427,11 @@ func TestMapPage(t *testing.T) {
 
 	t.Run("recyclerie filters the list and proposes réemploi", func(t *testing.T) {
 		// The address service does not answer: its requests hang.
-		if err := chromedp.Do(ctx, fetch.Enable().WithPatterns([]*fetch.RequestPattern{{URLPattern: "*/api/geocode*"}})); err != nil {
+		if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/geocode*"}}}); err != nil {
 			t.Fatal(err)
 		}
 		defer func() {
-			if err := chromedp.Do(ctx, fetch.Disable()); err != nil {
+			if _, err := chromedp.Call(ctx, fetch.Disable, cdp.Empty{}); err != nil {
 				t.Error(err)
 			}
 		}()

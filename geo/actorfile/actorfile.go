@@ -28,6 +28,9 @@ type Options struct {
 
 	// Used by Importer, not by Parse.
 	DryRun      bool   // check and report without storing
+	// ApplyProposals gives imported actors the sectors the rules propose
+	// (geo.SectorProposer); without it they are only counted.
+	ApplyProposals bool
 	Attribution string // attribution text for the imported sources, such as "© Transiscope, ODbL"
 }
 

@@ -60,9 +60,17 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 	if err != nil {
 		return nil, err
 	}
+	proposer := geo.NewSectorProposer(sectors)
+	report.ProposalsApplied = opt.ApplyProposals
 	actors := make([]*geo.Actor, len(rows))
 	for i := range rows {
 		actors[i] = &rows[i].Actor
+		for _, p := range proposer.Propose(actors[i]) {
+			report.SectorProposals[p.Sector]++
+			if opt.ApplyProposals {
+				actors[i].Sectors = append(actors[i].Sectors, p.Sector)
+			}
+		}
 		if actors[i].SIRET == "" && actors[i].ExternalID == "" {
 			actors[i].ExternalID = derivedID(actors[i])
 		}

@@ -28,11 +28,16 @@ type Report struct {
 	Valid     int               `json:"valid"`
 	Failed    []Problem         `json:"failed"`   // rows skipped, with field and reason
 	Warnings  []Problem         `json:"warnings"` // kept rows with a note
+	// SectorProposals counts, by sector, the valid rows to which the rules
+	// propose it (NAF code, name, description); ProposalsApplied says
+	// whether the import gave them those sectors.
+	SectorProposals  map[string]int `json:"sector_proposals"`
+	ProposalsApplied bool           `json:"proposals_applied"`
 }
 
 func newReport(format string) *Report {
 	return &Report{Format: format, Columns: map[string]string{}, Ignored: []string{},
-		Failed: []Problem{}, Warnings: []Problem{}}
+		Failed: []Problem{}, Warnings: []Problem{}, SectorProposals: map[string]int{}}
 }
 
 // add records a row's outcome: skipped with its failures, or kept with its
