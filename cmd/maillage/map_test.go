@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -485,6 +486,69 @@ func TestMapPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		poll(t, "only réemploi ticked", `[...document.querySelectorAll(".legend input:checked")].map((b) => b.value).join() === "reemploi"`)
+	})
+
+	t.Run("first view on mainland France, overseas a click away", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/"), chromedp.WaitVisible("#actor-count[data-count]")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "a view of mainland France", `(() => {
+			const q = new URLSearchParams(location.search);
+			const lat = Number(q.get("lat")), lon = Number(q.get("lon")), z = Number(q.get("z"));
+			return q.has("lat") && lat > 42 && lat < 51 && lon > -5 && lon < 9.5 && z >= 5;
+		})()`)
+		if err := chromedp.Do(ctx, chromedp.Click(".territories summary")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the overseas territories with actors", `document.querySelector(".territories").dataset.ready === "true"`)
+		got := eval(t, `[...document.querySelectorAll(".territories__item")].map((b) => b.dataset.territory).join(" ")`)
+		// The SIAE list has actors in the five overseas departments, none in
+		// New Caledonia.
+		if !strings.HasPrefix(got, "metropole guadeloupe martinique guyane reunion mayotte") || strings.Contains(got, "nouvelleCaledonie") {
+			t.Errorf("territories %q", got)
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(`.territories__item[data-territory="reunion"]`)); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the map on La Réunion", `(() => {
+			const q = new URLSearchParams(location.search);
+			return Number(q.get("lat")) > -21.4 && Number(q.get("lat")) < -20.85 && Number(q.get("lon")) > 55.2 && Number(q.get("lon")) < 55.85;
+		})()`)
+
+		// The list's selection as CSV: the same actors.
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?lat=46.3239&lon=-0.4588&z=12"), chromedp.WaitVisible("#actor-count[data-count]")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the list and its export", `document.querySelectorAll(".list .actor-list__item").length > 0 && document.querySelector(".actor-list__export").href.includes("api/actors.csv?bbox=")`)
+		href := eval(t, `document.querySelector(".actor-list__export").href`)
+		resp, err := http.Get(href)
+		if err != nil {
+			t.Fatal(err)
+		}
+		records, err := csv.NewReader(resp.Body).ReadAll()
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total := eval(t, `document.querySelector("#list").dataset.total`); fmt.Sprint(len(records)-1) != total {
+			t.Errorf("the CSV export has %d actors, the list %s", len(records)-1, total)
+		}
+
+		// An embed links to the full map of its view, with the attribution.
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?lat=46.6&lon=2.4&z=6&embed=1")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the embed's link to the full map", `(() => {
+			const a = document.querySelector(".full-map-link");
+			const r = document.querySelector(".leaflet-control-attribution")?.getBoundingClientRect();
+			return a !== null && a.href.includes("lat=46.6") && !a.href.includes("embed") && r && r.width > 20 && r.bottom <= innerHeight;
+		})()`)
+
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?lat=46.6&lon=2.4&z=6"), chromedp.WaitVisible("#actor-count[data-count]")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "France drawn", `document.querySelector("#map").layerState().length > 10`)
+		shoot(t, ctx, "france-z6.png")
 	})
 
 	t.Run("screenshots", func(t *testing.T) {

@@ -5,6 +5,7 @@ import { listActors } from './api.js';
 import { el } from './dom.js';
 import { saneCase } from './card.js';
 import { primarySector, sectorBadge } from './sectors.js';
+import { root } from './urlstate.js';
 
 const PAGE = 50;
 
@@ -52,7 +53,10 @@ export function createList(container, sectors, t, onOpen, onClearText) {
   clear.type = 'button';
   clear.addEventListener('click', () => onClearText?.());
   filter.append(filterText, document.createTextNode(' '), clear);
-  container.replaceChildren(title, filter, summary, ol, more);
+  // The same selection as a CSV file (the export takes the list's filters).
+  const exportLink = el('a', 'actor-list__export', t.list.exportCSV);
+  exportLink.hidden = true;
+  container.replaceChildren(title, filter, summary, exportLink, ol, more);
 
   let pending = null;
   let query = null;
@@ -94,12 +98,17 @@ export function createList(container, sectors, t, onOpen, onClearText) {
         container.dataset.total = '0';
         summary.textContent = t.list.noSector;
         more.hidden = true;
+        exportLink.hidden = true;
         return;
       }
       query = text
         ? { q: text.q, near: `${text.near[1].toFixed(5)},${text.near[0].toFixed(5)}` }
         : { bbox: bbox.map((v) => v.toFixed(5)).join(',') };
       if (slugs) query.sectors = slugs.join(',');
+      const csv = new URL('api/actors.csv', root);
+      for (const [k, v] of Object.entries(query)) if (k !== 'near') csv.searchParams.set(k, v);
+      exportLink.href = csv.href;
+      exportLink.hidden = false;
       load(false);
     },
   };

@@ -16,6 +16,7 @@ import { createNearby } from './nearby.js';
 import { createSearch } from './search.js';
 import { indexSectors, primarySector } from './sectors.js';
 import { createShare } from './share.js';
+import { addTerritoryControl, firstBounds } from './territories.js';
 import { createStatus } from './status.js';
 import { readURL, stateURL, writeURL } from './urlstate.js';
 import { createWorkshopOverlay } from './workshoplayer.js';
@@ -107,6 +108,21 @@ async function start() {
   // The drawn points, readable by tests: document.querySelector("#map").layerState().
   map.getContainer().layerState = () => view.actors.layerState();
   view.addDataAttribution(tilejson.attribution);
+  addTerritoryControl(map, t);
+  // An embed links to the full map of the same view.
+  let fullMapLink = null;
+  if (initial.embed) {
+    const FullMap = L.Control.extend({
+      onAdd() {
+        fullMapLink = L.DomUtil.create('a', 'full-map-link leaflet-bar');
+        fullMapLink.textContent = t.fullMap;
+        fullMapLink.target = '_blank';
+        fullMapLink.rel = 'noopener';
+        return fullMapLink;
+      },
+    });
+    new FullMap({ position: 'bottomleft' }).addTo(map);
+  }
   // The keepers' tools live in the keepers' space only (/gestion).
   if (config.keeper && !initial.embed) {
     document.body.classList.add('keeper-space');
@@ -268,6 +284,7 @@ async function start() {
     list.update(bbox, shownSlugs(), textFilter ? { q: textFilter, near: [c.lat, c.lng] } : null);
     refreshCounts();
     writeURL(state());
+    if (fullMapLink) fullMapLink.href = stateURL({ ...state(false), keeper: false }).href;
   }
 
   createSearch(document.getElementById('search'), t, {
@@ -309,7 +326,7 @@ async function start() {
   } else if (!initial.actor) {
     const [w, s, e, n] = Array.isArray(tilejson.bounds) ? tilejson.bounds : [];
     if (located.total > 0 && Number.isFinite(w) && !(w <= -180 && e >= 180)) {
-      map.fitBounds([[s, w], [n, e]], { padding: [24, 24], maxZoom: 13 });
+      map.fitBounds(firstBounds([w, s, e, n]), { padding: [24, 24], maxZoom: 13 });
     }
     // The TileJSON's bounds are rounded to grid cells: a small directory
     // is fitted to its actors exactly.

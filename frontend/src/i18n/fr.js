@@ -22,6 +22,21 @@ export default {
 
   mapLabel: "Carte des acteurs de l'ESS",
   zoomIn: 'Zoom avant',
+  territories: {
+    title: 'Territoires',
+    names: {
+      metropole: 'France métropolitaine',
+      guadeloupe: 'Guadeloupe',
+      martinique: 'Martinique',
+      guyane: 'Guyane',
+      reunion: 'La Réunion',
+      mayotte: 'Mayotte',
+      saintPierre: 'Saint-Pierre-et-Miquelon',
+      saintMartin: 'Saint-Martin',
+      nouvelleCaledonie: 'Nouvelle-Calédonie',
+      polynesie: 'Polynésie française',
+    },
+  },
   zoomOut: 'Zoom arrière',
   mapHint: 'Carte interactive ; la liste des acteurs en donne le même contenu au clavier.',
   osmAttribution:
@@ -80,6 +95,7 @@ export default {
   },
 
   closeNotice: 'Fermer ce message',
+  fullMap: 'Voir la carte complète',
   skipToList: 'Aller à la liste des acteurs',
   skipToSearch: 'Aller à la recherche',
   sidebarLabel: 'Recherche, secteurs et liste des acteurs',
@@ -101,6 +117,7 @@ export default {
     none: 'Aucun acteur dans cette vue avec les secteurs choisis.',
     noSector: 'Aucun secteur coché : cochez-en un pour voir des acteurs.',
     more: 'Afficher plus',
+    exportCSV: 'Exporter cette sélection (CSV)',
     failed: "La liste des acteurs n'a pas pu être chargée.",
   },
 
