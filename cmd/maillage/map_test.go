@@ -492,11 +492,15 @@ func TestMapPage(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/"), chromedp.WaitVisible("#actor-count[data-count]")); err != nil {
 			t.Fatal(err)
 		}
-		poll(t, "a view of mainland France", `(() => {
+		poll(t, "the first view in the URL", `document.querySelector("#map").layerState().length > 0 && new URLSearchParams(location.search).has("lat")`)
+		if !eval2bool(eval(t, `(() => {
 			const q = new URLSearchParams(location.search);
 			const lat = Number(q.get("lat")), lon = Number(q.get("lon")), z = Number(q.get("z"));
-			return q.has("lat") && lat > 42 && lat < 51 && lon > -5 && lon < 9.5 && z >= 5;
-		})()`)
+			return String(lat > 42 && lat < 51 && lon > -5 && lon < 9.5 && z >= 4);
+		})()`)) {
+			t.Errorf("the first view %s (map %s px) is not on mainland France", eval(t, `location.search`),
+				eval(t, `document.querySelector("#map").clientWidth + "x" + document.querySelector("#map").clientHeight`))
+		}
 		if err := chromedp.Do(ctx, chromedp.Click(".territories summary")); err != nil {
 			t.Fatal(err)
 		}
@@ -575,6 +579,8 @@ func TestMapPage(t *testing.T) {
 	})
 
 }
+
+func eval2bool(s string) bool { return s == "true" }
 
 func shoot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()

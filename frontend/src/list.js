@@ -56,7 +56,7 @@ export function createList(container, sectors, t, onOpen, onClearText) {
   // The same selection as a CSV file (the export takes the list's filters).
   const exportLink = el('a', 'actor-list__export', t.list.exportCSV);
   exportLink.hidden = true;
-  container.replaceChildren(title, filter, summary, exportLink, ol, more);
+  container.replaceChildren(title, filter, summary, ol, more, exportLink);
 
   let pending = null;
   let query = null;
