@@ -101,18 +101,16 @@ var actorTileSQL = withTileConstants(tileSpace + `
 					ST_MakePoint(p.x, p.y), array_to_string(p.slugs, ','))::tile_actor,
 				p.slugs[1], {extent}, 'geom', 'fid') AS layer
 			FROM (
-				SELECT a.id, a.name, a.kind, ss.slugs,
-					round(e.fx * ST_X(a.location_3857) + -e.xmin * e.fx) AS x,
-					round(e.fy * ST_Y(a.location_3857) + -e.ymax * e.fy) AS y
-				FROM e, actors a CROSS JOIN LATERAL (
-					SELECT array_agg(s.sector_slug ORDER BY sec.position, s.sector_slug) AS slugs
-					FROM actor_sectors s JOIN sectors sec ON sec.slug = s.sector_slug
-					WHERE s.actor_id = a.id) ss
+				SELECT a.id, min(a.name) AS name, min(a.kind) AS kind,
+					array_agg(s.sector_slug ORDER BY sec.position, s.sector_slug) AS slugs,
+					min(round(e.fx * ST_X(a.location_3857) + -e.xmin * e.fx)) AS x,
+					min(round(e.fy * ST_Y(a.location_3857) + -e.ymax * e.fy)) AS y
+				FROM e, actors a JOIN actor_sectors s ON s.actor_id = a.id JOIN sectors sec ON sec.slug = s.sector_slug
 				WHERE a.status = 'published'
 					AND a.location_3857 && ST_TileEnvelope($1, $2, $3, margin => {buffer}.0 / {extent})
-					AND ss.slugs IS NOT NULL
-					AND ($4::text[] IS NULL OR ss.slugs && $4)) p
+				GROUP BY a.id) p
 			WHERE p.x BETWEEN -{buffer} AND {extent} + {buffer} AND p.y BETWEEN -{buffer} AND {extent} + {buffer}
+				AND ($4::text[] IS NULL OR p.slugs && $4)
 			GROUP BY p.slugs[1]) layers)`)
 
 // Tile returns tile t as an MVT, one layer per sector (only those of
