@@ -43,7 +43,7 @@ run: deps build
 test:
 	@scripts/ensure-deps.sh --chromium --cgo
 	@$(MAKE) --no-print-directory frontend lint
-	@status=0; go test -race -count=1 ./... || status=$$?; \
+	@status=0; go test -race -count=1 -timeout 30m ./... || status=$$?; \
 	go run ./cmd/maillage db stop --test >/dev/null 2>&1 || true; \
 	exit $$status
 
