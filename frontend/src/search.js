@@ -16,7 +16,7 @@ const ZOOM_OF_TYPE = { housenumber: 17, street: 16, locality: 15, municipality: 
  * no filter), notice(text) tells the reader. sectors is the index of
  * sectors, whose synonyms are proposed as filters.
  */
-export function createSearch(container, t, { sectors, onPlace, onActor, onSector, onText, notice }) {
+export function createSearch(container, t, { sectors = new Map(), onPlace, onActor, onSector, onText, notice }) {
   const form = el('form', 'search');
   form.setAttribute('role', 'search');
   const label = el('label', 'search__label', t.search.label);
@@ -196,7 +196,7 @@ export function createSearch(container, t, { sectors, onPlace, onActor, onSector
       return;
     }
     closeList();
-    if (actors.length > 0) {
+    if (actors.length > 0 && onText) {
       onText(q);
       const matched = sectorsMatching(sectors, q);
       if (matched.length > 0) render([], [], matched);
@@ -211,6 +211,7 @@ export function createSearch(container, t, { sectors, onPlace, onActor, onSector
       return;
     }
     if (places[0]) choose({ kind: 'place', item: places[0] });
+    else if (actors[0]) choose({ kind: 'actor', item: actors[0] });
     else notice(t.search.none(q));
   });
 
