@@ -304,7 +304,8 @@ type ActorFilter struct {
 	Q        string   // accent- and case-insensitive text search
 	BBox     *BBox
 	Statuses []Status
-	Located  bool // only actors with a point
+	Located  bool   // only actors with a point
+	Near     *Point // when set, the list is sorted by distance from it (actors without a point last)
 	Limit    int
 	Offset   int
 }

@@ -9,10 +9,11 @@ import (
 // Sector is a family of ESS activity, such as insertion par l'activité
 // économique or commerce équitable. Actors belong to one or more sectors.
 type Sector struct {
-	Slug     string   `json:"slug"`
-	Label    string   `json:"label"` // in French
-	Color    string   `json:"color"` // #rrggbb
-	Icon     string   `json:"icon"`
+	Slug  string `json:"slug"`
+	Label string `json:"label"` // in French
+	Color string `json:"color"` // #rrggbb
+	Icon  string `json:"icon"`  // pictogram: SVG path data in a 24 x 24 box
+
 	Synonyms []string `json:"synonyms"` // other names matched on import
 	Position int      `json:"position"` // order in legends
 }
@@ -20,6 +21,7 @@ type Sector struct {
 var (
 	slugRe  = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	colorRe = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+	iconRe  = regexp.MustCompile(`^([Mm][MmLlHhVvCcSsQqTtAaZz0-9.,\s-]*)?$`)
 )
 
 // Validate returns an EInvalid *Error naming each field at fault.
@@ -34,8 +36,8 @@ func (s *Sector) Validate() error {
 	if !colorRe.MatchString(s.Color) {
 		f.Add("color", "a colour such as #1f78b4")
 	}
-	if utf8.RuneCountInString(s.Icon) > 40 {
-		f.Add("icon", "at most 40 characters")
+	if utf8.RuneCountInString(s.Icon) > 2000 || !iconRe.MatchString(s.Icon) {
+		f.Add("icon", "SVG path data (24 x 24 box), at most 2000 characters")
 	}
 	if len(s.Synonyms) > 100 {
 		f.Add("synonyms", "too many values")

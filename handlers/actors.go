@@ -59,11 +59,12 @@ func (s *Server) readActorFilter(c *echo.Context, p *params) (geo.ActorFilter, e
 // listActors answers GET /api/actors: one page of actors and a link to the
 // next one.
 func (s *Server) listActors(c *echo.Context) error {
-	p := readParams(c, "sectors", "q", "bbox", "status", "limit", "offset")
+	p := readParams(c, "sectors", "q", "bbox", "status", "limit", "offset", "near")
 	f, err := s.readActorFilter(c, p)
 	if err != nil {
 		return err
 	}
+	f.Near = p.point("near")
 	f.Limit = p.intIn("limit", 50, 1, s.opts.PageMax)
 	f.Offset = p.intIn("offset", 0, 0, 1<<30)
 	if err := p.err(); err != nil {
@@ -116,7 +117,19 @@ func (s *Server) getActor(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, newActorJSON(a, keeper(c)))
+	// The card names the licence of the actor's source.
+	out := struct {
+		actorfile.JSON
+		SourceAttribution string `json:"source_attribution,omitempty"`
+	}{JSON: newActorJSON(a, keeper(c))}
+	if a.Source != "" {
+		all, err := s.Actors.Attributions(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		out.SourceAttribution = all[a.Source]
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // decodeActor reads the JSON body of POST and PATCH on actors.

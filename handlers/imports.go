@@ -77,6 +77,13 @@ func (s *Server) importFile(c *echo.Context) error {
 	default:
 		errs.Add("dry_run", "true or false")
 	}
+	switch r.FormValue("apply_proposals") {
+	case "", "0", "false":
+	case "1", "true":
+		opt.ApplyProposals = true
+	default:
+		errs.Add("apply_proposals", "true or false")
+	}
 	m, err := actorfile.ParseMap(r.MultipartForm.Value["map"])
 	if err != nil {
 		return err

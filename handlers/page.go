@@ -34,6 +34,7 @@ type pageJSON struct {
 	ActorZoom int   `json:"actorZoom"`         // first zoom of single actors in the tiles
 	ActorID   int64 `json:"actorId,omitempty"` // on /acteurs/{id}: the actor to open
 	NotFound  bool  `json:"notFound,omitempty"`
+	Keeper    bool  `json:"keeper,omitempty"` // on /gestion: the keepers' tools
 
 	Workshop *workshopPageJSON `json:"workshop,omitempty"` // on the workshop pages
 }
@@ -71,6 +72,16 @@ func (s *Server) index(c *echo.Context) error {
 		return err
 	}
 	return s.servePage(c, http.StatusOK, pageJSON{}, nil)
+}
+
+// keeperPage serves the keepers' space: the map with the keepers' tools
+// (correcting positions), which ask for a keeper's token. The public page
+// and embeds never show them.
+func (s *Server) keeperPage(c *echo.Context) error {
+	if err := readParams(c, "lat", "lon", "z", "secteurs").err(); err != nil {
+		return err
+	}
+	return s.servePage(c, http.StatusOK, pageJSON{Keeper: true}, nil)
 }
 
 // actorPage serves the map page opened on one published actor, with its

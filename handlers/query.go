@@ -68,6 +68,22 @@ func (p *params) intIn(name string, def, min, max int) int {
 	return n
 }
 
+// point reads "lon,lat".
+func (p *params) point(name string) *geo.Point {
+	s := p.str(name)
+	if s == "" {
+		return nil
+	}
+	lon, lat, ok := strings.Cut(s, ",")
+	x, errX := strconv.ParseFloat(strings.TrimSpace(lon), 64)
+	y, errY := strconv.ParseFloat(strings.TrimSpace(lat), 64)
+	if !ok || errX != nil || errY != nil || x < -180 || x > 180 || y < -90 || y > 90 {
+		p.errs.Add(name, "lon,lat in WGS 84")
+		return nil
+	}
+	return &geo.Point{Lon: x, Lat: y}
+}
+
 // bbox reads "minLon,minLat,maxLon,maxLat".
 func (p *params) bbox(name string) *geo.BBox {
 	s := p.str(name)

@@ -21,6 +21,8 @@ func (s *Server) routes() {
 	api.POST("/sectors", s.createSector, requireKeeper)
 	api.PATCH("/sectors/:slug", s.updateSector, requireKeeper)
 	api.DELETE("/sectors/:slug", s.deleteSector, requireKeeper)
+	api.GET("/sector-proposals", s.listSectorProposals, requireKeeper)
+	api.POST("/sector-proposals/apply", s.applySectorProposals, requireKeeper)
 
 	api.GET("/actors", s.listActors)
 	api.GET("/actors.geojson", s.actorsGeoJSON, s.limitHeavy)
@@ -74,6 +76,7 @@ func (s *Server) routes() {
 	e.GET("/tiles/territories/:z/:x/:y", s.territoryTile)
 
 	e.GET("/", s.index)
+	e.GET("/gestion", s.keeperPage)
 	e.GET("/acteurs/:id", s.actorPage)
 	e.GET("/ateliers", s.workshopsPage)
 	e.GET("/ateliers/:code", s.workshopPage("participant"))

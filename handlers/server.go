@@ -27,6 +27,8 @@ type ActorStore interface {
 	UpdateActor(ctx context.Context, id int64, upd geo.ActorUpdate) (*geo.Actor, error)
 	DeleteActor(ctx context.Context, id int64) error
 	Attributions(ctx context.Context) (map[string]string, error)
+	ProposeSectors(ctx context.Context, sectors []geo.Sector) ([]geo.SectorProposal, error)
+	ApplySectorProposals(ctx context.Context, ps []geo.SectorProposal) (int, error)
 }
 
 // SectorStore finds and changes sectors.

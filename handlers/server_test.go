@@ -371,7 +371,7 @@ func TestSectorsAPI(t *testing.T) {
 			t.Errorf("sector %s missing or incomplete", want)
 		}
 	}
-	sec := map[string]any{"slug": "sport", "label": "Sport pour tous", "color": "#1f78b4", "icon": "⚽"}
+	sec := map[string]any{"slug": "sport", "label": "Sport pour tous", "color": "#1f78b4", "icon": "M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20z"}
 	if code := s.do(t, "POST", "/api/sectors", sec, false, nil); code != 401 {
 		t.Errorf("anonymous POST sector = %d", code)
 	}

@@ -156,6 +156,35 @@ func countInTile(t *testing.T, db *postgis.DB, tl tiles.Tile, margin float64) ma
 	return out
 }
 
+// countPrimaryInTile counts the published actors of tile tl (with a
+// margin, a fraction of the tile) by primary sector: the first by
+// position, the layer an actor tile draws it in.
+func countPrimaryInTile(t *testing.T, db *postgis.DB, tl tiles.Tile, margin float64) map[string]int {
+	t.Helper()
+	rows, err := db.Pool.Query(context.Background(), `
+		SELECT p.slug, count(*)::int
+		FROM actors a CROSS JOIN LATERAL (
+			SELECT s.sector_slug AS slug FROM actor_sectors s JOIN sectors sec ON sec.slug = s.sector_slug
+			WHERE s.actor_id = a.id ORDER BY sec.position, s.sector_slug LIMIT 1) p
+		WHERE a.status = 'published'
+			AND ST_Intersects(ST_Transform(a.location, 3857), ST_TileEnvelope($1, $2, $3, margin => $4))
+		GROUP BY 1`, tl.Z, tl.X, tl.Y, margin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var slug string
+		var n int
+		if err := rows.Scan(&slug, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[slug] = n
+	}
+	return out
+}
+
 func TestActorTiles(t *testing.T) {
 	db := postgistest.New(t)
 	seedActors(t, db, 3000)
@@ -199,7 +228,7 @@ func TestActorTiles(t *testing.T) {
 			if resp.StatusCode != 200 {
 				t.Fatalf("status %d", resp.StatusCode)
 			}
-			want := countInTile(t, db, tl, 64.0/4096)
+			want := countPrimaryInTile(t, db, tl, 64.0/4096)
 			got := map[string]int{}
 			for _, l := range layers {
 				for _, f := range l.Features {
@@ -211,9 +240,12 @@ func TestActorTiles(t *testing.T) {
 							}
 						}
 					})
-					if !slices.Equal(keys, []string{"id", "kind", "name", "sector"}) &&
-						!slices.Equal(keys, []string{"id", "name", "sector"}) {
+					if !slices.Equal(keys, []string{"id", "kind", "name", "sector", "sectors"}) &&
+						!slices.Equal(keys, []string{"id", "name", "sector", "sectors"}) {
 						t.Fatalf("properties %v", f.Properties)
+					}
+					if all, _ := f.Properties["sectors"].(string); strings.Split(all, ",")[0] != l.Name {
+						t.Fatalf("sectors %v in layer %s: the primary sector first", f.Properties["sectors"], l.Name)
 					}
 					if f.Properties["sector"] != l.Name || f.ID == nil || f.ID != f.Properties["id"] {
 						t.Fatalf("feature id %v, properties %v in layer %s", f.ID, f.Properties, l.Name)

@@ -50,8 +50,24 @@ func TestDragToCorrect(t *testing.T) {
 
 	ctx := browser(t)
 	watchConsole(t, ctx)
+	// The public page and its embed show no keeper control.
+	for _, page := range []string{"/", "/?embed=1", "/acteurs/" + strconv.FormatInt(id, 10)} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+page)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#actor-count")?.dataset.count === "1"`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			t.Fatalf("%s: %v", page, err)
+		}
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".correction, .correction-toggle").length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%s shows %d keeper controls", page, n)
+		}
+	}
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(url+"/"),
+		chromedp.Navigate(url+"/gestion"),
 		chromedp.WaitVisible(`#actor-count[data-count="1"]`),
 		chromedp.Click(".correction-toggle"),
 		chromedp.SendKeys(".correction-form input", token),

@@ -8,7 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
+	"strings"
 
 	"golang.org/x/term"
 
@@ -34,6 +36,7 @@ func importCmd(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 	source := fs.String("source", "", "source name (default: the file's name)")
 	attribution := fs.String("attribution", "", "attribution required by the data's licence")
 	dryRun := fs.Bool("dry-run", false, "report without writing")
+	applyProposals := fs.Bool("apply-proposals", false, "give rows the sectors proposed from their NAF code, name and description")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		return usagef("import: %v", err)
@@ -46,7 +49,7 @@ func importCmd(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 		return err
 	}
 	opt := actorfile.Options{Map: m, Sector: *sector, Status: geo.Status(*status), Source: *source,
-		Attribution: *attribution, DryRun: *dryRun}
+		Attribution: *attribution, DryRun: *dryRun, ApplyProposals: *applyProposals}
 	if opt.Status != "" && !opt.Status.Valid() {
 		return usagef("import: --status must be draft, published or archived")
 	}
@@ -120,6 +123,13 @@ func printReport(w io.Writer, path string, res *actorfile.Result) {
 	if len(res.Ignored) > 0 {
 		fmt.Fprintf(w, "  ignored columns: %v\n", res.Ignored)
 	}
+	if len(res.SectorProposals) > 0 {
+		how := "proposed (apply with --apply-proposals or maillage sectors propose --apply)"
+		if res.ProposalsApplied {
+			how = "given"
+		}
+		fmt.Fprintf(w, "  sectors %s: %s\n", how, formatCounts(res.SectorProposals))
+	}
 	problems := func(title string, ps []actorfile.Problem) {
 		if len(ps) == 0 {
 			return
@@ -138,4 +148,18 @@ func printReport(w io.Writer, path string, res *actorfile.Result) {
 	}
 	problems("skipped rows", res.Failed)
 	problems("warnings", res.Warnings)
+}
+
+// formatCounts writes counts by key, keys in order: "a 2, b 1".
+func formatCounts(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
 }

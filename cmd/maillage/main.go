@@ -56,7 +56,8 @@ Usage:
   maillage serve                      start the web server (MAILLAGE_ADDR, default :8080)
   maillage import [flags] FILE        import actors from a CSV or GeoJSON file
       --map COLUMN=field (repeatable) --sector SLUG --status draft|published|archived
-      --source NAME --attribution TEXT --dry-run
+      --source NAME --attribution TEXT --dry-run --apply-proposals
+  maillage sectors propose [--apply] count (and give) the sectors proposed from NAF codes, names, descriptions
   maillage export --format csv|geojson [--output FILE] [--raw]
   maillage token create NAME | token revoke NAME | token list
   maillage geocode                    geocode every actor waiting for a point (MAILLAGE_GEOCODER)
@@ -100,6 +101,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return importCmd(ctx, cfg, logger, rest, stdout)
 	case "export":
 		return exportCmd(ctx, cfg, logger, rest, stdout)
+	case "sectors":
+		return sectorsCmd(ctx, cfg, logger, rest, stdout)
 	case "token":
 		return tokenCmd(ctx, cfg, logger, rest, stdout)
 	case "migrate":

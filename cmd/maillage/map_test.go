@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,7 +17,9 @@ import (
 	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 	keys "github.com/chromedp/chromedp/kb"
 
@@ -52,7 +56,7 @@ func TestMapPage(t *testing.T) {
 		"location": map[string]any{"type": "Point", "coordinates": []float64{-0.4601, 46.3252}},
 	})
 
-	ctx := browserWithin(t, 3*time.Minute) // axe-core reads the whole page three times
+	ctx := browserWithin(t, 5*time.Minute) // axe-core reads the whole page three times
 	watchConsole(t, ctx)
 	eval := func(t *testing.T, js string) string {
 		t.Helper()
@@ -91,7 +95,7 @@ func TestMapPage(t *testing.T) {
 		// The tiles were really drawn: some canvas pixel has the insertion colour.
 		poll(t, "insertion pixels", `[...document.querySelectorAll("#map canvas.leaflet-tile")].some((c) => {
 			const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-			for (let i = 0; i < d.length; i += 4) if (d[i] === 0xc2 && d[i+1] === 0x41 && d[i+2] === 0x0c) return true;
+			for (let i = 0; i < d.length; i += 4) if (d[i] === 0x88 && d[i+1] === 0x55 && d[i+2] === 0xff) return true;
 			return false;
 		})`)
 	})
@@ -117,7 +121,7 @@ func TestMapPage(t *testing.T) {
 		poll(t, "no insertion drawn", `!(document.querySelector("#map").dataset.sectors ?? "").split(" ").includes("insertion")`)
 		poll(t, "no insertion pixels", `![...document.querySelectorAll("#map canvas.leaflet-tile")].some((c) => {
 			const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-			for (let i = 0; i < d.length; i += 4) if (d[i] === 0xc2 && d[i+1] === 0x41 && d[i+2] === 0x0c) return true;
+			for (let i = 0; i < d.length; i += 4) if (d[i] === 0x88 && d[i+1] === 0x55 && d[i+2] === 0xff) return true;
 			return false;
 		})`)
 		poll(t, "a shorter list", `Number(document.querySelector("#list").dataset.total) < `+before)
@@ -243,6 +247,328 @@ func TestMapPage(t *testing.T) {
 		}
 	})
 
+	t.Run("four actors at one address are all reachable", func(t *testing.T) {
+		var here struct {
+			Items []struct {
+				ID   int64  `json:"id"`
+				Name string `json:"name"`
+			} `json:"items"`
+		}
+		getJSON(t, url+"/api/actors?bbox=-4.5126,48.4042,-4.5125,48.4043&limit=50", &here)
+		if len(here.Items) != 4 {
+			t.Fatalf("%d actors at 7 rue de Vendée, Brest, want 4", len(here.Items))
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?lat=48.40424&lon=-4.512545&z=16"),
+			chromedp.WaitVisible("#actor-count[data-count]")); err != nil {
+			t.Fatal(err)
+		}
+		// Four markers on one point, near the centre.
+		poll(t, "four markers drawn at one point", `(() => {
+			const m = document.querySelector("#map");
+			const ps = m.layerState().filter((p) => !p.cluster && Math.hypot(p.x - m.clientWidth / 2, p.y - m.clientHeight / 2) < 20);
+			return ps.length === 4 && ps.every((p) => p.x === ps[0].x && p.y === ps[0].y);
+		})()`)
+		xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+			const m = document.querySelector("#map"), r = m.getBoundingClientRect();
+			const p = m.layerState().find((p) => !p.cluster && Math.hypot(p.x - m.clientWidth / 2, p.y - m.clientHeight / 2) < 20);
+			return [r.left + p.x, r.top + p.y];
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(ctx, chromedp.MouseClickXY(xy[0], xy[1])); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the list of the address", `document.querySelectorAll("#details .place-list__item").length === 4`)
+		if got := eval(t, `document.querySelector("#details-title").textContent`); got != "4 structures à cette adresse" {
+			t.Errorf("title %q", got)
+		}
+		var want []string
+		for _, a := range here.Items {
+			want = append(want, fmt.Sprint(a.ID))
+		}
+		got := strings.Fields(eval(t, `[...document.querySelectorAll("#details .place-list__item")].map((b) => b.dataset.id).join(" ")`))
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("listed %v, want %v", got, want)
+		}
+		last := here.Items[3]
+		if err := chromedp.Do(ctx, chromedp.Click(fmt.Sprintf(`#details .place-list__item[data-id="%d"]`, last.ID))); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the fourth actor's card", fmt.Sprintf(`location.pathname.endsWith("/acteurs/%d") && document.querySelector(".actor-card") !== null`, last.ID))
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?lat=48.40424&lon=-4.512545&z=13"),
+			chromedp.WaitVisible("#actor-count[data-count]")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "Brest drawn", `document.querySelector("#map").layerState().length > 10`)
+		shoot(t, ctx, "brest-z13.png")
+	})
+
+	t.Run("an actor with two sectors is one marker", func(t *testing.T) {
+		var found struct {
+			Items []struct {
+				ID      int64    `json:"id"`
+				Name    string   `json:"name"`
+				Sectors []string `json:"sectors"`
+			} `json:"items"`
+		}
+		getJSON(t, url+"/api/actors?bbox=-0.379,46.267,-0.378,46.268&limit=5", &found)
+		if len(found.Items) == 0 || len(found.Items[0].Sectors) < 2 {
+			t.Fatalf("Emmaüs Niort: %+v, want one actor with two sectors", found.Items)
+		}
+		a := found.Items[0]
+		var sectors struct {
+			Items []struct {
+				Slug  string `json:"slug"`
+				Color string `json:"color"`
+			} `json:"items"`
+		}
+		getJSON(t, url+"/api/sectors", &sectors)
+		colour := map[string]string{}
+		for _, s := range sectors.Items {
+			colour[s.Slug] = s.Color
+		}
+		primary, second := a.Sectors[0], a.Sectors[1]
+		for _, q := range []string{"", "&secteurs=" + second} {
+			if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?lat=46.26748&lon=-0.37832&z=16"+q),
+				chromedp.WaitVisible("#actor-count[data-count]")); err != nil {
+				t.Fatal(err)
+			}
+			poll(t, "Emmaüs drawn"+q, fmt.Sprintf(`document.querySelector("#map").layerState().some((p) => p.id === %d)`, a.ID))
+			state := eval(t, fmt.Sprintf(`JSON.stringify(document.querySelector("#map").layerState().filter((p) => p.id === %d).map((p) => [p.layer, p.color]))`, a.ID))
+			if want := fmt.Sprintf(`[[%q,%q]]`, primary, colour[primary]); state != want {
+				t.Errorf("with %q, Emmaüs drawn as %s, want one marker %s", q, state, want)
+			}
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?lat=46.3239&lon=-0.4588&z=13"),
+			chromedp.WaitVisible("#actor-count[data-count]")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "Niort drawn", `document.querySelector("#map").layerState().length > 10`)
+		shoot(t, ctx, "niort-z13.png")
+	})
+
+	// panelCheck checks, on the page as it is, that the panel is on
+	// screen, that the selected actor's marker is on the map and not under
+	// it, and that the attribution shows.
+	panelCheck := `(() => {
+		const d = document.querySelector("#details").getBoundingClientRect();
+		const m = document.querySelector("#map").getBoundingClientRect();
+		const sel = document.querySelector(".selected-marker");
+		const a = document.querySelector(".leaflet-control-attribution");
+		if (document.querySelector("#details").hidden || !sel || !a || d.height < 100) return false;
+		if (d.top < 0 || d.bottom > innerHeight + 1 || d.left < 0 || d.right > innerWidth + 1) return false;
+		const s = sel.getBoundingClientRect();
+		const sx = s.left + s.width / 2, sy = s.top + s.height / 2;
+		if (sx < m.left || sx > m.right || sy < m.top || sy > m.bottom) return false;
+		if (sx > d.left && sx < d.right && sy > d.top && sy < d.bottom) return false;
+		const r = a.getBoundingClientRect();
+		if (r.width < 20 || !a.textContent.includes("ODbL")) return false;
+		const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+		return hit !== null && a.contains(hit);
+	})()`
+
+	t.Run("the panel shows the actor and the attribution", func(t *testing.T) {
+		for _, width := range []int64{1280, 360} {
+			if width == 360 {
+				if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulatePortrait)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?lat=46.3239&lon=-0.4588&z=14"),
+				chromedp.WaitVisible("#actor-count[data-count]")); err != nil {
+				t.Fatal(err)
+			}
+			if width == 360 {
+				if err := chromedp.Do(ctx, chromedp.Click("#tab-list")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			poll(t, "the list", `document.querySelectorAll(".list .actor-list__item").length > 5`)
+			// The last actor of the list, so that the map has to move.
+			id := eval(t, `[...document.querySelectorAll(".list .actor-list__item")].at(-1).dataset.id`)
+			if err := chromedp.Do(ctx, chromedp.Click(`.list .actor-list__item[data-id="`+id+`"]`)); err != nil {
+				t.Fatal(err)
+			}
+			poll(t, fmt.Sprintf("at %d px, the panel, the actor and the attribution on screen", width),
+				`location.pathname.endsWith("/acteurs/`+id+`") && document.querySelector(".actor-card") !== null && `+panelCheck)
+			name := eval(t, `document.querySelector("#details-title").textContent`)
+			if width == 360 {
+				shoot(t, ctx, "panel-360.png")
+			}
+			// The URL reopens the same view.
+			href := eval(t, `location.href`)
+			if err := chromedp.Do(ctx, chromedp.Navigate(href), chromedp.WaitVisible("#actor-count[data-count]")); err != nil {
+				t.Fatal(err)
+			}
+			poll(t, "the same actor, on screen, from its URL "+href,
+				`document.querySelector("#details-title")?.textContent === `+jsString(name)+` && `+panelCheck)
+		}
+
+		// "Autour de moi" on a phone opens the panel too.
+		lat, lon, acc := 46.3239, -0.4588, 20.0
+		if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+			Permission: &cdpbrowser.PermissionDescriptor{Name: "geolocation"}, Setting: cdpbrowser.PermissionSettingGranted, Origin: url}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Call(ctx, emulation.SetGeolocationOverride, emulation.SetGeolocationOverrideParams{
+			Latitude: &lat, Longitude: &lon, Accuracy: &acc}); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?lat=46.3239&lon=-0.4588&z=14"),
+			chromedp.WaitVisible("#actor-count[data-count]"), chromedp.Click("#nearby-button")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "ten nearest", `document.querySelectorAll(".nearby__list .actor-list__row").length === 10`)
+		id := eval(t, `document.querySelectorAll(".nearby__list .actor-list__item")[3].dataset.id`)
+		if err := chromedp.Do(ctx, chromedp.Click(`.nearby__list .actor-list__item[data-id="`+id+`"]`)); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the nearby actor's panel on screen", `location.pathname.endsWith("/acteurs/`+id+`") && document.querySelector(".actor-card") !== null && `+panelCheck)
+		// The sheet's three heights.
+		for _, size := range []string{"full", "peek", "half"} {
+			if err := chromedp.Do(ctx, chromedp.Click(".details__handle")); err != nil {
+				t.Fatal(err)
+			}
+			poll(t, "the sheet at "+size, `document.querySelector("#details").dataset.size === "`+size+`"`)
+		}
+		poll(t, "at half height, the panel, the actor and the attribution on screen", panelCheck)
+		if err := chromedp.Do(ctx, chromedp.EmulateReset()); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("recyclerie filters the list and proposes réemploi", func(t *testing.T) {
+		// The address service does not answer: its requests hang.
+		if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/geocode*"}}}); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if _, err := chromedp.Call(ctx, fetch.Disable, cdp.Empty{}); err != nil {
+				t.Error(err)
+			}
+		}()
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?lat=46.3239&lon=-0.4588&z=10"),
+			chromedp.WaitVisible("#actor-count[data-count]"),
+			chromedp.SendKeys("#search-input", "recyclerie")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "actor suggestions without the address service", `document.querySelectorAll('.search__option[data-kind="actor"]').length > 0`)
+		poll(t, "the réemploi sector proposed", `[...document.querySelectorAll('.search__option[data-kind="sector"]')].some((o) => o.textContent.includes("Réemploi"))`)
+		if err := chromedp.Do(ctx, chromedp.KeyEvent(keys.Escape), chromedp.KeyEvent(keys.Enter)); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the list filtered", `document.querySelector("#list").dataset.q === "recyclerie" && document.querySelectorAll(".list .actor-list__item").length > 0`)
+		var want struct {
+			Total int `json:"total"`
+			Items []struct {
+				ID       int64 `json:"id"`
+				Location *struct {
+					Coordinates []float64 `json:"coordinates"`
+				} `json:"location"`
+			} `json:"items"`
+		}
+		centre := eval(t, `new URLSearchParams(location.search).get("lon") + "," + new URLSearchParams(location.search).get("lat")`)
+		getJSON(t, url+"/api/actors?q=recyclerie&limit=50&near="+centre, &want)
+		if want.Total < 5 || want.Total > 1000 {
+			t.Fatalf("%d actors match recyclerie", want.Total)
+		}
+		var wantIDs []string
+		last := -1.0
+		var lon, lat float64
+		fmt.Sscanf(strings.Replace(centre, ",", " ", 1), "%g %g", &lon, &lat)
+		for _, a := range want.Items {
+			wantIDs = append(wantIDs, fmt.Sprint(a.ID))
+			if a.Location == nil {
+				continue
+			}
+			d := math.Hypot((a.Location.Coordinates[0]-lon)*math.Cos(lat*math.Pi/180), a.Location.Coordinates[1]-lat)
+			if d < last-1e-3 {
+				t.Errorf("actor %d is nearer than the one before it", a.ID)
+			}
+			last = d
+		}
+		poll(t, "the list of the matching actors, nearest first", `[...document.querySelectorAll(".list .actor-list__item")].map((b) => b.dataset.id).join(" ") === `+jsString(strings.Join(wantIDs, " ")))
+		poll(t, "the map shows the matching actors only", `Number(document.querySelector("#map").dataset.matches) > 0 && document.querySelector("#map").layerState().length === 0`)
+		if got := eval(t, `document.querySelector("#list").dataset.total`); got != fmt.Sprint(want.Total) {
+			t.Errorf("the list counts %s actors, want %d", got, want.Total)
+		}
+		poll(t, "the réemploi sector still proposed", `[...document.querySelectorAll('.search__option[data-kind="sector"]')].some((o) => o.textContent.includes("Réemploi"))`)
+		if err := chromedp.Do(ctx, chromedp.Click(`.search__option[data-kind="sector"]`)); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "only réemploi ticked", `[...document.querySelectorAll(".legend input:checked")].map((b) => b.value).join() === "reemploi"`)
+	})
+
+	t.Run("first view on mainland France, overseas a click away", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/"), chromedp.WaitVisible("#actor-count[data-count]")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the first view in the URL", `document.querySelector("#map").layerState().length > 0 && new URLSearchParams(location.search).has("lat")`)
+		if !eval2bool(eval(t, `(() => {
+			const q = new URLSearchParams(location.search);
+			const lat = Number(q.get("lat")), lon = Number(q.get("lon")), z = Number(q.get("z"));
+			return String(lat > 42 && lat < 51 && lon > -5 && lon < 9.5 && z >= 4);
+		})()`)) {
+			t.Errorf("the first view %s (map %s px) is not on mainland France", eval(t, `location.search`),
+				eval(t, `document.querySelector("#map").clientWidth + "x" + document.querySelector("#map").clientHeight`))
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(".territories summary")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the overseas territories with actors", `document.querySelector(".territories").dataset.ready === "true"`)
+		got := eval(t, `[...document.querySelectorAll(".territories__item")].map((b) => b.dataset.territory).join(" ")`)
+		// The SIAE list has actors in the five overseas departments, none in
+		// New Caledonia.
+		if !strings.HasPrefix(got, "metropole guadeloupe martinique guyane reunion mayotte") || strings.Contains(got, "nouvelleCaledonie") {
+			t.Errorf("territories %q", got)
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(`.territories__item[data-territory="reunion"]`)); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the map on La Réunion", `(() => {
+			const q = new URLSearchParams(location.search);
+			return Number(q.get("lat")) > -21.4 && Number(q.get("lat")) < -20.85 && Number(q.get("lon")) > 55.2 && Number(q.get("lon")) < 55.85;
+		})()`)
+
+		// The list's selection as CSV: the same actors.
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?lat=46.3239&lon=-0.4588&z=12"), chromedp.WaitVisible("#actor-count[data-count]")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the list and its export", `document.querySelectorAll(".list .actor-list__item").length > 0 && document.querySelector(".actor-list__export").href.includes("api/actors.csv?bbox=")`)
+		href := eval(t, `document.querySelector(".actor-list__export").href`)
+		resp, err := http.Get(href)
+		if err != nil {
+			t.Fatal(err)
+		}
+		records, err := csv.NewReader(resp.Body).ReadAll()
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total := eval(t, `document.querySelector("#list").dataset.total`); fmt.Sprint(len(records)-1) != total {
+			t.Errorf("the CSV export has %d actors, the list %s", len(records)-1, total)
+		}
+
+		// An embed links to the full map of its view, with the attribution.
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?lat=46.6&lon=2.4&z=6&embed=1")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "the embed's link to the full map", `(() => {
+			const a = document.querySelector(".full-map-link");
+			const r = document.querySelector(".leaflet-control-attribution")?.getBoundingClientRect();
+			return a !== null && a.href.includes("lat=46.6") && !a.href.includes("embed") && r && r.width > 20 && r.bottom <= innerHeight;
+		})()`)
+
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?lat=46.6&lon=2.4&z=6"), chromedp.WaitVisible("#actor-count[data-count]")); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, "France drawn", `document.querySelector("#map").layerState().length > 10`)
+		shoot(t, ctx, "france-z6.png")
+	})
+
 	t.Run("screenshots", func(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/?lat=46.3239&lon=-0.4588&z=13"),
 			chromedp.WaitVisible("#actor-count[data-count]")); err != nil {
@@ -267,6 +593,8 @@ func TestMapPage(t *testing.T) {
 	})
 
 }
+
+func eval2bool(s string) bool { return s == "true" }
 
 func shoot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()

@@ -159,8 +159,10 @@ var demoFiles = []struct {
 	path string
 	opt  actorfile.Options
 }{
+	// The SIAE list files every structure under insertion; the proposals
+	// add réemploi to its recycling shops (NAF 38.32Z, recycleries...).
 	{"actors/siae-france.geojson", actorfile.Options{Sector: "insertion", Source: "ASP",
-		Attribution: "Liste des SIAE (ASP / Ministère du Travail)"}},
+		Attribution: "Liste des SIAE (ASP / Ministère du Travail)", ApplyProposals: true}},
 	{"actors/transiscope-niort-2020.geojson", actorfile.Options{Source: "Transiscope",
 		Attribution: "Transiscope (ODbL)"}},
 }

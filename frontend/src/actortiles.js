@@ -13,6 +13,16 @@ import { root } from './urlstate.js';
 
 const MAX_TILES = 256; // tiles kept in the index
 const HIT_PX = 12; // how far from a point a click still hits it
+const SAME_PLACE_M = 5; // actors closer than this share one address
+
+/**
+ * The sectors of a tile point: an actor's "sectors" property (slugs joined
+ * by commas, its primary first), else the layer it is in (clusters).
+ */
+export function pointSectors(p) {
+  const s = p.props?.sectors;
+  return typeof s === 'string' && s !== '' ? s.split(',') : [p.layer];
+}
 
 /** Formats a cluster count in at most four characters (1 234 -> 1,2k). */
 function shortCount(n) {
@@ -23,15 +33,17 @@ function shortCount(n) {
 
 /** Radius in CSS pixels of a point: single actors are small, clusters grow with their count. */
 export function radiusOf(count) {
-  return count > 1 ? Math.min(26, 10 + 4 * Math.log10(count)) : 7;
+  return count > 1 ? Math.min(26, 10 + 4 * Math.log10(count)) : 9;
 }
 
 // A protomaps-leaflet paint symbolizer: a disc in the sector's colour with
 // a white ring; clusters carry their count in the middle.
+// Single actors carry their sector's pictogram.
 class ActorSymbolizer {
-  constructor(color) {
+  constructor(color, icon) {
     this.color = color;
     this.ink = inkOn(color);
+    this.icon = icon ? new Path2D(icon) : null;
   }
 
   draw(ctx, geom, z, feature) {
@@ -48,7 +60,15 @@ class ActorSymbolizer {
         ctx.lineWidth = 2;
         ctx.strokeStyle = '#ffffff';
         ctx.stroke();
-        if (count > 1) {
+        if (count === 1 && this.icon && feature.props.count === undefined) {
+          const size = 2 * r - 5; // the pictogram's box, in pixels
+          ctx.save();
+          ctx.translate(p.x - size / 2, p.y - size / 2);
+          ctx.scale(size / 24, size / 24);
+          ctx.fillStyle = this.ink;
+          ctx.fill(this.icon, 'evenodd');
+          ctx.restore();
+        } else if (count > 1) {
           ctx.fillStyle = this.ink;
           ctx.font = '700 11px system-ui, sans-serif';
           ctx.textAlign = 'center';
@@ -123,10 +143,19 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
     },
   };
 
+  // An actor is drawn once, in its primary sector's layer and colour, and
+  // kept while any of its sectors is shown.
+  let filtered = false; // a text search draws its own markers
+  const shown = (layer, props) => {
+    if (filtered) return false;
+    const s = props.sectors;
+    if (typeof s !== 'string' || s === '') return visible.has(layer);
+    return s.split(',').some((slug) => visible.has(slug));
+  };
   const paintRules = [...sectors.values()].map((s) => ({
     dataLayer: s.slug,
-    symbolizer: new ActorSymbolizer(s.color),
-    filter: (z, f) => visible.has(s.slug) && (hiddenId === null || f.props.id !== hiddenId),
+    symbolizer: new ActorSymbolizer(s.color, s.icon),
+    filter: (z, f) => shown(s.slug, f.props) && (hiddenId === null || f.props.id !== hiddenId),
   }));
 
   function makeLayer() {
@@ -193,6 +222,12 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
       layer = makeLayer().addTo(map);
     },
 
+    /** Hides every feature (true) while a text search shows its own markers. */
+    setFiltered(on) {
+      filtered = on;
+      this.redraw();
+    },
+
     /** Hides one actor (while its marker is dragged); null shows all. */
     hide(id) {
       hiddenId = id;
@@ -201,7 +236,9 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
 
     /**
      * Returns the visible point nearest to the container point pt within
-     * a few pixels: {cluster: true, count, latlng} or {id, name, sector, latlng}.
+     * a few pixels: {cluster: true, count, latlng} or {id, name, sector,
+     * latlng, here}, where here lists every visible actor within a few
+     * metres of it ({id, name, sector}), itself first.
      */
     hit(latlng) {
       const z = dataZoom();
@@ -211,7 +248,7 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
       let best = null;
       let bestD = Infinity;
       for (const p of pointsIn(L.latLngBounds(near, far), z)) {
-        if (!visible.has(p.layer)) continue;
+        if (!shown(p.layer, p.props)) continue;
         const count = Number(p.props.count) || 1;
         const d = map.latLngToContainerPoint([p.lat, p.lng]).distanceTo(pt);
         if (d <= radiusOf(count) + HIT_PX / 2 && d < bestD) {
@@ -224,7 +261,17 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
       if (Number(best.props.count) > 1 || z < actorZoom) {
         return { cluster: true, count: Number(best.props.count) || 1, latlng: latlng2 };
       }
-      return { id: Number(best.props.id ?? best.id), name: String(best.props.name ?? ''), sector: best.layer, latlng: latlng2 };
+      const one = (p) => ({ id: Number(p.props.id ?? p.id), name: String(p.props.name ?? ''), sector: p.layer });
+      const here = [one(best)];
+      const seen = new Set(here.map((a) => a.id));
+      for (const p of pointsIn(L.latLngBounds(near, far), z)) {
+        if (!shown(p.layer, p.props) || Number(p.props.count) > 1) continue;
+        const a = one(p);
+        if (seen.has(a.id) || latlng2.distanceTo([p.lat, p.lng]) > SAME_PLACE_M) continue;
+        seen.add(a.id);
+        here.push(a);
+      }
+      return { ...one(best), latlng: latlng2, here };
     },
 
     /**
@@ -234,9 +281,37 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
     countInView() {
       const counts = new Map();
       for (const p of pointsIn(map.getBounds(), dataZoom())) {
-        counts.set(p.layer, (counts.get(p.layer) ?? 0) + (Number(p.props.count) || 1));
+        for (const slug of pointSectors(p)) {
+          counts.set(slug, (counts.get(slug) ?? 0) + (Number(p.props.count) || 1));
+        }
       }
       return counts;
+    },
+
+    /**
+     * The drawn points in view, as the map shows them (for tests):
+     * [{id, cluster, count, layer, sectors, color, x, y, r}], x and y in
+     * container pixels, r the radius in pixels.
+     */
+    layerState() {
+      const out = [];
+      for (const p of pointsIn(map.getBounds(), dataZoom())) {
+        if (!shown(p.layer, p.props)) continue;
+        const count = Number(p.props.count) || 1;
+        const pt = map.latLngToContainerPoint([p.lat, p.lng]);
+        out.push({
+          id: p.props.id === undefined ? null : Number(p.props.id),
+          cluster: p.props.count !== undefined,
+          count,
+          layer: p.layer,
+          sectors: pointSectors(p),
+          color: sectors.get(p.layer)?.color ?? null,
+          x: pt.x,
+          y: pt.y,
+          r: radiusOf(count),
+        });
+      }
+      return out;
     },
 
     /** The slugs of the visible sectors with points in view (for tests and the legend). */

@@ -8,6 +8,7 @@ const defaults = {
   actorZoom: 12, // first zoom of single actors in the tiles
   actorId: null, // on /acteurs/{id}: the actor to open
   notFound: false, // on /acteurs/{id} of no published actor, or /ateliers/{code} of no workshop
+  keeper: false, // on /gestion: the keepers' tools
   workshop: null, // on /ateliers/{code}[/projection|/synthese]: {id, code, page}
 };
 
@@ -34,6 +35,7 @@ export function readConfig(doc = document) {
   if (Number.isInteger(injected.actorZoom) && injected.actorZoom >= 0) config.actorZoom = injected.actorZoom;
   if (Number.isInteger(injected.actorId) && injected.actorId > 0) config.actorId = injected.actorId;
   config.notFound = injected.notFound === true;
+  config.keeper = injected.keeper === true;
   const w = injected.workshop;
   if (w && typeof w === 'object' && workshopPages.has(w.page)) {
     config.workshop = {

@@ -2,6 +2,7 @@
 // actors in view, each with a checkbox that shows or hides it on the map
 // and in the list at once.
 
+import { sectorBadge } from './sectors.js';
 import { el } from './dom.js';
 
 /**
@@ -34,14 +35,10 @@ export function createLegend(container, sectors, visible, t, onChange) {
       onChange();
     });
     boxes.set(s.slug, box);
-    const swatch = el('span', 'swatch');
-    swatch.setAttribute('aria-hidden', 'true');
-    swatch.style.backgroundColor = s.color;
-    const icon = el('span', 'legend__icon', s.icon);
-    icon.setAttribute('aria-hidden', 'true');
+    const badge = sectorBadge(s);
     const count = el('span', 'legend__count', '');
     counts.set(s.slug, count);
-    label.append(box, swatch, icon, el('span', 'legend__label', s.label), count);
+    label.append(box, badge, el('span', 'legend__label', s.label), count);
     li.append(label);
     list.append(li);
   }
@@ -68,6 +65,15 @@ export function createLegend(container, sectors, visible, t, onChange) {
   container.replaceChildren(fieldset);
 
   return {
+    /** Shows only the sector slug (a search proposed it). */
+    only(slug) {
+      for (const [s, box] of boxes) {
+        box.checked = s === slug;
+        if (s === slug) visible.add(s);
+        else visible.delete(s);
+      }
+    },
+
     setCounts(byslug) {
       for (const [slug, node] of counts) {
         const n = byslug.get(slug) ?? 0;

@@ -3,7 +3,9 @@
 
 import { listActors } from './api.js';
 import { el } from './dom.js';
-import { primarySector } from './sectors.js';
+import { saneCase } from './card.js';
+import { primarySector, sectorBadge } from './sectors.js';
+import { root } from './urlstate.js';
 
 const PAGE = 50;
 
@@ -15,10 +17,8 @@ export function actorRow(actor, sectors, t, onOpen, extra) {
   b.type = 'button';
   b.dataset.id = String(actor.id);
   const s = primarySector(actor, sectors);
-  const swatch = el('span', 'swatch');
-  swatch.setAttribute('aria-hidden', 'true');
-  if (s) swatch.style.backgroundColor = s.color;
-  const name = el('span', 'actor-list__name', actor.name || '—');
+  const swatch = sectorBadge(s, 'pictogram swatch');
+  const name = el('span', 'actor-list__name', saneCase(actor.name || '') || '—');
   const meta = [s ? s.label : '', [actor.address?.postcode, actor.address?.city].filter(Boolean).join(' ')]
     .filter(Boolean)
     .join(' · ');
@@ -30,10 +30,12 @@ export function actorRow(actor, sectors, t, onOpen, extra) {
 }
 
 /**
- * Fills container with the list. Returns {update(bbox, sectors|null)}:
- * sectors null means every sector, [] none.
+ * Fills container with the list. Returns {update(bbox, sectors|null,
+ * text)}: sectors null means every sector, [] none; text {q, near: [lat,
+ * lng]} lists the actors matching q anywhere, nearest to near first.
+ * onClearText is called when the reader removes the text filter.
  */
-export function createList(container, sectors, t, onOpen) {
+export function createList(container, sectors, t, onOpen, onClearText) {
   const title = el('h2', 'actor-list__title', t.list.title);
   title.id = 'list-title';
   title.tabIndex = -1;
@@ -44,7 +46,17 @@ export function createList(container, sectors, t, onOpen) {
   const more = el('button', 'button button--quiet', t.list.more);
   more.type = 'button';
   more.hidden = true;
-  container.replaceChildren(title, summary, ol, more);
+  const filter = el('p', 'actor-list__filter');
+  filter.hidden = true;
+  const filterText = el('span');
+  const clear = el('button', 'link-button', t.search.clearFilter);
+  clear.type = 'button';
+  clear.addEventListener('click', () => onClearText?.());
+  filter.append(filterText, document.createTextNode(' '), clear);
+  // The same selection as a CSV file (the export takes the list's filters).
+  const exportLink = el('a', 'actor-list__export', t.list.exportCSV);
+  exportLink.hidden = true;
+  container.replaceChildren(title, filter, summary, ol, more, exportLink);
 
   let pending = null;
   let query = null;
@@ -75,7 +87,10 @@ export function createList(container, sectors, t, onOpen) {
 
   return {
     title,
-    update(bbox, slugs) {
+    update(bbox, slugs, text = null) {
+      filter.hidden = !text;
+      filterText.textContent = text ? t.search.filter(text.q) : '';
+      container.dataset.q = text ? text.q : '';
       if (slugs && slugs.length === 0) {
         pending?.abort();
         ol.replaceChildren();
@@ -83,10 +98,17 @@ export function createList(container, sectors, t, onOpen) {
         container.dataset.total = '0';
         summary.textContent = t.list.noSector;
         more.hidden = true;
+        exportLink.hidden = true;
         return;
       }
-      query = { bbox: bbox.map((v) => v.toFixed(5)).join(',') };
+      query = text
+        ? { q: text.q, near: `${text.near[1].toFixed(5)},${text.near[0].toFixed(5)}` }
+        : { bbox: bbox.map((v) => v.toFixed(5)).join(',') };
       if (slugs) query.sectors = slugs.join(',');
+      const csv = new URL('api/actors.csv', root);
+      for (const [k, v] of Object.entries(query)) if (k !== 'near') csv.searchParams.set(k, v);
+      exportLink.href = csv.href;
+      exportLink.hidden = false;
       load(false);
     },
   };

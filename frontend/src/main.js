@@ -14,8 +14,9 @@ import { createList } from './list.js';
 import { createMap } from './map.js';
 import { createNearby } from './nearby.js';
 import { createSearch } from './search.js';
-import { indexSectors } from './sectors.js';
+import { indexSectors, primarySector } from './sectors.js';
 import { createShare } from './share.js';
+import { addTerritoryControl, firstBounds } from './territories.js';
 import { createStatus } from './status.js';
 import { readURL, stateURL, writeURL } from './urlstate.js';
 import { createWorkshopOverlay } from './workshoplayer.js';
@@ -93,18 +94,44 @@ async function start() {
     onBasemapError: () => status.notice(t.basemapError),
     onActorClick: (hit) => {
       if (correction?.select(hit)) return;
+      if (hit.here?.length > 1) {
+        view.select({ latlng: hit.latlng, name: t.card.atAddress(hit.here.length) });
+        details.showPlace(hit.here, (a) => openActor(a.id, { latlng: hit.latlng, name: a.name }));
+        return;
+      }
       openActor(hit.id, { latlng: hit.latlng, name: hit.name });
     },
     onTiles: later(() => refreshCounts(), 150),
     onMove: later(() => refresh(), 200),
   });
   const { map } = view;
+  // The drawn points, readable by tests: document.querySelector("#map").layerState().
+  map.getContainer().layerState = () => view.actors.layerState();
   view.addDataAttribution(tilejson.attribution);
-  correction = createCorrection(map, status, t, view.actors);
+  addTerritoryControl(map, t);
+  // An embed links to the full map of the same view.
+  let fullMapLink = null;
+  if (initial.embed) {
+    const FullMap = L.Control.extend({
+      onAdd() {
+        fullMapLink = L.DomUtil.create('a', 'full-map-link leaflet-bar');
+        fullMapLink.textContent = t.fullMap;
+        fullMapLink.target = '_blank';
+        fullMapLink.rel = 'noopener';
+        return fullMapLink;
+      },
+    });
+    new FullMap({ position: 'bottomleft' }).addTo(map);
+  }
+  // The keepers' tools live in the keepers' space only (/gestion).
+  if (config.keeper && !initial.embed) {
+    document.body.classList.add('keeper-space');
+    correction = createCorrection(map, status, t, view.actors);
+  }
 
   function state(embed = initial.embed) {
     const c = map.getCenter();
-    return { center: [c.lat, c.lng], zoom: map.getZoom(), sectors: shownSlugs(), actor: selected, embed };
+    return { center: [c.lat, c.lng], zoom: map.getZoom(), sectors: shownSlugs(), actor: selected, embed, keeper: config.keeper };
   }
 
   const legend = createLegend(document.getElementById('legend'), sectors, visible, t, () => {
@@ -112,16 +139,100 @@ async function start() {
     refresh();
   });
   createWorkshopOverlay(document.getElementById('workshop-layer'), map, t);
-  const list = createList(document.getElementById('list'), sectors, t, (actor) => openActor(actor.id, { actor }));
+  const list = createList(
+    document.getElementById('list'),
+    sectors,
+    t,
+    (actor) => openActor(actor.id, { actor }),
+    () => applyText(null),
+  );
+
+  // A text search: the matching actors (at most 500) replace the tiles on
+  // the map, and the list shows them nearest to the view's centre first.
+  let textFilter = null;
+  let matchLayer = null;
+  async function applyText(q) {
+    textFilter = q;
+    matchLayer?.remove();
+    matchLayer = null;
+    view.actors.setFiltered(q !== null);
+    delete map.getContainer().dataset.matches;
+    refresh();
+    if (q === null) return;
+    let page;
+    try {
+      const slugs = shownSlugs();
+      page = await listActors({ q, limit: '500', ...(slugs ? { sectors: slugs.join(',') } : {}) });
+    } catch (err) {
+      console.warn('maillage:', err);
+      status.notice(t.list.failed);
+      return;
+    }
+    if (textFilter !== q) return;
+    const markers = [];
+    for (const a of page.items) {
+      const at = latLngOf(a);
+      if (!at) continue;
+      const m = L.circleMarker(at, {
+        radius: 8,
+        color: '#ffffff',
+        weight: 2,
+        fillColor: primarySector(a, sectors)?.color ?? '#6b7280',
+        fillOpacity: 0.95,
+      });
+      m.on('click', () => openActor(a.id, { actor: a, latlng: at, name: a.name }));
+      markers.push(m);
+    }
+    matchLayer = L.layerGroup(markers).addTo(map);
+    map.getContainer().dataset.matches = String(markers.length);
+  }
 
   details = createDetails(document.getElementById('details'), sectors, t, {
     linkOf: (id) => stateURL({ actor: id }).href,
     onClose: () => {
       selected = null;
+      selectedAt = null;
       view.select(null);
       writeURL(state());
     },
   });
+
+  // The panel never hides the attribution, nor the actor it describes.
+  const detailsEl = document.getElementById('details');
+  const phone = () => window.matchMedia('(max-width: 48rem)').matches;
+  const corner = map.getContainer().querySelector('.leaflet-bottom.leaflet-right');
+  /** The part of the map not under the panel: {w, h} from the map's top left. */
+  function clearArea() {
+    const size = map.getSize();
+    const area = { w: size.x, h: size.y };
+    if (detailsEl.hidden) return area;
+    const m = map.getContainer().getBoundingClientRect();
+    const p = detailsEl.getBoundingClientRect();
+    if (phone()) area.h = Math.max(48, Math.min(size.y, p.top - m.top));
+    else area.w = Math.max(48, Math.min(size.x, p.left - m.left));
+    return area;
+  }
+  function clearOfPanel() {
+    const area = clearArea();
+    const size = map.getSize();
+    corner.style.bottom = area.h < size.y ? `${size.y - area.h}px` : '';
+    corner.style.right = area.w < size.x ? `${size.x - area.w}px` : '';
+  }
+  let selectedAt = null; // where the open actor is
+  new ResizeObserver(() => {
+    clearOfPanel();
+    if (selectedAt && !detailsEl.hidden) reveal(selectedAt);
+  }).observe(detailsEl);
+  window.addEventListener('resize', clearOfPanel);
+  /** Pans the map so that at is in the part of the map the panel leaves free. */
+  function reveal(at) {
+    const { w, h } = clearArea();
+    const pt = map.latLngToContainerPoint(at);
+    const margin = 24;
+    if (pt.x < margin || pt.y < margin || pt.x > w - margin || pt.y > h - margin) {
+      map.panBy([pt.x - w / 2, pt.y - h / 2], { animate: false });
+    }
+  }
 
   function latLngOf(actor) {
     const c = actor?.location?.coordinates;
@@ -131,6 +242,11 @@ async function start() {
   /** Opens an actor's panel and marks it; moves the map only when it is out of view. */
   async function openActor(id, { latlng = null, name = '', actor = null, move = true, focus = true } = {}) {
     selected = id;
+    // On phones the panel is over the map: show the map with it.
+    if (phone() && document.body.dataset.view !== 'map' && !initial.embed) {
+      showView('map');
+      map.invalidateSize();
+    }
     const known = latlng ?? latLngOf(actor);
     if (known) view.select({ latlng: known, name: actor?.name ?? name });
     writeURL(state());
@@ -138,10 +254,14 @@ async function start() {
     if (!full || selected !== id) return null;
     const at = latLngOf(full);
     if (at) {
+      selectedAt = at;
       view.select({ latlng: at, name: full.name });
-      if (move && !map.getBounds().contains(at)) {
-        map.setView(at, Math.max(map.getZoom(), config.actorZoom + 2));
+      if (move && (!map.getBounds().contains(at) || map.getZoom() < config.actorZoom)) {
+        map.setView(at, Math.max(map.getZoom(), config.actorZoom + 2), { animate: false });
       }
+      if (move) reveal(at);
+      clearOfPanel();
+      writeURL(state());
     }
     return full;
   }
@@ -160,12 +280,21 @@ async function start() {
       Math.min(180, b.getEast()),
       Math.min(85.06, b.getNorth()),
     ];
-    list.update(bbox, shownSlugs());
+    const c = map.getCenter();
+    list.update(bbox, shownSlugs(), textFilter ? { q: textFilter, near: [c.lat, c.lng] } : null);
     refreshCounts();
     writeURL(state());
+    if (fullMapLink) fullMapLink.href = stateURL({ ...state(false), keeper: false }).href;
   }
 
   createSearch(document.getElementById('search'), t, {
+    sectors,
+    onSector: (slug) => {
+      legend.only(slug);
+      view.actors.redraw();
+      refresh();
+    },
+    onText: (q) => applyText(q),
     onPlace: (latlng, zoom) => {
       map.setView(latlng, zoom);
       showView('map');
@@ -189,7 +318,7 @@ async function start() {
     onOpen: (actor) => openActor(actor.id, { actor }),
   });
 
-  createShare(document.getElementById('share-button'), t, (embed) => stateURL(state(embed)).href);
+  createShare(document.getElementById('share-button'), t, (embed) => stateURL({ ...state(embed), keeper: false }).href);
 
   // The first view: the URL's, else the actor's, else every actor.
   if (initial.center && initial.zoom !== null) {
@@ -197,7 +326,7 @@ async function start() {
   } else if (!initial.actor) {
     const [w, s, e, n] = Array.isArray(tilejson.bounds) ? tilejson.bounds : [];
     if (located.total > 0 && Number.isFinite(w) && !(w <= -180 && e >= 180)) {
-      map.fitBounds([[s, w], [n, e]], { padding: [24, 24], maxZoom: 13 });
+      map.fitBounds(firstBounds([w, s, e, n]), { padding: [24, 24], maxZoom: 13 });
     }
     // The TileJSON's bounds are rounded to grid cells: a small directory
     // is fitted to its actors exactly.

@@ -5,14 +5,18 @@
 
 import { listActors, searchAddress } from './api.js';
 import { el } from './dom.js';
+import { sectorBadge, sectorsMatching } from './sectors.js';
 
 const ZOOM_OF_TYPE = { housenumber: 17, street: 16, locality: 15, municipality: 13 };
 
 /**
  * Fills container with the search form. onPlace(latlng, zoom) recentres,
- * onActor(actor) opens an actor, notice(text) tells the reader.
+ * onActor(actor) opens an actor, onSector(slug) shows only that sector,
+ * onText(q) filters the map and the list to the actors matching q (null:
+ * no filter), notice(text) tells the reader. sectors is the index of
+ * sectors, whose synonyms are proposed as filters.
  */
-export function createSearch(container, t, { onPlace, onActor, notice }) {
+export function createSearch(container, t, { sectors = new Map(), onPlace, onActor, onSector, onText, notice }) {
   const form = el('form', 'search');
   form.setAttribute('role', 'search');
   const label = el('label', 'search__label', t.search.label);
@@ -63,7 +67,7 @@ export function createSearch(container, t, { onPlace, onActor, notice }) {
     setActive(-1);
   }
 
-  function render(actors, places) {
+  function render(actors, places, matched = []) {
     options = [];
     const nodes = [];
     const group = (title, kind, items, text) => {
@@ -73,6 +77,7 @@ export function createSearch(container, t, { onPlace, onActor, notice }) {
       nodes.push(h);
       for (const item of items) {
         const li = el('li', 'search__option', text(item));
+        if (kind === 'sector') li.prepend(sectorBadge(item));
         li.id = `search-option-${options.length}`;
         li.setAttribute('role', 'option');
         li.setAttribute('aria-selected', 'false');
@@ -84,6 +89,7 @@ export function createSearch(container, t, { onPlace, onActor, notice }) {
         nodes.push(li);
       }
     };
+    group(t.search.sectors, 'sector', matched, (s) => t.search.sectorOption(s.label));
     group(t.search.places, 'place', places, (p) => p.label);
     group(t.search.actors, 'actor', actors, (a) =>
       [a.name, [a.address?.postcode, a.address?.city].filter(Boolean).join(' ')].filter(Boolean).join(' — '),
@@ -95,24 +101,37 @@ export function createSearch(container, t, { onPlace, onActor, notice }) {
     live.textContent = t.search.suggestions(options.length);
   }
 
-  async function lookup(q, signal) {
-    const [places, actors] = await Promise.all([
-      searchAddress(q, { signal }).catch((err) => {
+  const findPlaces = (q, signal) =>
+    searchAddress(q, { signal })
+      .then((places) => places.filter((p) => Array.isArray(p?.location?.coordinates)))
+      .catch((err) => {
         if (err.name === 'AbortError') throw err;
         console.warn('maillage: search', err);
         return [];
-      }),
-      listActors({ q, limit: '5' }, { signal }).then((p) => p.items),
-    ]);
-    return { places: places.filter((p) => Array.isArray(p?.location?.coordinates)), actors };
-  }
+      });
+  const findActors = (q, signal) => listActors({ q, limit: '5' }, { signal }).then((p) => p.items);
 
+  // Sectors and actors are ours: they show at once, without waiting for
+  // the address service, whose places join them when they come.
   async function suggest(q) {
     pending?.abort();
     pending = new AbortController();
+    const { signal } = pending;
+    const matched = sectorsMatching(sectors, q);
+    let actors = [];
+    let places = [];
+    const current = () => input.value.trim() === q && !signal.aborted;
+    if (matched.length > 0) render(actors, places, matched);
+    const a = findActors(q, signal).then((found) => {
+      actors = found;
+      if (current()) render(actors, places, matched);
+    });
+    const p = findPlaces(q, signal).then((found) => {
+      places = found;
+      if (current()) render(actors, places, matched);
+    });
     try {
-      const { places, actors } = await lookup(q, pending.signal);
-      if (input.value.trim() === q) render(actors, places);
+      await Promise.all([a, p]);
     } catch (err) {
       if (err.name !== 'AbortError') console.warn('maillage: search', err);
     }
@@ -120,7 +139,10 @@ export function createSearch(container, t, { onPlace, onActor, notice }) {
 
   function choose(entry) {
     closeList();
-    if (entry.kind === 'place') {
+    if (entry.kind === 'sector') {
+      input.value = '';
+      onSector(entry.item.slug);
+    } else if (entry.kind === 'place') {
       input.value = entry.item.label;
       const [lon, lat] = entry.item.location.coordinates;
       onPlace([lat, lon], ZOOM_OF_TYPE[entry.item.type] ?? 14);
@@ -163,20 +185,33 @@ export function createSearch(container, t, { onPlace, onActor, notice }) {
     if (q.length < 2) return;
     pending?.abort();
     pending = new AbortController();
-    let found;
+    // Text that names actors filters the map and the list to them; else
+    // the first place found recentres the map.
+    let actors;
     try {
-      found = await lookup(q, pending.signal);
+      actors = await findActors(q, pending.signal);
     } catch (err) {
       if (err.name === 'AbortError') return;
       notice(t.search.failed);
       return;
     }
-    const first = found.places[0]
-      ? { kind: 'place', item: found.places[0] }
-      : found.actors[0]
-        ? { kind: 'actor', item: found.actors[0] }
-        : null;
-    if (first) choose(first);
+    closeList();
+    if (actors.length > 0 && onText) {
+      onText(q);
+      const matched = sectorsMatching(sectors, q);
+      if (matched.length > 0) render([], [], matched);
+      return;
+    }
+    let places;
+    try {
+      places = await findPlaces(q, pending.signal);
+    } catch (err) {
+      if (err.name === 'AbortError') return;
+      notice(t.search.failed);
+      return;
+    }
+    if (places[0]) choose({ kind: 'place', item: places[0] });
+    else if (actors[0]) choose({ kind: 'actor', item: actors[0] });
     else notice(t.search.none(q));
   });
 

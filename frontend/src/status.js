@@ -2,6 +2,8 @@
 
 import { el } from './dom.js';
 
+const MAX_NOTICES = 2;
+
 /**
  * Returns the message area of the page. notices is a live region for short
  * messages; panel holds one blocking message (empty state or error).
@@ -34,8 +36,25 @@ export function createStatus({ notices, panel }, t) {
       notices.querySelector('.notice--loading')?.remove();
     },
 
+    /**
+     * Shows a closable notice. The same text is shown once, and at most
+     * MAX_NOTICES stay: the oldest goes.
+     */
     notice(text) {
-      notices.append(el('p', 'notice', text));
+      for (const n of notices.querySelectorAll('.notice--closable')) {
+        if (n.dataset.text === text) return;
+      }
+      const p = el('p', 'notice notice--closable');
+      p.dataset.text = text;
+      const close = el('button', 'notice__close', '×');
+      close.type = 'button';
+      close.setAttribute('aria-label', t.closeNotice);
+      close.title = t.closeNotice;
+      close.addEventListener('click', () => p.remove());
+      p.append(el('span', null, text), close);
+      notices.append(p);
+      const all = notices.querySelectorAll('.notice--closable');
+      for (let i = 0; i < all.length - MAX_NOTICES; i++) all[i].remove();
     },
 
     empty() {

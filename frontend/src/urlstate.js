@@ -25,9 +25,12 @@ export function readURL(loc = window.location, actorId = null) {
   };
 }
 
-/** Returns the URL of a state {center, zoom, sectors (null: all), actor, embed}. */
-export function stateURL({ center, zoom, sectors, actor, embed }) {
-  const url = new URL(actor ? `acteurs/${actor}` : './', root);
+/**
+ * Returns the URL of a state {center, zoom, sectors (null: all), actor,
+ * embed, keeper}; the keepers' space stays on /gestion.
+ */
+export function stateURL({ center, zoom, sectors, actor, embed, keeper = false }) {
+  const url = new URL(keeper ? 'gestion' : actor ? `acteurs/${actor}` : './', root);
   const q = new URLSearchParams();
   if (center) {
     q.set('lat', center[0].toFixed(5));

@@ -30,8 +30,11 @@ type Options struct {
 	Source string            // attribution/source name; "" -> the row's "source" value if any, else the file's base name without extension
 
 	// Used by Importer, not by Parse.
-	DryRun      bool   // check and report without storing
-	Attribution string // attribution text for the imported sources, such as "© Transiscope, ODbL"
+	DryRun bool // check and report without storing
+	// ApplyProposals gives imported actors the sectors the rules propose
+	// (geo.SectorProposer); without it they are only counted.
+	ApplyProposals bool
+	Attribution    string // attribution text for the imported sources, such as "© Transiscope, ODbL"
 }
 
 // Taxonomy is what the directory knows to read sectors and legal forms.

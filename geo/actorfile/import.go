@@ -75,6 +75,8 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 		}
 	}
 	tax := Taxonomy{Sectors: matcher, LegalForms: im.LegalForms, DefaultSector: im.DefaultSector}
+	proposer := geo.NewSectorProposer(sectors)
+	proposals := map[string]int{}
 	cr := &countingReader{r: r}
 	res := &Result{DryRun: opt.DryRun}
 	sources := map[string]bool{}
@@ -117,6 +119,12 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 			actors := make([]*geo.Actor, len(b.rows))
 			for i := range b.rows {
 				actors[i] = &b.rows[i].Actor
+				for _, p := range proposer.Propose(actors[i]) {
+					proposals[p.Sector]++
+					if opt.ApplyProposals {
+						actors[i].Sectors = append(actors[i].Sectors, p.Sector)
+					}
+				}
 				if actors[i].SIRET == "" && actors[i].ExternalID == "" {
 					actors[i].ExternalID = derivedID(actors[i])
 				}
@@ -154,6 +162,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 		if scanErr != nil {
 			return scanErr
 		}
+		rep.SectorProposals, rep.ProposalsApplied = proposals, opt.ApplyProposals
 		res.Report = rep
 		return ctx.Err()
 	})

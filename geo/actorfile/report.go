@@ -29,6 +29,11 @@ type Report struct {
 	Valid     int               `json:"valid"`
 	Failed    []Problem         `json:"failed"`   // rows skipped, with field and reason
 	Warnings  []Problem         `json:"warnings"` // kept rows with a note
+	// SectorProposals counts, by sector, the valid rows to which the rules
+	// propose it (NAF code, name, description); ProposalsApplied says
+	// whether the import gave them those sectors.
+	SectorProposals  map[string]int `json:"sector_proposals"`
+	ProposalsApplied bool           `json:"proposals_applied"`
 
 	// Past the first maxProblems of a field, failures and warnings are
 	// counted, not listed; finish adds one line per field saying how many.
@@ -52,7 +57,7 @@ type overflow struct {
 
 func newReport(format string) *Report {
 	return &Report{Format: format, Columns: map[string]string{}, Ignored: []string{},
-		Failed: []Problem{}, Warnings: []Problem{},
+		Failed: []Problem{}, Warnings: []Problem{}, SectorProposals: map[string]int{},
 		failedOver: map[string]*overflow{}, warnedOver: map[string]*overflow{}}
 }
 

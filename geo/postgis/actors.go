@@ -185,8 +185,14 @@ func findActors(ctx context.Context, tx pgx.Tx, f geo.ActorFilter) ([]*geo.Actor
 	if f.Limit > 0 {
 		args["limit"] = f.Limit
 	}
+	args["nearlon"], args["nearlat"] = nil, nil
+	if f.Near != nil {
+		args["nearlon"], args["nearlat"] = f.Near.Lon, f.Near.Lat
+	}
 	rows, _ := tx.Query(ctx, `SELECT `+actorColumns+` FROM actors a WHERE `+filterWhere+`
-		ORDER BY maillage_fold(a.name), a.id
+		ORDER BY CASE WHEN @nearlon::float8 IS NOT NULL
+				THEN a.location::geography <-> ST_SetSRID(ST_MakePoint(@nearlon, @nearlat), 4326)::geography END NULLS LAST,
+			maillage_fold(a.name), a.id
 		LIMIT @limit OFFSET @offset`, args)
 	found, err := pgx.CollectRows(rows, pgx.RowToStructByName[actorRow])
 	if err != nil {

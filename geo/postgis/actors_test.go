@@ -222,7 +222,7 @@ func TestSectorStore(t *testing.T) {
 	if len(all) < 12 || all[0].Slug != "insertion" {
 		t.Fatalf("seeded sectors: %d, first %q", len(all), all[0].Slug)
 	}
-	sec := &geo.Sector{Slug: "sport", Label: "Sport", Color: "#123456", Icon: "⚽", Synonyms: []string{"Sport pour tous"}}
+	sec := &geo.Sector{Slug: "sport", Label: "Sport", Color: "#123456", Icon: "M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20z", Synonyms: []string{"Sport pour tous"}}
 	if err := s.CreateSector(ctx, sec); err != nil {
 		t.Fatal(err)
 	}

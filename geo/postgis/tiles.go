@@ -86,28 +86,32 @@ var clusterTileSQL = withTileConstants(tileSpace + `
 				AND ($4::text[] IS NULL OR c.sector_slug = ANY($4))
 			GROUP BY c.sector_slug) layers)`)
 
-// actorTileSQL is a tile of single actors, one layer per sector, with the
-// points of a buffer/extent margin around the tile so that symbols on the
-// edge are drawn whole. The index finds the points of the buffered
-// envelope; the test on the rounded tile coordinates is ST_AsMVTGeom's
-// clip (..., buffer, true) of a point, which keeps
-// -buffer <= x, y <= extent + buffer.
+// actorTileSQL is a tile of single actors: each actor once, in the layer
+// of its primary sector (the first by position), with all its sectors as
+// the property "sectors" (slugs joined by commas), and with the points of
+// a buffer/extent margin around the tile so that symbols on the edge are
+// drawn whole. A sector filter keeps an actor when any of its sectors is
+// in it. The index finds the points of the buffered envelope; the test on
+// the rounded tile coordinates is ST_AsMVTGeom's clip (..., buffer, true)
+// of a point, which keeps -buffer <= x, y <= extent + buffer.
 var actorTileSQL = withTileConstants(tileSpace + `
 	SELECT (SELECT version FROM tile_data_version),
 		(SELECT string_agg(layer, ''::bytea) FROM (
-			SELECT ST_AsMVT(ROW(p.id, p.id, p.name, p.sector_slug, NULLIF(p.kind, ''),
-					ST_MakePoint(p.x, p.y))::tile_actor,
-				p.sector_slug, {extent}, 'geom', 'fid') AS layer
+			SELECT ST_AsMVT(ROW(p.id, p.id, p.name, p.slugs[1], NULLIF(p.kind, ''),
+					ST_MakePoint(p.x, p.y), array_to_string(p.slugs, ','))::tile_actor,
+				p.slugs[1], {extent}, 'geom', 'fid') AS layer
 			FROM (
-				SELECT a.id, a.name, a.kind, s.sector_slug,
-					round(e.fx * ST_X(a.location_3857) + -e.xmin * e.fx) AS x,
-					round(e.fy * ST_Y(a.location_3857) + -e.ymax * e.fy) AS y
-				FROM e, actors a JOIN actor_sectors s ON s.actor_id = a.id
+				SELECT a.id, min(a.name) AS name, min(a.kind) AS kind,
+					array_agg(s.sector_slug ORDER BY sec.position, s.sector_slug) AS slugs,
+					min(round(e.fx * ST_X(a.location_3857) + -e.xmin * e.fx)) AS x,
+					min(round(e.fy * ST_Y(a.location_3857) + -e.ymax * e.fy)) AS y
+				FROM e, actors a JOIN actor_sectors s ON s.actor_id = a.id JOIN sectors sec ON sec.slug = s.sector_slug
 				WHERE a.status = 'published'
 					AND a.location_3857 && ST_TileEnvelope($1, $2, $3, margin => {buffer}.0 / {extent})
-					AND ($4::text[] IS NULL OR s.sector_slug = ANY($4))) p
+				GROUP BY a.id) p
 			WHERE p.x BETWEEN -{buffer} AND {extent} + {buffer} AND p.y BETWEEN -{buffer} AND {extent} + {buffer}
-			GROUP BY p.sector_slug) layers)`)
+				AND ($4::text[] IS NULL OR p.slugs && $4)
+			GROUP BY p.slugs[1]) layers)`)
 
 // Tile returns tile t as an MVT, one layer per sector (only those of
 // sectors when not empty), and the data version it shows. An empty tile is

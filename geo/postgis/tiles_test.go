@@ -30,14 +30,20 @@ const asMVTGeomClusterSQL = `
 
 const asMVTGeomActorSQL = `
 	SELECT (SELECT string_agg(layer, ''::bytea) FROM (
-		SELECT ST_AsMVT(ROW(a.id, a.id, a.name, s.sector_slug, NULLIF(a.kind, ''),
-				ST_AsMVTGeom(a.location_3857, ST_TileEnvelope($1, $2, $3), 4096, 64, true))::tile_actor,
-			s.sector_slug, 4096, 'geom', 'fid') AS layer
-		FROM actors a JOIN actor_sectors s ON s.actor_id = a.id
-		WHERE a.status = 'published'
-			AND a.location_3857 && ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096)
-			AND ($4::text[] IS NULL OR s.sector_slug = ANY($4))
-		GROUP BY s.sector_slug) layers)`
+		SELECT ST_AsMVT(ROW(p.id, p.id, p.name, p.slugs[1], NULLIF(p.kind, ''),
+				ST_AsMVTGeom(p.location_3857, ST_TileEnvelope($1, $2, $3), 4096, 64, true),
+				array_to_string(p.slugs, ','))::tile_actor,
+			p.slugs[1], 4096, 'geom', 'fid') AS layer
+		FROM (
+			SELECT a.id, a.name, a.kind, a.location_3857, ARRAY(
+				SELECT s.sector_slug FROM actor_sectors s JOIN sectors sec ON sec.slug = s.sector_slug
+				WHERE s.actor_id = a.id ORDER BY sec.position, s.sector_slug) AS slugs
+			FROM actors a
+			WHERE a.status = 'published'
+				AND a.location_3857 && ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096)) p
+		WHERE cardinality(p.slugs) > 0 AND ($4::text[] IS NULL OR p.slugs && $4)
+			AND ST_AsMVTGeom(p.location_3857, ST_TileEnvelope($1, $2, $3), 4096, 64, true) IS NOT NULL
+		GROUP BY p.slugs[1]) layers)`
 
 // TestTileSQLMatchesAsMVTGeom checks that the tiles made with arithmetic
 // tile coordinates are those of ST_AsMVTGeom (the same
