@@ -8,7 +8,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -178,36 +177,14 @@ func (s *Server) setLocation(c *echo.Context) error {
 // requests a minute (in bursts of up to perMinute/4), each client known
 // by its IP address.
 func (s *Server) limitPerIP(perMinute int) echo.MiddlewareFunc {
-	type client struct {
-		lim  *rate.Limiter
-		seen time.Time
-	}
-	var mu sync.Mutex
-	clients := map[string]*client{}
-	every := rate.Limit(float64(perMinute) / 60)
-	burst := max(1, perMinute/4)
+	limits := newIPLimiters(rate.Limit(float64(perMinute)/60), max(1, perMinute/4))
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c *echo.Context) error {
 			if perMinute <= 0 {
 				return next(c)
 			}
-			ip, now := c.RealIP(), time.Now()
-			mu.Lock()
-			cl, ok := clients[ip]
-			if !ok {
-				if len(clients) >= 10000 {
-					for k, v := range clients {
-						if now.Sub(v.seen) > 10*time.Minute {
-							delete(clients, k)
-						}
-					}
-				}
-				cl = &client{lim: rate.NewLimiter(every, burst)}
-				clients[ip] = cl
-			}
-			cl.seen = now
-			allowed := cl.lim.AllowN(now, 1)
-			mu.Unlock()
+			var allowed bool
+			limits.with(c.RealIP(), time.Now(), func(lim *rate.Limiter) { allowed = lim.Allow() })
 			if !allowed {
 				wait := max(1, int(math.Ceil(60/float64(perMinute))))
 				c.Response().Header().Set("Retry-After", strconv.Itoa(wait))

@@ -37,6 +37,27 @@ const mvtType = "application/vnd.mapbox-vector-tile"
 // version, so If-None-Match answers 304 while nothing changed.
 func (s *Server) actorTile(c *echo.Context) error {
 	p := readParams(c, "sectors")
+	t := s.tileParams(c, p)
+	sectors := p.list("sectors")
+	slices.Sort(sectors)
+	sectors = slices.Compact(sectors)
+	if err := p.err(); err != nil {
+		return err
+	}
+	key := fmt.Sprintf("%d/%d/%d?%s", t.Z, t.X, t.Y, strings.Join(sectors, ","))
+	return s.serveTile(c, key, s.Tiles.DataVersion, func(ctx context.Context) ([]byte, int64, error) {
+		if len(sectors) > 0 {
+			if err := s.checkSectors(ctx, sectors); err != nil {
+				return nil, 0, err
+			}
+		}
+		return s.Tiles.Tile(ctx, t, sectors, s.opts.TileActorZoom)
+	})
+}
+
+// tileParams reads the z, x and {y}.mvt of a tile URL into p's errors,
+// returning the tile when they are right.
+func (s *Server) tileParams(c *echo.Context, p *params) tiles.Tile {
 	y, ok := strings.CutSuffix(c.Param("y"), ".mvt")
 	if !ok {
 		p.errs.Add("y", "the tile URL ends in {y}.mvt")
@@ -47,14 +68,16 @@ func (s *Server) actorTile(c *echo.Context) error {
 			p.errs.Add(f, reason)
 		}
 	}
-	sectors := p.list("sectors")
-	slices.Sort(sectors)
-	sectors = slices.Compact(sectors)
-	if err := p.err(); err != nil {
-		return err
-	}
+	return t
+}
+
+// serveTile answers the tile of key: 304 when If-None-Match names its
+// current data version, else the cached tile or the one render makes
+// (cached for the next requests), with an ETag; 204 when it is empty.
+// dataVersion reads the version when the cache does not know it.
+func (s *Server) serveTile(c *echo.Context, key string, dataVersion func(context.Context) (int64, error),
+	render func(context.Context) ([]byte, int64, error)) error {
 	ctx := c.Request().Context()
-	key := fmt.Sprintf("%d/%d/%d?%s", t.Z, t.X, t.Y, strings.Join(sectors, ","))
 	h := c.Response().Header()
 	h.Set("Cache-Control", s.opts.TileCacheControl)
 	h.Set("Access-Control-Allow-Origin", "*")
@@ -65,7 +88,8 @@ func (s *Server) actorTile(c *echo.Context) error {
 	}
 	if inm := c.Request().Header.Get("If-None-Match"); inm != "" {
 		if !known {
-			if version, err = s.Tiles.DataVersion(ctx); err != nil {
+			var err error
+			if version, err = dataVersion(ctx); err != nil {
 				return err
 			}
 			known = true
@@ -77,16 +101,12 @@ func (s *Server) actorTile(c *echo.Context) error {
 	}
 	var data []byte
 	cached := false
-	if known {
+	if known && s.TileCache != nil {
 		data, cached = s.TileCache.Get(key)
 	}
 	if !cached {
-		if len(sectors) > 0 {
-			if err := s.checkSectors(ctx, sectors); err != nil {
-				return err
-			}
-		}
-		if data, version, err = s.Tiles.Tile(ctx, t, sectors, s.opts.TileActorZoom); err != nil {
+		var err error
+		if data, version, err = render(ctx); err != nil {
 			return err
 		}
 		if s.TileCache != nil {

@@ -9,7 +9,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -397,34 +396,15 @@ func decodeWorkshop(c *echo.Context, create bool) (geo.WorkshopUpdate, error) {
 // perMinute), so that codes cannot be guessed by trying them all. Right
 // codes cost nothing: a whole room joins from one address.
 func (s *Server) limitJoinFailures(perMinute int) echo.MiddlewareFunc {
-	type client struct {
-		lim  *rate.Limiter
-		seen time.Time
-	}
-	var mu sync.Mutex
-	clients := map[string]*client{}
+	limits := newIPLimiters(rate.Limit(float64(perMinute)/60), perMinute)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c *echo.Context) error {
 			if perMinute <= 0 {
 				return next(c)
 			}
 			ip, now := c.RealIP(), time.Now()
-			mu.Lock()
-			cl, ok := clients[ip]
-			if !ok {
-				if len(clients) >= 10000 {
-					for k, v := range clients {
-						if now.Sub(v.seen) > 10*time.Minute {
-							delete(clients, k)
-						}
-					}
-				}
-				cl = &client{lim: rate.NewLimiter(rate.Limit(float64(perMinute)/60), perMinute)}
-				clients[ip] = cl
-			}
-			cl.seen = now
-			tokens := cl.lim.TokensAt(now)
-			mu.Unlock()
+			var tokens float64
+			limits.with(ip, now, func(lim *rate.Limiter) { tokens = lim.TokensAt(now) })
 			if tokens < 1 {
 				wait := int(math.Ceil((1 - tokens) * 60 / float64(perMinute)))
 				c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, wait)))
@@ -432,9 +412,7 @@ func (s *Server) limitJoinFailures(perMinute int) echo.MiddlewareFunc {
 			}
 			err := next(c)
 			if geo.ErrorCode(err) == geo.ENotFound {
-				mu.Lock()
-				cl.lim.AllowN(now, 1)
-				mu.Unlock()
+				limits.with(ip, now, func(lim *rate.Limiter) { lim.AllowN(now, 1) })
 			}
 			return err
 		}

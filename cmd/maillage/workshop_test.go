@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,40 +27,13 @@ import (
 type tab struct {
 	name string
 	ctx  context.Context
-
-	mu       sync.Mutex
-	problems []string // console errors and exceptions
-	dialogs  []string // alert(), confirm()… opened
 }
 
-// newTab listens to the console and dialogs of ctx, whose target must
-// exist (navigate first).
-func newTab(name string, ctx context.Context) *tab {
-	tb := &tab{name: name, ctx: ctx}
-	go func() {
-		for m, err := range chromedp.Console(ctx) {
-			if err != nil {
-				return
-			}
-			if m.IsException() || m.Type == "error" {
-				tb.mu.Lock()
-				tb.problems = append(tb.problems, m.String()+" ("+m.URL+")")
-				tb.mu.Unlock()
-			}
-		}
-	}()
-	go func() {
-		for ev, err := range chromedp.Events(ctx, page.JavascriptDialogOpening) {
-			if err != nil {
-				return
-			}
-			tb.mu.Lock()
-			tb.dialogs = append(tb.dialogs, ev.Message)
-			tb.mu.Unlock()
-			chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
-		}
-	}()
-	return tb
+// newTab watches the console and dialogs of ctx for the whole test (see
+// watchConsole); ctx's target must exist (navigate first).
+func newTab(t *testing.T, name string, ctx context.Context) *tab {
+	watchConsole(t, ctx)
+	return &tab{name: name, ctx: ctx}
 }
 
 func (tb *tab) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
@@ -102,18 +74,6 @@ func (tb *tab) clickMap(t *testing.T, fx, fy float64) {
 }
 
 // check reports the console errors and dialogs of the tab.
-func (tb *tab) check(t *testing.T) {
-	t.Helper()
-	tb.mu.Lock()
-	defer tb.mu.Unlock()
-	for _, p := range tb.problems {
-		t.Errorf("%s console: %s", tb.name, p)
-	}
-	if len(tb.dialogs) > 0 {
-		t.Errorf("%s dialogs opened: %q", tb.name, tb.dialogs)
-	}
-}
-
 // apiDo sends a JSON request with a bearer token and decodes the answer.
 func apiDo(t *testing.T, method, url, token string, body, out any) int {
 	t.Helper()
@@ -176,13 +136,13 @@ func TestWorkshopPages(t *testing.T) {
 	if err := chromedp.Do(root, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatal(err)
 	}
-	projector := newTab("projector", root)
+	projector := newTab(t, "projector", root)
 	phoneCtx, cancelPhone := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancelPhone)
 	if err := chromedp.Do(phoneCtx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatal(err)
 	}
-	phone := newTab("phone", phoneCtx)
+	phone := newTab(t, "phone", phoneCtx)
 
 	// A keeper creates the workshop on /ateliers, on the map's view of
 	// Mont-Bonvillers.
@@ -483,7 +443,4 @@ func TestWorkshopPages(t *testing.T) {
 		}
 	})
 
-	time.Sleep(300 * time.Millisecond) // let late console messages arrive
-	projector.check(t)
-	phone.check(t)
 }
