@@ -52,10 +52,9 @@ func TestDragToCorrect(t *testing.T) {
 	watchConsole(t, ctx)
 	// The public page and its embed show no keeper control.
 	for _, page := range []string{"/", "/?embed=1", "/acteurs/" + strconv.FormatInt(id, 10)} {
-		if err := chromedp.Do(ctx, chromedp.Navigate(url+page)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#actor-count")?.dataset.count === "1"`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		// WaitReady queries again when the page replaces its document;
+		// a Poll may run in a context the page has just destroyed.
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+page), chromedp.WaitReady(`#actor-count[data-count="1"]`)); err != nil {
 			t.Fatalf("%s: %v", page, err)
 		}
 		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".correction, .correction-toggle").length`))
