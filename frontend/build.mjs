@@ -20,17 +20,36 @@ for (const name of await readdir(dist).catch(() => [])) {
   if (name !== '.gitkeep') await rm(new URL(name, dist), { recursive: true, force: true });
 }
 
-// Each page: its HTML shell, its entry point's name and source, and the
-// most its first load (HTML, scripts and styles, gzip-compressed) may
-// weigh, in KiB.
+// Each page: its HTML shell, its entry point's name and source, the
+// locale keys of its title and description, and the most its first load
+// (HTML, scripts and styles, gzip-compressed) may weigh, in KiB.
 const pages = [
-  { html: 'index.html', entry: 'app', src: 'src/main.js' },
-  { html: 'atelier.html', entry: 'participant', src: 'src/workshop/participant.js', budgetKiB: 150 },
-  { html: 'projection.html', entry: 'projection', src: 'src/workshop/projection.js' },
-  { html: 'synthese.html', entry: 'record', src: 'src/workshop/record.js' },
-  { html: 'ateliers.html', entry: 'keeper', src: 'src/workshop/keeper.js' },
-  { html: 'couverture.html', entry: 'coverage', src: 'src/coverage.js' },
+  { html: 'index.html', entry: 'app', src: 'src/main.js', title: 'title', description: 'description' },
+  { html: 'atelier.html', entry: 'participant', src: 'src/workshop/participant.js', title: 'workshop.appName', budgetKiB: 150 },
+  { html: 'projection.html', entry: 'projection', src: 'src/workshop/projection.js', title: 'workshop.appName' },
+  { html: 'synthese.html', entry: 'record', src: 'src/workshop/record.js', title: 'workshop.appName' },
+  { html: 'ateliers.html', entry: 'keeper', src: 'src/workshop/keeper.js', title: 'server.workshopsTitle' },
+  { html: 'couverture.html', entry: 'coverage', src: 'src/coverage.js', title: 'coverage.pageTitle', description: 'coverage.description' },
 ];
+
+// The <head> every shell shares, in place of its <!-- maillage-head -->:
+// title, description, icon, the entry's stylesheet and script, and the
+// place where the server writes its configuration.
+const icon =
+  'data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22 viewBox=%220 0 16 16%22%3E%3Ccircle cx=%228%22 cy=%228%22 r=%226%22 fill=%22%23c2410c%22/%3E%3C/svg%3E';
+const head = (p) =>
+  [
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>{{${p.title}}}</title>`,
+    ...(p.description ? [`<meta name="description" content="{{${p.description}}}">`] : []),
+    `<link rel="icon" href="${icon}">`,
+    `<link rel="stylesheet" href="assets/${p.entry}.css">`,
+    '<!-- maillage-config -->',
+    `<script type="module" src="assets/${p.entry}.js"></script>`,
+    '</head>',
+  ].join('\n');
 
 const result = await esbuild.build({
   absWorkingDir: new URL('.', root).pathname,
@@ -64,6 +83,8 @@ const outputOf = (entry) =>
 const shells = [];
 for (const p of pages) {
   let html = await readFile(new URL(p.html, root), 'utf8');
+  if (!html.includes('<!-- maillage-head -->')) throw new Error(`${p.html} has no <!-- maillage-head -->`);
+  html = html.replace('<!-- maillage-head -->', head(p));
   html = html.replace(/\{\{([\w.]+)\}\}/g, (m, key) => {
     const v = lookup(key);
     if (typeof v !== 'string') throw new Error(`${p.html}: ${m} is not a string of the locale`);

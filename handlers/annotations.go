@@ -21,15 +21,11 @@ import (
 // workshopAnnotation returns the workshop and annotation ids of the path
 // and the caller's role on the workshop.
 func (s *Server) workshopAnnotation(c *echo.Context) (int64, int64, geo.WorkshopAccess, error) {
-	wid, err := pathID(c, "id", "workshop")
-	if err != nil {
-		return 0, 0, geo.WorkshopAccess{}, err
-	}
 	aid, err := pathID(c, "aid", "annotation")
 	if err != nil {
 		return 0, 0, geo.WorkshopAccess{}, err
 	}
-	acc, err := s.workshopAccess(c, wid, "")
+	wid, acc, err := s.workshopCaller(c, "")
 	return wid, aid, acc, err
 }
 
@@ -90,11 +86,7 @@ func (s *Server) getAnnotation(c *echo.Context) error {
 // createAnnotation answers POST /api/workshops/{id}/annotations
 // (participants, its animator, keepers): 201 with the annotation.
 func (s *Server) createAnnotation(c *echo.Context) error {
-	wid, err := pathID(c, "id", "workshop")
-	if err != nil {
-		return err
-	}
-	acc, err := s.workshopAccess(c, wid, "")
+	wid, acc, err := s.workshopCaller(c, "")
 	if err != nil {
 		return err
 	}

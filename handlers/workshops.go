@@ -81,15 +81,32 @@ func (s *Server) workshopAccess(c *echo.Context, id int64, queryToken string) (g
 	return acc, err
 }
 
+// workshopCaller returns the id of the :id workshop and the caller's role
+// on it; queryToken is the ?token= parameter where it is accepted.
+func (s *Server) workshopCaller(c *echo.Context, queryToken string) (int64, geo.WorkshopAccess, error) {
+	id, err := pathID(c, "id", "workshop")
+	if err != nil {
+		return 0, geo.WorkshopAccess{}, err
+	}
+	acc, err := s.workshopAccess(c, id, queryToken)
+	return id, acc, err
+}
+
+// moderatedWorkshop is workshopCaller for the routes of its animator and
+// keepers: it refuses anyone else.
+func (s *Server) moderatedWorkshop(c *echo.Context) (int64, geo.WorkshopAccess, error) {
+	id, acc, err := s.workshopCaller(c, "")
+	if err == nil {
+		err = acc.CanModerate()
+	}
+	return id, acc, err
+}
+
 // readableWorkshop returns the workshop of the :id parameter and the
 // caller's role on it, or the error that says why the caller may not read
 // it. queryToken is the ?token= parameter where it is accepted.
 func (s *Server) readableWorkshop(c *echo.Context, queryToken string) (*geo.Workshop, geo.WorkshopAccess, error) {
-	id, err := pathID(c, "id", "workshop")
-	if err != nil {
-		return nil, geo.WorkshopAccess{}, err
-	}
-	acc, err := s.workshopAccess(c, id, queryToken)
+	id, acc, err := s.workshopCaller(c, queryToken)
 	if err != nil {
 		return nil, acc, err
 	}
@@ -163,15 +180,8 @@ func (s *Server) getWorkshop(c *echo.Context) error {
 // updateWorkshop answers PATCH /api/workshops/{id} (keepers, its
 // animator).
 func (s *Server) updateWorkshop(c *echo.Context) error {
-	id, err := pathID(c, "id", "workshop")
+	id, acc, err := s.moderatedWorkshop(c)
 	if err != nil {
-		return err
-	}
-	acc, err := s.workshopAccess(c, id, "")
-	if err != nil {
-		return err
-	}
-	if err := acc.CanModerate(); err != nil {
 		return err
 	}
 	upd, err := decodeWorkshop(c, false)
@@ -223,15 +233,8 @@ func (s *Server) joinWorkshop(c *echo.Context) error {
 // setWorkshopView answers PUT /api/workshops/{id}/view (keepers, its
 // animator): the view every following phone moves to.
 func (s *Server) setWorkshopView(c *echo.Context) error {
-	id, err := pathID(c, "id", "workshop")
+	id, acc, err := s.moderatedWorkshop(c)
 	if err != nil {
-		return err
-	}
-	acc, err := s.workshopAccess(c, id, "")
-	if err != nil {
-		return err
-	}
-	if err := acc.CanModerate(); err != nil {
 		return err
 	}
 	var in struct {

@@ -9,41 +9,22 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 
-	"github.com/maillage/maillage/geo/postgis"
+	"github.com/maillage/maillage/internal/cli"
 	"github.com/maillage/maillage/tiles"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		var setup *postgis.SetupError
-		var usage *usageError
-		switch {
-		case errors.As(err, &setup):
-			fmt.Fprintln(os.Stderr, "maillage-bench:", setup.Msg)
-		case errors.As(err, &usage):
-			fmt.Fprintln(os.Stderr, "maillage-bench:", usage.msg)
-			fmt.Fprint(os.Stderr, usageText)
-			os.Exit(2)
-		default:
-			fmt.Fprintln(os.Stderr, "maillage-bench:", err)
-		}
-		os.Exit(1)
-	}
+	cli.Main("maillage-bench", usageText, run)
 }
+
+// usagef returns a usage error: a mistake in the command line.
+var usagef = cli.Usagef
 
 const usageText = `
 Usage:
@@ -64,15 +45,6 @@ The database is the server's: DATABASE_URL, or the private PostgreSQL
 cluster under MAILLAGE_DATA_DIR (default ./var), started when needed.
 `
 
-// usageError is a mistake in the command line.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
-}
-
 // config is what the load tool reads from the environment: the server's
 // variables for the database, the demo data and the tiles.
 type config struct {
@@ -85,12 +57,7 @@ type config struct {
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
-	env := func(name, fallback string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		return fallback
-	}
+	env := cli.Env(getenv)
 	cfg := config{
 		DatabaseURL: env("DATABASE_URL", ""),
 		DataDir:     env("MAILLAGE_DATA_DIR", "./var"),

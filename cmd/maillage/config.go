@@ -16,6 +16,7 @@ import (
 	"github.com/maillage/maillage/geo/nominatim"
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/handlers"
+	"github.com/maillage/maillage/internal/cli"
 	"github.com/maillage/maillage/tiles"
 )
 
@@ -67,12 +68,7 @@ const legalFormsFile = "taxonomies/annuaire-entreprises_categories-juridiques.cs
 
 func loadConfig(getenv func(string) string) (config, error) {
 	def := handlers.DefaultOptions()
-	env := func(name, fallback string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		return fallback
-	}
+	env := cli.Env(getenv)
 	cfg := config{
 		DatabaseURL:        env("DATABASE_URL", ""),
 		MigrateDatabaseURL: env("MAILLAGE_MIGRATE_DATABASE_URL", ""),

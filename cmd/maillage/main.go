@@ -16,40 +16,18 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
-	"github.com/maillage/maillage/geo/postgis"
-	"github.com/maillage/maillage/internal/pgcluster"
+	"github.com/maillage/maillage/internal/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		var noServer *pgcluster.SetupError
-		var noExtension *postgis.SetupError
-		var usage *usageError
-		switch {
-		case errors.As(err, &noServer):
-			fmt.Fprintln(os.Stderr, "maillage:", noServer.Msg)
-		case errors.As(err, &noExtension):
-			fmt.Fprintln(os.Stderr, "maillage:", noExtension.Msg)
-		case errors.As(err, &usage):
-			fmt.Fprintln(os.Stderr, "maillage:", usage.msg)
-			fmt.Fprint(os.Stderr, usageText)
-			os.Exit(2)
-		default:
-			fmt.Fprintln(os.Stderr, "maillage:", err)
-		}
-		os.Exit(1)
-	}
+	cli.Main("maillage", usageText, run)
 }
+
+// usagef returns a usage error: a mistake in the command line.
+var usagef = cli.Usagef
 
 const usageText = `
 Usage:
@@ -72,15 +50,6 @@ Without DATABASE_URL every command uses the private PostgreSQL cluster under
 MAILLAGE_DATA_DIR (default ./var), started when needed and shared with a
 running "maillage serve".
 `
-
-// usageError is a mistake in the command line.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, args...)}
-}
 
 // run is the whole program: main only supplies the process's environment,
 // so tests can call run directly.

@@ -9,7 +9,6 @@ import '../style.css';
 import './workshop.css';
 
 import { fetchSectors } from '../api.js';
-import { readConfig } from '../config.js';
 import { button, el, labelFor } from '../dom.js';
 import t from '../i18n/fr.js';
 import { createSearch } from '../search.js';
@@ -19,8 +18,8 @@ import { askToken } from './access.js';
 import * as api from './api.js';
 import { createDrawing } from './draw.js';
 import { createPlainMap } from './mapview.js';
-import { createNotices } from './notices.js';
 import { keeperToken, saveKeeperToken } from './session.js';
+import { openShell } from './shell.js';
 
 const w = t.workshop;
 const k = w.keeper;
@@ -129,10 +128,8 @@ function field(id, labelText, control) {
 }
 
 async function start() {
-  const config = readConfig();
-  const gate = document.getElementById('ws-gate');
-  const page = document.getElementById('ws-page');
-  const notices = createNotices(document.getElementById('ws-notices'), t);
+  const shell = openShell({ needsWorkshop: false });
+  const { config, gate, notices } = shell;
 
   let token;
   let first;
@@ -142,12 +139,10 @@ async function start() {
     notices.done();
     ({ token, page: first } = await authorize(gate));
   } catch (err) {
-    console.error('maillage:', err);
-    notices.block(gate, w.failed, '', { label: w.retry, run: () => window.location.reload() });
+    shell.fail(err);
     return;
   }
-  gate.hidden = true;
-  page.hidden = false;
+  shell.reveal();
   const listNode = document.getElementById('keeper-list');
   renderList(listNode, first.items ?? []);
   document.getElementById('keeper-token').addEventListener('click', () => {

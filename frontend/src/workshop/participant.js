@@ -8,7 +8,6 @@ import '../style.css';
 import './workshop.css';
 
 import { fetchSectors, fetchTileJSON } from '../api.js';
-import { readConfig } from '../config.js';
 import { createMap } from '../map.js';
 import { el, labelFor } from '../dom.js';
 import t from '../i18n/fr.js';
@@ -24,8 +23,8 @@ import { indexKinds } from './kinds.js';
 import { createAnnotationLayer } from './layer.js';
 import { applyAnnotationEvent, connectEvents } from './live.js';
 import { labelMap, showTerritory } from './mapview.js';
-import { createNotices } from './notices.js';
 import { forgetParticipant, participantName, participantToken, saveParticipant } from './session.js';
+import { openShell } from './shell.js';
 
 const w = t.workshop;
 const FOLLOW_KEY = 'maillage.workshop.follow';
@@ -77,15 +76,9 @@ function join(gate, code, notices) {
 }
 
 async function start() {
-  const config = readConfig();
-  const gate = document.getElementById('ws-gate');
-  const page = document.getElementById('ws-page');
-  const notices = createNotices(document.getElementById('ws-notices'), t);
-  if (config.notFound || !config.workshop?.id) {
-    notices.block(gate, w.notFoundTitle, w.notFoundBody, { label: w.backToMap, href: root.href });
-    return;
-  }
-  const { id, code } = config.workshop;
+  const shell = openShell();
+  if (!shell) return;
+  const { config, gate, notices, id, code } = shell;
 
   notices.loading();
   let token = participantToken(code);
@@ -112,12 +105,10 @@ async function start() {
       }
     }
   } catch (err) {
-    console.error('maillage:', err);
-    notices.block(gate, w.failed, '', { label: w.retry, run: () => window.location.reload() });
+    shell.fail(err);
     return;
   }
-  gate.hidden = true;
-  page.hidden = false;
+  shell.reveal();
   document.getElementById('ws-title').textContent = workshop.title;
   const status = document.getElementById('ws-status');
   const whoami = document.getElementById('ws-whoami');

@@ -8,7 +8,6 @@ import '../style.css';
 import './workshop.css';
 
 import { fetchSectors, fetchTileJSON } from '../api.js';
-import { readConfig } from '../config.js';
 import { createMap } from '../map.js';
 import t from '../i18n/fr.js';
 import { indexSectors } from '../sectors.js';
@@ -25,9 +24,9 @@ import { indexKinds } from './kinds.js';
 import { createAnnotationLayer } from './layer.js';
 import { applyAnnotationEvent, connectEvents } from './live.js';
 import { labelMap, showTerritory } from './mapview.js';
-import { createNotices } from './notices.js';
 import { createSelection } from './selection.js';
 import { animatorSecret, keeperToken, saveAnimatorSecret, saveKeeperToken, saveTypedToken, takeSecretFromURL } from './session.js';
+import { openShell } from './shell.js';
 
 const w = t.workshop;
 const p = w.projection;
@@ -55,15 +54,9 @@ async function authorize(gate, id, code) {
 }
 
 async function start() {
-  const config = readConfig();
-  const gate = document.getElementById('ws-gate');
-  const page = document.getElementById('ws-page');
-  const notices = createNotices(document.getElementById('ws-notices'), t);
-  if (config.notFound || !config.workshop?.id) {
-    notices.block(gate, w.notFoundTitle, w.notFoundBody, { label: w.backToMap, href: root.href });
-    return;
-  }
-  const { id, code } = config.workshop;
+  const shell = openShell();
+  if (!shell) return;
+  const { config, gate, notices, id, code } = shell;
 
   notices.loading();
   let token;
@@ -76,12 +69,10 @@ async function start() {
     notices.done();
     ({ token, workshop } = await authorize(gate, id, code));
   } catch (err) {
-    console.error('maillage:', err);
-    notices.block(gate, w.failed, '', { label: w.retry, run: () => window.location.reload() });
+    shell.fail(err);
     return;
   }
-  gate.hidden = true;
-  page.hidden = false;
+  shell.reveal();
   const title = document.getElementById('ws-title');
   title.textContent = workshop.title;
   const statusNode = document.getElementById('ws-status');

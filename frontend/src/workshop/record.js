@@ -8,11 +8,9 @@ import '../style.css';
 import './workshop.css';
 
 import { fetchSectors, fetchTileJSON } from '../api.js';
-import { readConfig } from '../config.js';
 import { button, el } from '../dom.js';
 import t from '../i18n/fr.js';
 import { indexSectors } from '../sectors.js';
-import { root } from '../urlstate.js';
 import { askToken } from './access.js';
 import * as api from './api.js';
 import { annotationMeta, kindBadge } from './annotationlist.js';
@@ -20,8 +18,8 @@ import { isVisible } from './annotations.js';
 import { indexKinds, kindOf } from './kinds.js';
 import { createAnnotationLayer } from './layer.js';
 import { createPlainMap, showTerritory } from './mapview.js';
-import { createNotices } from './notices.js';
 import { animatorSecret, keeperToken, participantToken, saveTypedToken, takeSecretFromURL } from './session.js';
+import { openShell } from './shell.js';
 
 const w = t.workshop;
 const r = w.record;
@@ -209,15 +207,9 @@ function exportLinks(container, id, token, notices) {
 }
 
 async function start() {
-  const config = readConfig();
-  const gate = document.getElementById('ws-gate');
-  const page = document.getElementById('ws-page');
-  const notices = createNotices(document.getElementById('ws-notices'), t);
-  if (config.notFound || !config.workshop?.id) {
-    notices.block(gate, w.notFoundTitle, w.notFoundBody, { label: w.backToMap, href: root.href });
-    return;
-  }
-  const { id, code } = config.workshop;
+  const shell = openShell();
+  if (!shell) return;
+  const { config, gate, notices, id, code } = shell;
 
   notices.loading();
   let token;
@@ -233,13 +225,11 @@ async function start() {
     notices.loading();
     list = (await api.listAnnotations(id, token)).filter(isVisible);
   } catch (err) {
-    console.error('maillage:', err);
-    notices.block(gate, w.failed, '', { label: w.retry, run: () => window.location.reload() });
+    shell.fail(err);
     return;
   }
   notices.done();
-  gate.hidden = true;
-  page.hidden = false;
+  shell.reveal();
 
   const sectors = indexSectors(sectorItems);
   const kinds = indexKinds(workshop.kinds);
