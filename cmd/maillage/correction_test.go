@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,10 +20,7 @@ func TestDragToCorrect(t *testing.T) {
 	dbURL := postgistest.NewURL(t)
 	var out bytes.Buffer
 	env := map[string]string{"DATABASE_URL": dbURL, "MAILLAGE_GEOCODER": "local"}
-	if err := run(context.Background(), []string{"maillage", "token", "create", "cress"}, testEnv(env), &out, &out); err != nil {
-		t.Fatalf("token create: %v %s", err, out.String())
-	}
-	token := strings.TrimSpace(out.String())
+	token := runOK(t, env, "token", "create", "cress")
 	env["MAILLAGE_BASEMAP_URL"] = tileServer(t).URL + "/{z}/{x}/{y}.png"
 	url := startServe(t, env)
 

@@ -59,10 +59,7 @@ func TestCoverageFresh(t *testing.T) {
 		t.Errorf("report: %s", out.String())
 	}
 	out.Reset()
-	if err := run(context.Background(), []string{"maillage", "token", "create", "cress"}, testEnv(env), &out, &out); err != nil {
-		t.Fatalf("token create: %v", err)
-	}
-	token := strings.TrimSpace(out.String())
+	token := runOK(t, env, "token", "create", "cress")
 	url := startServe(t, env)
 
 	waitCoverage(t, url, "29019", func(it coverageItem) bool { return it.ZoneBlanche && it.Actors == 0 })

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -36,6 +37,17 @@ func testEnv(vars map[string]string) func(string) string {
 }
 
 // startServe runs `maillage serve` in this process on a free port and
+// runOK runs the command args with the variables vars and returns its
+// output, trimmed; it fails the test if the command fails.
+func runOK(t *testing.T, vars map[string]string, args ...string) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := run(context.Background(), append([]string{"maillage"}, args...), testEnv(vars), &out, &out); err != nil {
+		t.Fatalf("maillage %s: %v\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return strings.TrimSpace(out.String())
+}
+
 // returns its base URL once /healthz answers.
 func startServe(t *testing.T, vars map[string]string) string {
 	t.Helper()

@@ -114,16 +114,8 @@ func apiDo(t *testing.T, method, url, token string, body, out any) int {
 func TestWorkshopPages(t *testing.T) {
 	dbURL := postgistest.NewURL(t)
 	env := map[string]string{"DATABASE_URL": dbURL, "MAILLAGE_GEOCODER": "local"}
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"maillage", "token", "create", "cress"}, testEnv(env), &out, &out); err != nil {
-		t.Fatalf("token create: %v %s", err, out.String())
-	}
-	keeper := strings.TrimSpace(out.String())
-	out.Reset()
-	addresses := filepath.Join(sharedData(t), "geocoder", "ban-format-54084-mont-bonvillers.csv")
-	if err := run(context.Background(), []string{"maillage", "addresses", "import", addresses}, testEnv(env), &out, &out); err != nil {
-		t.Fatalf("addresses import: %v %s", err, out.String())
-	}
+	keeper := runOK(t, env, "token", "create", "cress")
+	runOK(t, env, "addresses", "import", filepath.Join(sharedData(t), "geocoder", "ban-format-54084-mont-bonvillers.csv"))
 	env["MAILLAGE_BASEMAP_URL"] = tileServer(t).URL + "/{z}/{x}/{y}.png"
 	url := startServe(t, env)
 

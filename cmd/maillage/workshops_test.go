@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,12 +19,8 @@ import (
 // second. Both stop gracefully with the stream still open.
 func TestWorkshopAcrossServes(t *testing.T) {
 	dbURL := postgistest.NewURL(t)
-	var out bytes.Buffer
 	env := map[string]string{"DATABASE_URL": dbURL, "MAILLAGE_GEOCODER": "local"}
-	if err := run(context.Background(), []string{"maillage", "token", "create", "cress"}, testEnv(env), &out, &out); err != nil {
-		t.Fatalf("token create: %v %s", err, out.String())
-	}
-	keeper := strings.TrimSpace(out.String())
+	keeper := runOK(t, env, "token", "create", "cress")
 	// Closed after both servers stop (cleanups run last first), so that
 	// they shut down with the stream open.
 	var closeStream func()
