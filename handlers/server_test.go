@@ -426,8 +426,8 @@ func TestImportAPI(t *testing.T) {
 	if code, _ := upload(false, nil); code != 401 {
 		t.Fatalf("anonymous import = %d", code)
 	}
-	code, rep := upload(true, map[string]string{"dry_run": "true"})
-	if code != 200 || rep["created"].(float64) != 3 || rep["dry_run"] != true {
+	code, rep := upload(true, map[string]string{"dry_run": "true", "apply_proposals": "true"})
+	if code != 200 || rep["created"].(float64) != 3 || rep["dry_run"] != true || rep["proposals_applied"] != true {
 		t.Fatalf("dry run = %d %v", code, rep)
 	}
 	var list actorList
