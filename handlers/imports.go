@@ -71,9 +71,23 @@ func (s *Server) importFile(c *echo.Context) error {
 	defer f.Close()
 	res, err := s.Importer.Import(r.Context(), f, u.File.Filename, opt, nil)
 	if err != nil {
-		return err
+		return s.importError(r.Context(), err)
 	}
 	return c.JSON(http.StatusOK, res)
+}
+
+// importError is err, of an import that failed, said in words when the
+// database was unavailable or too slow: an import is one transaction, so
+// nothing of it was stored (the store says itself when a commit cut off
+// leaves that unknown). An import whose client left (ctx cancelled) is
+// left as it is.
+func (s *Server) importError(ctx context.Context, err error) error {
+	if _, ok := errors.AsType[*geo.Error](err); ok || !s.dbUnavailable(err) ||
+		errors.Is(ctx.Err(), context.Canceled) && context.Cause(ctx) != errDeadline {
+		return err
+	}
+	return &geo.Error{Code: geo.EUnavailable, Message: "the database became unavailable or too slow during the import: " +
+		"nothing was stored; send the file again in a moment"}
 }
 
 // ImportJobStore keeps the import jobs, shared by every server on the
@@ -171,6 +185,9 @@ func (s *Server) runImportJob(j *geo.ImportJob, f io.Reader, opt actorfile.Optio
 		last = p
 		mu.Unlock()
 	})
+	if err != nil {
+		err = s.importError(ctx, err)
+	}
 	cancel()
 	<-beating
 	mu.Lock()
