@@ -40,6 +40,12 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 			return fmt.Errorf("demo import: %w", err)
 		}
 	}
+	if missing, err := a.zone.Missing(ctx); err != nil {
+		return err
+	} else if len(missing) > 0 {
+		logger.Warn("MAILLAGE_TERRITORY names territories without polygon: points are not checked against them; import them with maillage territories import",
+			"codes", missing)
+	}
 	opts := handlers.DefaultOptions()
 	opts.GeoJSONMax = cfg.GeoJSONMax
 	opts.MaxImportBytes, opts.ImportSyncMax = cfg.MaxImportBytes, cfg.ImportSyncMax
@@ -104,6 +110,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 		TerritoryImporter: &territoryfile.Importer{Store: postgis.NewTerritoryStore(a.db)},
 		TerritoryTiles:    tileStore,
 		Coverage:          postgis.NewCoverageStore(a.db),
+		Territory:         a.zone,
 	}, opts)
 	srv := hs.HTTPServer(cfg.Addr)
 	defer hs.StopImports()

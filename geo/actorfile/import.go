@@ -31,6 +31,12 @@ type Importer struct {
 	Sectors       SectorLister
 	LegalForms    *geo.LegalForms // nil: legal forms are matched by code and common names only
 	DefaultSector string          // sector of rows that name none; "" makes them fail
+	Territory     Zone            // the configured territory, whose outside is warned of; nil: France only
+}
+
+// Zone gives the areas of the configured territory.
+type Zone interface {
+	Areas(ctx context.Context) ([]geo.Area, error)
 }
 
 // Result is an import's report with what the import changed.
@@ -74,6 +80,11 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 		}
 	}
 	tax := Taxonomy{Sectors: matcher, LegalForms: im.LegalForms, DefaultSector: im.DefaultSector}
+	if im.Territory != nil {
+		if tax.Territory, err = im.Territory.Areas(ctx); err != nil {
+			return nil, err
+		}
+	}
 	proposer := geo.NewSectorProposer(sectors)
 	proposals := map[string]int{}
 	cr := &countingReader{r: r}
