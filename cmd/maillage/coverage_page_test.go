@@ -196,6 +196,7 @@ func TestCoveragePages(t *testing.T) {
 		if href := eval(t, `document.querySelector("#cov-csv").href`); !strings.Contains(href, "/api/coverage.csv?") {
 			t.Errorf("CSV link %q", href)
 		}
+		checkAccessibility(t, ctx, "/couverture")
 		shoot(t, ctx, "coverage-1280.png")
 	})
 
