@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -184,4 +185,29 @@ type TerritoryRow struct {
 	Postcodes   []string
 	Geometry    []byte // GeoJSON Polygon or MultiPolygon
 	Point       *Point
+}
+
+// ParseTerritoryRefs reads a comma-separated list of territories, each a
+// code ("29", "242900314") or level:code ("region:53"); a plain code is
+// the finest territory with it, Level left "". Returns EInvalid naming
+// field for an item that is not a territory code.
+func ParseTerritoryRefs(s, field string) ([]TerritoryRef, error) {
+	var refs []TerritoryRef
+	for item := range strings.SplitSeq(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		level, code, ok := strings.Cut(item, ":")
+		if !ok {
+			level, code = "", item
+		}
+		code = strings.ToUpper(strings.TrimSpace(code))
+		if level != "" && !ValidTerritoryCode(level, code) || level == "" && len(LevelsOfCode(code)) == 0 {
+			return nil, &Error{Code: EInvalid, Message: "invalid territory", Fields: map[string]string{field: fmt.Sprintf(
+				"%q is not a territory code (INSEE commune code, EPCI SIREN, département or region code, or level:code)", item)}}
+		}
+		refs = append(refs, TerritoryRef{Level: level, Code: code})
+	}
+	return refs, nil
 }

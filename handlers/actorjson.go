@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -21,12 +22,23 @@ type writtenActorJSON struct {
 	Warnings map[string]string `json:"warnings,omitempty"`
 }
 
-func newWrittenActorJSON(a *geo.Actor, k *geo.Keeper) writtenActorJSON {
+// writtenActorJSON shows a as written, warned when its point lies outside
+// France or the configured territory. When the territory cannot be read,
+// the warning is about France only, and the failure logged.
+func (s *Server) writtenActorJSON(ctx context.Context, a *geo.Actor, k *geo.Keeper) writtenActorJSON {
 	out := writtenActorJSON{JSON: newActorJSON(a, k)}
-	if a.Location != nil {
-		if w := geo.OutsideWarning(*a.Location, nil); w != "" {
-			out.Warnings = map[string]string{"location": w}
+	if a.Location == nil {
+		return out
+	}
+	var territory []geo.Area
+	if s.Territory != nil {
+		var err error
+		if territory, err = s.Territory.Areas(ctx); err != nil {
+			s.logger.Warn("configured territory unreadable", "err", err)
 		}
+	}
+	if w := geo.OutsideWarning(*a.Location, territory); w != "" {
+		out.Warnings = map[string]string{"location": w}
 	}
 	return out
 }

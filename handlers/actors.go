@@ -154,7 +154,7 @@ func (s *Server) createActor(c *echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Location", "/api/actors/"+strconv.FormatInt(a.ID, 10))
-	return c.JSON(http.StatusCreated, newWrittenActorJSON(a, keeper(c)))
+	return c.JSON(http.StatusCreated, s.writtenActorJSON(c.Request().Context(), a, keeper(c)))
 }
 
 // updateActor answers PATCH /api/actors/{id}: only the fields given change.
@@ -171,7 +171,7 @@ func (s *Server) updateActor(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, newWrittenActorJSON(a, keeper(c)))
+	return c.JSON(http.StatusOK, s.writtenActorJSON(c.Request().Context(), a, keeper(c)))
 }
 
 func (s *Server) deleteActor(c *echo.Context) error {

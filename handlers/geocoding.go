@@ -170,7 +170,7 @@ func (s *Server) setLocation(c *echo.Context) error {
 	default:
 		return bad
 	}
-	return c.JSON(http.StatusOK, newWrittenActorJSON(a, keeper(c)))
+	return c.JSON(http.StatusOK, s.writtenActorJSON(c.Request().Context(), a, keeper(c)))
 }
 
 // limitPerIP refuses with 429 the clients that send more than perMinute

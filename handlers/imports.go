@@ -26,7 +26,7 @@ type Importer interface {
 }
 
 // importFields are the form fields POST /api/imports accepts beside file.
-var importFields = []string{"map", "sector", "status", "dry_run", "source", "attribution"}
+var importFields = []string{"map", "sector", "status", "dry_run", "apply_proposals", "source", "attribution"}
 
 // importFile answers POST /api/imports: a multipart form with the file in
 // field "file" and the options of maillage import as fields. For a file up
@@ -35,76 +35,59 @@ var importFields = []string{"map", "sector", "status", "dry_run", "source", "att
 // the job, whose state GET /api/imports/{id} gives.
 func (s *Server) importFile(c *echo.Context) error {
 	r := c.Request()
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		return &geo.Error{Code: geo.EInvalid, Message: "send the file as multipart/form-data",
-			Fields: map[string]string{"file": "missing: send it in the multipart field \"file\""}}
+	u, err := readUpload(r, importFields, "map")
+	if err != nil {
+		return err
 	}
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		if tooLarge(err) {
-			return err
-		}
-		return &geo.Error{Code: geo.EInvalid, Message: "malformed multipart form", Fields: map[string]string{"file": "unreadable form"}}
-	}
-	defer r.MultipartForm.RemoveAll()
-	errs := geo.FieldErrors{}
-	for name, vs := range r.MultipartForm.Value {
-		switch {
-		case !slices.Contains(importFields, name):
-			errs.Add(name, "unknown field; accepted: file, "+strings.Join(importFields, ", "))
-		case name != "map" && len(vs) > 1:
-			errs.Add(name, "given more than once")
-		}
-	}
-	files := r.MultipartForm.File["file"]
-	if len(files) != 1 {
-		errs.Add("file", "exactly one file is required in field \"file\"")
-	}
+	defer u.remove(r)
 	opt := actorfile.Options{
-		Sector:      r.FormValue("sector"),
-		Source:      r.FormValue("source"),
-		Attribution: r.FormValue("attribution"),
+		Sector:         u.Value("sector"),
+		Source:         u.Value("source"),
+		Attribution:    u.Value("attribution"),
+		DryRun:         u.boolean("dry_run"),
+		ApplyProposals: u.boolean("apply_proposals"),
 	}
-	if st := r.FormValue("status"); st != "" {
+	if st := u.Value("status"); st != "" {
 		if !geo.Status(st).Valid() {
-			errs.Add("status", "draft, published or archived")
+			u.errs.Add("status", "draft, published or archived")
 		}
 		opt.Status = geo.Status(st)
 	}
-	switch r.FormValue("dry_run") {
-	case "", "0", "false":
-	case "1", "true":
-		opt.DryRun = true
-	default:
-		errs.Add("dry_run", "true or false")
-	}
-	switch r.FormValue("apply_proposals") {
-	case "", "0", "false":
-	case "1", "true":
-		opt.ApplyProposals = true
-	default:
-		errs.Add("apply_proposals", "true or false")
-	}
-	m, err := actorfile.ParseMap(r.MultipartForm.Value["map"])
+	m, err := actorfile.ParseMap(u.Form.Value["map"])
 	if err != nil {
 		return err
 	}
 	opt.Map = m
-	if err := errs.Err(); err != nil {
+	if err := u.errs.Err(); err != nil {
 		return err
 	}
-	if s.Imports != nil && files[0].Size > s.opts.ImportSyncMax {
-		return s.startImportJob(c, files[0], opt)
+	if s.Imports != nil && u.File.Size > s.opts.ImportSyncMax {
+		return s.startImportJob(c, u.File, opt)
 	}
-	f, err := files[0].Open()
+	f, err := u.File.Open()
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	res, err := s.Importer.Import(r.Context(), f, files[0].Filename, opt, nil)
+	res, err := s.Importer.Import(r.Context(), f, u.File.Filename, opt, nil)
 	if err != nil {
-		return err
+		return s.importError(r.Context(), err)
 	}
 	return c.JSON(http.StatusOK, res)
+}
+
+// importError is err, of an import that failed, said in words when the
+// database was unavailable or too slow: an import is one transaction, so
+// nothing of it was stored (the store says itself when a commit cut off
+// leaves that unknown). An import whose client left (ctx cancelled) is
+// left as it is.
+func (s *Server) importError(ctx context.Context, err error) error {
+	if _, ok := errors.AsType[*geo.Error](err); ok || !s.dbUnavailable(err) ||
+		errors.Is(ctx.Err(), context.Canceled) && context.Cause(ctx) != errDeadline {
+		return err
+	}
+	return &geo.Error{Code: geo.EUnavailable, Message: "the database became unavailable or too slow during the import: " +
+		"nothing was stored; send the file again in a moment"}
 }
 
 // ImportJobStore keeps the import jobs, shared by every server on the
@@ -202,6 +185,9 @@ func (s *Server) runImportJob(j *geo.ImportJob, f io.Reader, opt actorfile.Optio
 		last = p
 		mu.Unlock()
 	})
+	if err != nil {
+		err = s.importError(ctx, err)
+	}
 	cancel()
 	<-beating
 	mu.Lock()
@@ -282,6 +268,74 @@ func (s *Server) cancelImport(c *echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusAccepted, importJobBody{ImportJob: j})
+}
+
+// upload is a multipart form that carries one file in field "file".
+type upload struct {
+	*multipart.Form
+	File *multipart.FileHeader
+	errs geo.FieldErrors // of the fields, added to by the caller
+}
+
+// readUpload parses the multipart form of r. Fields not in accepted, and
+// fields given more than once unless repeatable, are named in u.errs, as
+// is a missing file; u.File is nil then. An error is returned only when
+// the body is not a readable multipart form.
+func readUpload(r *http.Request, accepted []string, repeatable ...string) (*upload, error) {
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return nil, &geo.Error{Code: geo.EInvalid, Message: "send the file as multipart/form-data",
+			Fields: map[string]string{"file": "missing: send it in the multipart field \"file\""}}
+	}
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		if tooLarge(err) {
+			return nil, err
+		}
+		return nil, &geo.Error{Code: geo.EInvalid, Message: "malformed multipart form", Fields: map[string]string{"file": "unreadable form"}}
+	}
+	u := &upload{Form: r.MultipartForm, errs: geo.FieldErrors{}}
+	for name, vs := range u.Form.Value {
+		switch {
+		case !slices.Contains(accepted, name):
+			u.errs.Add(name, "unknown field; accepted: file, "+strings.Join(accepted, ", "))
+		case !slices.Contains(repeatable, name) && len(vs) > 1:
+			u.errs.Add(name, "given more than once")
+		}
+	}
+	if files := u.Form.File["file"]; len(files) == 1 {
+		u.File = files[0]
+	} else {
+		u.errs.Add("file", "exactly one file is required in field \"file\"")
+	}
+	return u, nil
+}
+
+// Value returns the first value of the field name, or "".
+func (u *upload) Value(name string) string {
+	if vs := u.Form.Value[name]; len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
+}
+
+// boolean reads the field name as true or false (absent: false); another
+// value is named in u.errs.
+func (u *upload) boolean(name string) bool {
+	switch u.Value(name) {
+	case "", "0", "false":
+		return false
+	case "1", "true":
+		return true
+	}
+	u.errs.Add(name, "true or false")
+	return false
+}
+
+// remove deletes the form's temporary files, unless a job took them
+// (r.MultipartForm set to nil).
+func (u *upload) remove(r *http.Request) {
+	if r.MultipartForm != nil {
+		u.Form.RemoveAll()
+	}
 }
 
 func tooLarge(err error) bool {

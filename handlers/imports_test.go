@@ -1,14 +1,10 @@
 package handlers_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"mime/multipart"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -82,22 +78,7 @@ func generatedCSV(n int) string {
 
 func (s *jobServer) upload(t *testing.T, file string) (int, map[string]any) {
 	t.Helper()
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	fw, _ := w.CreateFormFile("file", "siae.csv")
-	fw.Write([]byte(file))
-	w.Close()
-	req, _ := http.NewRequest("POST", s.URL+"/api/imports", &body)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+s.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	return s.postFile(t, "/api/imports", "siae.csv", []byte(file), nil)
 }
 
 // wait polls job id until it leaves the running state.

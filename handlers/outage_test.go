@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/maillage/maillage/geo/actorfile"
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/handlers"
 	"github.com/maillage/maillage/internal/pgcluster"
@@ -59,6 +63,43 @@ func signalAll(t *testing.T, pids []int, sig syscall.Signal) {
 	}
 }
 
+// outageCluster is a PostgreSQL cluster of a test's own, that it may
+// freeze or stop without touching the other tests' cluster.
+type outageCluster struct {
+	*pgcluster.Cluster
+	dir string
+}
+
+func newOutageCluster(t *testing.T) *outageCluster {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "mlo-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	oc := &outageCluster{dir: dir}
+	if err := oc.start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if oc.Started() {
+			signalAll(t, clusterProcesses(t, dir), syscall.SIGCONT)
+			oc.Stop()
+		}
+	})
+	return oc
+}
+
+// start starts the cluster, again after a Stop.
+func (oc *outageCluster) start() error {
+	c, err := pgcluster.Start(context.Background(), pgcluster.Config{Dir: oc.dir, Unsafe: true})
+	if err == nil {
+		oc.Cluster = c
+	}
+	return err
+}
+
 // TestDatabaseOutage freezes PostgreSQL (SIGSTOP on the postmaster and its
 // children) for longer than the request deadline: requests answer 503
 // with Retry-After and a JSON error within the deadline and a second;
@@ -67,24 +108,8 @@ func signalAll(t *testing.T, pids []int, sig syscall.Signal) {
 // tests' cluster is never frozen. The durations measured are bounds of the
 // behaviour asked, not performance.
 func TestDatabaseOutage(t *testing.T) {
-	dir, err := os.MkdirTemp("", "mlo-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(dir, 0o755)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	ctx := context.Background()
-	cluster, err := pgcluster.Start(ctx, pgcluster.Config{Dir: dir, Unsafe: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	t.Cleanup(func() {
-		if !stopped {
-			signalAll(t, clusterProcesses(t, dir), syscall.SIGCONT)
-			cluster.Stop()
-		}
-	})
+	oc := newOutageCluster(t)
+	dir, cluster, ctx := oc.dir, oc.Cluster, context.Background()
 	db, err := postgis.Open(ctx, postgis.Config{URL: cluster.ConnString(pgcluster.Database)})
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +177,6 @@ func TestDatabaseOutage(t *testing.T) {
 	if err := cluster.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	stopped = true
 	for _, p := range paths {
 		code, retry, msg, took := get(p)
 		if code != 503 || retry == "" || !strings.Contains(msg, "database") || took > deadline+time.Second {
@@ -165,4 +189,129 @@ func TestDatabaseOutage(t *testing.T) {
 	if strings.Contains(logs.String(), "level=ERROR") {
 		t.Errorf("an outage logged as an internal error:\n%s", logs.String())
 	}
+}
+
+// TestImportDuringOutage catches a synchronous import in the middle, once
+// by freezing PostgreSQL past the import's deadline and once by stopping
+// it: each answers 503 with Retry-After and a JSON error saying that
+// nothing was stored, and nothing was, not even the attribution.
+func TestImportDuringOutage(t *testing.T) {
+	oc := newOutageCluster(t)
+	ctx := context.Background()
+	url := oc.ConnString(pgcluster.Database)
+	db, err := postgis.Open(ctx, postgis.Config{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	actors, sectors, tokens := postgis.NewActorStore(db), postgis.NewSectorStore(db), postgis.NewTokenStore(db)
+	token, err := tokens.CreateToken(ctx, "test-keeper")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := handlers.DefaultOptions()
+	opts.LongRequestTimeout = 10 * time.Second // far longer than the import, which the freeze outlasts
+	srv := httptest.NewServer(handlers.NewServer(slog.New(slog.DiscardHandler), handlers.Deps{
+		Actors: actors, Sectors: sectors, Auth: tokens, DB: db, Unavailable: postgis.Unavailable,
+		Importer: &actorfile.Importer{Store: actors, Sectors: sectors, DefaultSector: "autres"}}, opts))
+	defer srv.Close()
+	file := generatedCSV(2000)
+	if int64(len(file)) > opts.ImportSyncMax {
+		t.Fatalf("the file is %d bytes, over the synchronous import's %d", len(file), opts.ImportSyncMax)
+	}
+	type answer struct {
+		code  int
+		retry string
+		body  string
+	}
+	// startImport posts the file and waits until the import writes into
+	// actors (a backend holds a RowExclusiveLock on it).
+	startImport := func() <-chan answer {
+		t.Helper()
+		done := make(chan answer, 1)
+		go func() {
+			var body bytes.Buffer
+			w := multipart.NewWriter(&body)
+			fw, _ := w.CreateFormFile("file", "siae.csv")
+			fw.Write([]byte(file))
+			w.WriteField("source", "ASP")
+			w.WriteField("attribution", "Liste des SIAE")
+			w.Close()
+			req, _ := http.NewRequest("POST", srv.URL+"/api/imports", &body)
+			req.Header.Set("Content-Type", w.FormDataContentType())
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				done <- answer{body: err.Error()}
+				return
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			done <- answer{resp.StatusCode, resp.Header.Get("Retry-After"), string(b)}
+		}()
+		watch, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer watch.Close(ctx)
+		for {
+			var writing bool
+			err := watch.QueryRow(ctx, `
+				SELECT EXISTS (SELECT FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+				WHERE c.relname = 'actors' AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid())`).Scan(&writing)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if writing {
+				return done
+			}
+			select {
+			case a := <-done:
+				t.Fatalf("the import ended before it was seen writing: %d %s", a.code, a.body)
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}
+	check := func(what string, a answer) {
+		t.Helper()
+		var body struct{ Error string }
+		json.Unmarshal([]byte(a.body), &body)
+		t.Logf("%s: %d %q", what, a.code, body.Error)
+		if a.code != 503 || a.retry == "" || !strings.Contains(body.Error, "nothing was stored") {
+			t.Errorf("%s: %d Retry-After %q %s, want 503 saying that nothing was stored", what, a.code, a.retry, a.body)
+		}
+	}
+	nothingStored := func(what string, db *postgis.DB) {
+		t.Helper()
+		var n, sources int
+		if err := db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM actors), (SELECT count(*) FROM sources)`).Scan(&n, &sources); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 || sources != 0 {
+			t.Errorf("%s: %d actors and %d sources stored, want none", what, n, sources)
+		}
+	}
+
+	done := startImport()
+	pids := clusterProcesses(t, oc.dir)
+	signalAll(t, pids, syscall.SIGSTOP)
+	a := <-done
+	signalAll(t, pids, syscall.SIGCONT)
+	check("frozen", a)
+	nothingStored("frozen", db)
+
+	done = startImport()
+	if err := oc.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	check("stopped", <-done)
+	if err := oc.start(); err != nil {
+		t.Fatal(err)
+	}
+	db2, err := postgis.Open(ctx, postgis.Config{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	nothingStored("stopped", db2)
 }

@@ -145,6 +145,12 @@ type Deps struct {
 	TerritoryImporter TerritoryImporter  // files of territories
 	TerritoryTiles    TerritoryTileStore // vector tiles of territories
 	Coverage          CoverageStore      // coverage of territories by actors
+	Territory         Zone               // the configured territory, whose outside writes are warned of; nil: France only
+}
+
+// Zone gives the areas of the configured territory.
+type Zone interface {
+	Areas(ctx context.Context) ([]geo.Area, error)
 }
 
 // Server serves maillage's HTTP API and page.

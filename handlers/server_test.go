@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -401,33 +400,21 @@ func TestImportAPI(t *testing.T) {
 		"SIRET à vérifier;4 rue Basse;29200;Brest;80746931700019;culture;48,41;-4,49;vert\n" +
 		"Épicerie à géocoder;3 place Neuve;29200;Brest;;Alimentation;;;bleu\n"
 	upload := func(auth bool, fields map[string]string) (int, map[string]any) {
-		var body bytes.Buffer
-		w := multipart.NewWriter(&body)
-		fw, _ := w.CreateFormFile("file", "acteurs.csv")
-		fw.Write([]byte(csvFile))
-		for k, v := range fields {
-			w.WriteField(k, v)
-		}
-		w.Close()
-		req, _ := http.NewRequest("POST", s.URL+"/api/imports", &body)
-		req.Header.Set("Content-Type", w.FormDataContentType())
+		as := &testServer{Server: s.Server}
 		if auth {
-			req.Header.Set("Authorization", "Bearer "+s.token)
+			as.token = s.token
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		multi := map[string][]string{}
+		for k, v := range fields {
+			multi[k] = []string{v}
 		}
-		defer resp.Body.Close()
-		var out map[string]any
-		json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		return as.postFile(t, "/api/imports", "acteurs.csv", []byte(csvFile), multi)
 	}
 	if code, _ := upload(false, nil); code != 401 {
 		t.Fatalf("anonymous import = %d", code)
 	}
-	code, rep := upload(true, map[string]string{"dry_run": "true"})
-	if code != 200 || rep["created"].(float64) != 3 || rep["dry_run"] != true {
+	code, rep := upload(true, map[string]string{"dry_run": "true", "apply_proposals": "true"})
+	if code != 200 || rep["created"].(float64) != 3 || rep["dry_run"] != true || rep["proposals_applied"] != true {
 		t.Fatalf("dry run = %d %v", code, rep)
 	}
 	var list actorList

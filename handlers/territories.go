@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -169,50 +168,24 @@ var territoryImportFields = []string{"level", "dry_run"}
 // answer is the import report: rows kept, rows skipped with their reason.
 func (s *Server) importTerritories(c *echo.Context) error {
 	r := c.Request()
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		return &geo.Error{Code: geo.EInvalid, Message: "send the file as multipart/form-data",
-			Fields: map[string]string{"file": "missing: send it in the multipart field \"file\""}}
-	}
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		if tooLarge(err) {
-			return err
-		}
-		return &geo.Error{Code: geo.EInvalid, Message: "malformed multipart form", Fields: map[string]string{"file": "unreadable form"}}
-	}
-	defer r.MultipartForm.RemoveAll()
-	errs := geo.FieldErrors{}
-	for name, vs := range r.MultipartForm.Value {
-		switch {
-		case !slices.Contains(territoryImportFields, name):
-			errs.Add(name, "unknown field; accepted: file, "+strings.Join(territoryImportFields, ", "))
-		case len(vs) > 1:
-			errs.Add(name, "given more than once")
-		}
-	}
-	files := r.MultipartForm.File["file"]
-	if len(files) != 1 {
-		errs.Add("file", "exactly one file is required in field \"file\"")
-	}
-	opt := territoryfile.Options{Level: r.FormValue("level")}
-	if opt.Level != "" && geo.LevelRank(opt.Level) < 0 {
-		errs.Add("level", "commune, epci, departement or region")
-	}
-	switch r.FormValue("dry_run") {
-	case "", "0", "false":
-	case "1", "true":
-		opt.DryRun = true
-	default:
-		errs.Add("dry_run", "true or false")
-	}
-	if err := errs.Err(); err != nil {
+	u, err := readUpload(r, territoryImportFields)
+	if err != nil {
 		return err
 	}
-	f, err := files[0].Open()
+	defer u.remove(r)
+	opt := territoryfile.Options{Level: u.Value("level"), DryRun: u.boolean("dry_run")}
+	if opt.Level != "" && geo.LevelRank(opt.Level) < 0 {
+		u.errs.Add("level", "commune, epci, departement or region")
+	}
+	if err := u.errs.Err(); err != nil {
+		return err
+	}
+	f, err := u.File.Open()
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	res, err := s.TerritoryImporter.Import(r.Context(), f, files[0].Filename, opt, nil)
+	res, err := s.TerritoryImporter.Import(r.Context(), f, u.File.Filename, opt, nil)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ type app struct {
 	tokens   *postgis.TokenStore
 	importer *actorfile.Importer
 	forms    *geo.LegalForms
+	zone     *postgis.TerritoryZone // the configured territory
 
 	addresses *postgis.AddressStore   // the local geocoder
 	geocoding *postgis.GeocodingStore // geocoding queue, review and cache
@@ -55,8 +56,9 @@ func openAppAs(ctx context.Context, cfg config, logger *slog.Logger, asServer bo
 		addresses: postgis.NewAddressStore(db),
 		geocoding: postgis.NewGeocodingStore(db),
 	}
+	a.zone = postgis.NewTerritoryZone(db, cfg.Territory)
 	a.importer = &actorfile.Importer{Store: a.actors, Sectors: a.sectors, LegalForms: forms,
-		DefaultSector: cfg.DefaultSector}
+		DefaultSector: cfg.DefaultSector, Territory: a.zone}
 	return a, nil
 }
 

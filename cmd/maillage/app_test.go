@@ -5,8 +5,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/internal/pgcluster"
 )
@@ -59,5 +62,23 @@ func TestOpenDBPrivateCluster(t *testing.T) {
 	closeDB()
 	if _, err := os.Stat(pidFile); !os.IsNotExist(err) {
 		t.Fatalf("postmaster.pid still there after close: %v", err)
+	}
+}
+
+// TestConfigTerritory reads MAILLAGE_TERRITORY as a list of codes and
+// refuses one that is not a territory code.
+func TestConfigTerritory(t *testing.T) {
+	cfg, err := loadConfig(testEnv(map[string]string{"MAILLAGE_TERRITORY": "29, 17,region:53"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []geo.TerritoryRef{{Code: "29"}, {Code: "17"}, {Level: "region", Code: "53"}}
+	if !slices.Equal(cfg.Territory, want) {
+		t.Errorf("territory %v, want %v", cfg.Territory, want)
+	}
+	for _, bad := range []string{"Finistère", "29,commune:29", "canton:2901"} {
+		if _, err := loadConfig(testEnv(map[string]string{"MAILLAGE_TERRITORY": bad})); err == nil || !strings.Contains(err.Error(), "MAILLAGE_TERRITORY") {
+			t.Errorf("MAILLAGE_TERRITORY=%s: %v, want an error naming it", bad, err)
+		}
 	}
 }

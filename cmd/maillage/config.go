@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/ban"
 	"github.com/maillage/maillage/geo/nominatim"
 	"github.com/maillage/maillage/geo/postgis"
@@ -38,8 +39,9 @@ type config struct {
 	MaxImportBytes     int64  // MAILLAGE_MAX_IMPORT_BYTES
 	ImportSyncMax      int64  // MAILLAGE_IMPORT_SYNC_BYTES: larger uploads run as import jobs
 	TrustedProxies     []*net.IPNet
-	PublicURL          *url.URL // MAILLAGE_PUBLIC_URL: origin of the links the server gives; nil: the request's Host
-	HeavyExports       int      // MAILLAGE_HEAVY_EXPORTS: concurrent actor CSV and GeoJSON exports; 0: no limit
+	PublicURL          *url.URL           // MAILLAGE_PUBLIC_URL: origin of the links the server gives; nil: the request's Host
+	HeavyExports       int                // MAILLAGE_HEAVY_EXPORTS: concurrent actor CSV and GeoJSON exports; 0: no limit
+	Territory          []geo.TerritoryRef // MAILLAGE_TERRITORY: codes of the territories points are expected in; none: France
 
 	RequestTimeout     time.Duration // MAILLAGE_REQUEST_TIMEOUT: deadline of a request, then 503
 	LongRequestTimeout time.Duration // MAILLAGE_LONG_REQUEST_TIMEOUT: deadline of imports and exports
@@ -142,6 +144,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return cfg, fmt.Errorf("MAILLAGE_PUBLIC_URL: %q is not an http(s) origin such as https://carte.example.org", v)
 		}
 		cfg.PublicURL = u
+	}
+	if cfg.Territory, err = geo.ParseTerritoryRefs(env("MAILLAGE_TERRITORY", ""), "MAILLAGE_TERRITORY"); err != nil {
+		return cfg, fmt.Errorf("MAILLAGE_TERRITORY: codes of imported territories separated by commas, such as 29,17 or region:53: %w", err)
 	}
 	if cfg.HeavyExports, err = strconv.Atoi(env("MAILLAGE_HEAVY_EXPORTS", strconv.Itoa(def.HeavyExports))); err != nil || cfg.HeavyExports < 0 {
 		return cfg, fmt.Errorf("MAILLAGE_HEAVY_EXPORTS: a number of exports (0: no limit)")

@@ -61,10 +61,12 @@ func TestDragToCorrect(t *testing.T) {
 			t.Errorf("%s shows %d keeper controls", page, n)
 		}
 	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/gestion"), chromedp.WaitVisible(`#actor-count[data-count="1"]`),
+		chromedp.Click(".correction-toggle"), chromedp.WaitVisible(".correction-form input")); err != nil {
+		t.Fatalf("opening the keeper's form: %v", err)
+	}
+	checkAccessibility(t, ctx, "/gestion, the token form")
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(url+"/gestion"),
-		chromedp.WaitVisible(`#actor-count[data-count="1"]`),
-		chromedp.Click(".correction-toggle"),
 		chromedp.SendKeys(".correction-form input", token),
 		chromedp.Click(`.correction-form button[type="submit"]`),
 	)
@@ -83,6 +85,7 @@ func TestDragToCorrect(t *testing.T) {
 		chromedp.WaitVisible(".leaflet-marker-icon.leaflet-marker-draggable")); err != nil {
 		t.Fatalf("selecting the actor: %v", err)
 	}
+	checkAccessibility(t, ctx, "/gestion, an actor selected for correction")
 	icon, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
 		const r = document.querySelector('.leaflet-marker-draggable').getBoundingClientRect();
 		return [r.left + r.width / 2, r.top + r.height - 4];

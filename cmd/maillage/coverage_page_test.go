@@ -196,6 +196,7 @@ func TestCoveragePages(t *testing.T) {
 		if href := eval(t, `document.querySelector("#cov-csv").href`); !strings.Contains(href, "/api/coverage.csv?") {
 			t.Errorf("CSV link %q", href)
 		}
+		checkAccessibility(t, ctx, "/couverture")
 		shoot(t, ctx, "coverage-1280.png")
 	})
 
@@ -217,6 +218,7 @@ func TestCoveragePages(t *testing.T) {
 		if u := eval(t, `location.search`); !strings.Contains(u, "ateliers=1") {
 			t.Errorf("URL %q does not keep the choice", u)
 		}
+		checkAccessibility(t, ctx, "/couverture with the workshops' annotations")
 		shoot(t, ctx, "coverage-workshops.png")
 		if err := chromedp.Do(ctx, chromedp.Click("#cov-workshops")); err != nil {
 			t.Fatal(err)

@@ -24,74 +24,127 @@ type stringList []string
 func (l *stringList) String() string     { return fmt.Sprint(*l) }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
-// importCmd imports a CSV or GeoJSON file and prints the report: what was
-// created, updated or left, and each skipped row with its reason.
-func importCmd(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+// fileImport holds what the import commands share: the flags each one
+// takes, and how a file is imported and its report printed.
+type fileImport struct {
+	name        string
+	fs          *flag.FlagSet
+	source      *string
+	attribution *string
+	dryRun      *bool
+	asJSON      *bool
+}
+
+// newFileImport returns the flags of the command name, with those every
+// import takes; the caller adds its own before parse.
+func newFileImport(name string) *fileImport {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var maps stringList
-	fs.Var(&maps, "map", "COLUMN=field: read COLUMN as field (repeatable)")
-	sector := fs.String("sector", "", "sector slug for every row")
-	status := fs.String("status", "", "status of imported actors (default published)")
-	source := fs.String("source", "", "source name (default: the file's name)")
-	attribution := fs.String("attribution", "", "attribution required by the data's licence")
-	dryRun := fs.Bool("dry-run", false, "report without writing")
-	applyProposals := fs.Bool("apply-proposals", false, "give rows the sectors proposed from their NAF code, name and description")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
-	if err := fs.Parse(args); err != nil {
-		return usagef("import: %v", err)
+	return &fileImport{name: name, fs: fs,
+		source:      fs.String("source", "", "source name (default: the file's name)"),
+		attribution: fs.String("attribution", "", "attribution required by the data's licence"),
+		dryRun:      fs.Bool("dry-run", false, "report without writing"),
+		asJSON:      fs.Bool("json", false, "print the report as JSON"),
 	}
-	if fs.NArg() != 1 {
-		return usagef("import takes exactly one FILE")
+}
+
+// parse reads args and returns the one FILE they name, or a usage error.
+func (fi *fileImport) parse(args []string) (string, error) {
+	if err := fi.fs.Parse(args); err != nil {
+		return "", usagef("%s: %v", fi.name, err)
 	}
-	m, err := actorfile.ParseMap(maps)
-	if err != nil {
-		return err
+	if fi.fs.NArg() != 1 {
+		return "", usagef("%s takes exactly one FILE", fi.name)
 	}
-	opt := actorfile.Options{Map: m, Sector: *sector, Status: geo.Status(*status), Source: *source,
-		Attribution: *attribution, DryRun: *dryRun, ApplyProposals: *applyProposals}
-	if opt.Status != "" && !opt.Status.Valid() {
-		return usagef("import: --status must be draft, published or archived")
-	}
-	path := fs.Arg(0)
+	return fi.fs.Arg(0), nil
+}
+
+// runFileImport opens path and the application, runs imp on the file with
+// a progress bar called desc (none with --json), and prints its result as
+// JSON or with report.
+func runFileImport[R any](ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writer, fi *fileImport,
+	path, desc string, imp func(a *app, f *os.File, bar *progressBar) (R, error), report func(io.Writer, string, R)) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-
 	a, err := openApp(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer a.close()
 	var bar *progressBar
-	if !*asJSON {
-		bar = newProgress(stdout, "import")
+	if !*fi.asJSON {
+		bar = newProgress(stdout, desc)
 	}
-	var size int64 = -1
-	if st, err := f.Stat(); err == nil {
-		size = st.Size()
-	}
-	var progress func(actorfile.Progress)
-	if bar != nil {
-		progress = func(p actorfile.Progress) {
-			bar.update(int(p.Bytes), int(size))
-			bar.describe(progressText(p))
-		}
-	}
-	res, err := a.importer.Import(ctx, f, path, opt, progress)
+	res, err := imp(a, f, bar)
 	bar.finish()
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if *fi.asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
-	printReport(stdout, path, res)
+	report(stdout, path, res)
 	return nil
+}
+
+// printProblem writes one skipped row or warning of a report: "row 12
+// (29019), name: reason", or "field: reason" for the file as a whole.
+func printProblem(w io.Writer, row int, code, field, reason string) {
+	where := field
+	if row != 0 {
+		where = fmt.Sprintf("row %d", row)
+		if code != "" {
+			where += " (" + code + ")"
+		}
+		if field != "" {
+			where += ", " + field
+		}
+	}
+	fmt.Fprintf(w, "    %s: %s\n", where, reason)
+}
+
+// importCmd imports a CSV or GeoJSON file and prints the report: what was
+// created, updated or left, and each skipped row with its reason.
+func importCmd(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	fi := newFileImport("import")
+	var maps stringList
+	fi.fs.Var(&maps, "map", "COLUMN=field: read COLUMN as field (repeatable)")
+	sector := fi.fs.String("sector", "", "sector slug for every row")
+	status := fi.fs.String("status", "", "status of imported actors (default published)")
+	applyProposals := fi.fs.Bool("apply-proposals", false, "give rows the sectors proposed from their NAF code, name and description")
+	path, err := fi.parse(args)
+	if err != nil {
+		return err
+	}
+	m, err := actorfile.ParseMap(maps)
+	if err != nil {
+		return err
+	}
+	opt := actorfile.Options{Map: m, Sector: *sector, Status: geo.Status(*status), Source: *fi.source,
+		Attribution: *fi.attribution, DryRun: *fi.dryRun, ApplyProposals: *applyProposals}
+	if opt.Status != "" && !opt.Status.Valid() {
+		return usagef("import: --status must be draft, published or archived")
+	}
+	return runFileImport(ctx, cfg, logger, stdout, fi, path, "import",
+		func(a *app, f *os.File, bar *progressBar) (*actorfile.Result, error) {
+			var size int64 = -1
+			if st, err := f.Stat(); err == nil {
+				size = st.Size()
+			}
+			var progress func(actorfile.Progress)
+			if bar != nil {
+				progress = func(p actorfile.Progress) {
+					bar.update(int(p.Bytes), int(size))
+					bar.describe(progressText(p))
+				}
+			}
+			return a.importer.Import(ctx, f, path, opt, progress)
+		}, printReport)
 }
 
 // progressText says how far an import is, as the progress bar and the
@@ -137,13 +190,7 @@ func printReport(w io.Writer, path string, res *actorfile.Result) {
 		sort.SliceStable(ps, func(i, j int) bool { return ps[i].Row < ps[j].Row })
 		fmt.Fprintf(w, "  %s:\n", title)
 		for _, p := range ps {
-			if p.Row == 0 {
-				fmt.Fprintf(w, "    %s: %s\n", p.Field, p.Reason)
-			} else if p.Field != "" {
-				fmt.Fprintf(w, "    row %d, %s: %s\n", p.Row, p.Field, p.Reason)
-			} else {
-				fmt.Fprintf(w, "    row %d: %s\n", p.Row, p.Reason)
-			}
+			printProblem(w, p.Row, "", p.Field, p.Reason)
 		}
 	}
 	problems("skipped rows", res.Failed)

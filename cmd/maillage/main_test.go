@@ -191,7 +191,7 @@ func binary(t testing.TB) string {
 
 // shortDir returns a fresh folder with a short path, traversable by the
 // postgres user when the tests run as root.
-func shortDir(t *testing.T) string {
+func shortDir(t testing.TB) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "mlg-")
 	if err != nil {

@@ -40,6 +40,12 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 			return fmt.Errorf("demo import: %w", err)
 		}
 	}
+	if missing, err := a.zone.Missing(ctx); err != nil {
+		return err
+	} else if len(missing) > 0 {
+		logger.Warn("MAILLAGE_TERRITORY names territories without polygon: points are not checked against them; import them with maillage territories import",
+			"codes", missing)
+	}
 	opts := handlers.DefaultOptions()
 	opts.GeoJSONMax = cfg.GeoJSONMax
 	opts.MaxImportBytes, opts.ImportSyncMax = cfg.MaxImportBytes, cfg.ImportSyncMax
@@ -104,6 +110,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 		TerritoryImporter: &territoryfile.Importer{Store: postgis.NewTerritoryStore(a.db)},
 		TerritoryTiles:    tileStore,
 		Coverage:          postgis.NewCoverageStore(a.db),
+		Territory:         a.zone,
 	}, opts)
 	srv := hs.HTTPServer(cfg.Addr)
 	defer hs.StopImports()
@@ -170,12 +177,31 @@ var demoFiles = []struct {
 // importDemo imports the demo folder's actors once, on the first start of
 // an empty directory.
 func importDemo(ctx context.Context, a *app, dir string, logger *slog.Logger) error {
-	done, err := a.db.Setting(ctx, "demo_imported")
+	paths := make([]string, len(demoFiles))
+	for i, d := range demoFiles {
+		paths[i] = d.path
+	}
+	return importDemoOnce(ctx, a, dir, "demo_imported", paths, logger,
+		func(i int, f *os.File, path string) (int, int, int, error) {
+			res, err := a.importer.Import(ctx, f, path, demoFiles[i].opt, nil)
+			if err != nil {
+				return 0, 0, 0, err
+			}
+			return res.Created, res.Updated, len(res.Failed), nil
+		})
+}
+
+// importDemoOnce imports the files at paths in the demo folder dir with
+// imp, unless the setting says it was done; a missing file is skipped with
+// a warning. Then it records the setting.
+func importDemoOnce(ctx context.Context, a *app, dir, setting string, paths []string, logger *slog.Logger,
+	imp func(i int, f *os.File, path string) (created, updated, failed int, err error)) error {
+	done, err := a.db.Setting(ctx, setting)
 	if err != nil || done != "" {
 		return err
 	}
-	for _, d := range demoFiles {
-		p := filepath.Join(dir, d.path)
+	for i, rel := range paths {
+		p := filepath.Join(dir, rel)
 		f, err := os.Open(p)
 		if errors.Is(err, os.ErrNotExist) {
 			logger.Warn("demo file missing", "path", p)
@@ -184,13 +210,12 @@ func importDemo(ctx context.Context, a *app, dir string, logger *slog.Logger) er
 		if err != nil {
 			return err
 		}
-		res, err := a.importer.Import(ctx, f, p, d.opt, nil)
+		created, updated, failed, err := imp(i, f, p)
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
-		logger.Info("demo data imported", "file", p, "created", res.Created, "updated", res.Updated,
-			"failed", len(res.Failed))
+		logger.Info("demo file imported", "file", p, "created", created, "updated", updated, "failed", failed)
 	}
-	return a.db.SetSetting(ctx, "demo_imported", time.Now().UTC().Format(time.RFC3339))
+	return a.db.SetSetting(ctx, setting, time.Now().UTC().Format(time.RFC3339))
 }

@@ -2,15 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/postgis"
@@ -22,51 +17,21 @@ func territoriesCmd(ctx context.Context, cfg config, logger *slog.Logger, args [
 	if len(args) == 0 || args[0] != "import" {
 		return usagef("territories: the only subcommand is import")
 	}
-	fs := flag.NewFlagSet("territories import", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	level := fs.String("level", "", "level of a GeoJSON file's rows: commune, epci, departement or region (default: from each code)")
-	source := fs.String("source", "", "source name (default: the file's name)")
-	attribution := fs.String("attribution", "", "attribution required by the data's licence")
-	dryRun := fs.Bool("dry-run", false, "report without writing")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
-	if err := fs.Parse(args[1:]); err != nil {
-		return usagef("territories import: %v", err)
-	}
-	if fs.NArg() != 1 {
-		return usagef("territories import takes exactly one FILE")
+	fi := newFileImport("territories import")
+	level := fi.fs.String("level", "", "level of a GeoJSON file's rows: commune, epci, departement or region (default: from each code)")
+	path, err := fi.parse(args[1:])
+	if err != nil {
+		return err
 	}
 	if *level != "" && geo.LevelRank(*level) < 0 {
 		return usagef("territories import: --level must be commune, epci, departement or region")
 	}
-	path := fs.Arg(0)
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	a, err := openApp(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer a.close()
-	var bar *progressBar
-	if !*asJSON {
-		bar = newProgress(stdout, "territories")
-	}
-	im := &territoryfile.Importer{Store: postgis.NewTerritoryStore(a.db)}
-	res, err := im.Import(ctx, f, path, territoryfile.Options{Level: *level, DryRun: *dryRun,
-		Source: *source, Attribution: *attribution}, bar.callback())
-	bar.finish()
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
-	}
-	printTerritoryReport(stdout, path, res)
-	return nil
+	opt := territoryfile.Options{Level: *level, DryRun: *fi.dryRun, Source: *fi.source, Attribution: *fi.attribution}
+	return runFileImport(ctx, cfg, logger, stdout, fi, path, "territories",
+		func(a *app, f *os.File, bar *progressBar) (*geo.TerritoryImportResult, error) {
+			im := &territoryfile.Importer{Store: postgis.NewTerritoryStore(a.db)}
+			return im.Import(ctx, f, path, opt, bar.callback())
+		}, printTerritoryReport)
 }
 
 // printTerritoryReport writes res for a person.
@@ -84,14 +49,7 @@ func printTerritoryReport(w io.Writer, path string, res *geo.TerritoryImportResu
 		}
 		fmt.Fprintf(w, "  %s:\n", title)
 		for _, p := range ps {
-			where := fmt.Sprintf("row %d", p.Row)
-			if p.Code != "" {
-				where += " (" + p.Code + ")"
-			}
-			if p.Field != "" {
-				where += ", " + p.Field
-			}
-			fmt.Fprintf(w, "    %s: %s\n", where, p.Reason)
+			printProblem(w, p.Row, p.Code, p.Field, p.Reason)
 		}
 	}
 	problems("skipped rows", res.Failed)
@@ -135,28 +93,17 @@ var demoTerritories = []struct {
 // importDemoTerritories imports the demo folder's territories once, on the
 // first start of a directory that has none.
 func importDemoTerritories(ctx context.Context, a *app, dir string, logger *slog.Logger) error {
-	done, err := a.db.Setting(ctx, "demo_territories_imported")
-	if err != nil || done != "" {
-		return err
+	paths := make([]string, len(demoTerritories))
+	for i, d := range demoTerritories {
+		paths[i] = d.path
 	}
 	im := &territoryfile.Importer{Store: postgis.NewTerritoryStore(a.db)}
-	for _, d := range demoTerritories {
-		p := filepath.Join(dir, d.path)
-		f, err := os.Open(p)
-		if errors.Is(err, os.ErrNotExist) {
-			logger.Warn("demo file missing", "path", p)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		res, err := im.Import(ctx, f, p, d.opt, nil)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		logger.Info("demo territories imported", "file", p, "created", res.Created, "updated", res.Updated,
-			"failed", len(res.Failed))
-	}
-	return a.db.SetSetting(ctx, "demo_territories_imported", time.Now().UTC().Format(time.RFC3339))
+	return importDemoOnce(ctx, a, dir, "demo_territories_imported", paths, logger,
+		func(i int, f *os.File, path string) (int, int, int, error) {
+			res, err := im.Import(ctx, f, path, demoTerritories[i].opt, nil)
+			if err != nil {
+				return 0, 0, 0, err
+			}
+			return res.Created, res.Updated, len(res.Failed), nil
+		})
 }

@@ -44,6 +44,9 @@ type Taxonomy struct {
 	// DefaultSector is the slug given to rows with no known sector, such as
 	// "autres"; with "" such rows fail on field "sector".
 	DefaultSector string
+	// Territory is the configured territory: a point outside it is warned
+	// of, as one outside France is. Empty: France only.
+	Territory []geo.Area
 }
 
 // Row is an actor read from a file.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"maps"
-	"slices"
 	"sort"
 	"sync/atomic"
 
@@ -16,9 +14,9 @@ import (
 type Store interface {
 	// ImportBatches runs fill in one transaction, kept unless dryRun when
 	// fill returns nil; put imports a batch of actors and returns what it
-	// did to each.
-	ImportBatches(ctx context.Context, dryRun bool, fill func(put func([]*geo.Actor) ([]geo.ImportOutcome, error)) error) error
-	SetAttribution(ctx context.Context, source, attribution string) error
+	// did to each. attribution, unless "", is recorded in the same
+	// transaction for the source of each actor stored.
+	ImportBatches(ctx context.Context, dryRun bool, attribution string, fill func(put func([]*geo.Actor) ([]geo.ImportOutcome, error)) error) error
 }
 
 // SectorLister gives the current sector taxonomy.
@@ -33,6 +31,12 @@ type Importer struct {
 	Sectors       SectorLister
 	LegalForms    *geo.LegalForms // nil: legal forms are matched by code and common names only
 	DefaultSector string          // sector of rows that name none; "" makes them fail
+	Territory     Zone            // the configured territory, whose outside is warned of; nil: France only
+}
+
+// Zone gives the areas of the configured territory.
+type Zone interface {
+	Areas(ctx context.Context) ([]geo.Area, error)
 }
 
 // Result is an import's report with what the import changed.
@@ -60,7 +64,8 @@ const BatchSize = 1000
 // and stored a batch at a time, in one transaction. Rows that fail to
 // parse or to store are in the report and skipped; the others are kept.
 // It returns an error only when the file as a whole cannot be read
-// (EInvalid), the database fails or ctx ends: then nothing is stored.
+// (EInvalid), the database fails or ctx ends: then nothing is stored
+// (but see Store.ImportBatches for a commit cut off).
 // progress, if not nil, is told after each batch.
 func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, opt Options, progress func(Progress)) (*Result, error) {
 	sectors, err := im.Sectors.FindSectors(ctx)
@@ -75,15 +80,19 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 		}
 	}
 	tax := Taxonomy{Sectors: matcher, LegalForms: im.LegalForms, DefaultSector: im.DefaultSector}
+	if im.Territory != nil {
+		if tax.Territory, err = im.Territory.Areas(ctx); err != nil {
+			return nil, err
+		}
+	}
 	proposer := geo.NewSectorProposer(sectors)
 	proposals := map[string]int{}
 	cr := &countingReader{r: r}
 	res := &Result{DryRun: opt.DryRun}
-	sources := map[string]bool{}
 	var p Progress
 	var storeFailed []Problem
 	refused := 0 // rows the store refused
-	err = im.Store.ImportBatches(ctx, opt.DryRun, func(put func([]*geo.Actor) ([]geo.ImportOutcome, error)) error {
+	err = im.Store.ImportBatches(ctx, opt.DryRun, opt.Attribution, func(put func([]*geo.Actor) ([]geo.ImportOutcome, error)) error {
 		// The file is read a batch ahead of the store, in a goroutine of
 		// its own: reading and storing overlap.
 		sctx, stop := context.WithCancel(ctx)
@@ -127,9 +136,6 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 				}
 				if actors[i].SIRET == "" && actors[i].ExternalID == "" {
 					actors[i].ExternalID = derivedID(actors[i])
-				}
-				if actors[i].Source != "" {
-					sources[actors[i].Source] = true
 				}
 			}
 			outcomes, err := put(actors)
@@ -177,13 +183,6 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 	if progress != nil {
 		progress(Progress{Read: rep.Rows, Stored: res.Created + res.Updated + res.Unchanged,
 			Failed: rep.Rows - rep.Valid, Bytes: cr.bytes()})
-	}
-	if !opt.DryRun && opt.Attribution != "" {
-		for _, src := range slices.Sorted(maps.Keys(sources)) {
-			if err := im.Store.SetAttribution(ctx, src, opt.Attribution); err != nil {
-				return nil, err
-			}
-		}
 	}
 	return res, nil
 }

@@ -128,7 +128,7 @@ func (b *builder) build(rec *record) (a geo.Actor, fails, warns []Problem) {
 	case loc != nil:
 		a.Location = loc
 		a.Geocoding.Source = geo.LocationFromFile
-		if w := geo.OutsideWarning(*loc, nil); w != "" {
+		if w := geo.OutsideWarning(*loc, b.tax.Territory); w != "" {
 			warn("latitude", w)
 		}
 	default:

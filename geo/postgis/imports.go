@@ -3,10 +3,12 @@ package postgis
 import (
 	"context"
 	"errors"
+	"maps"
 	"reflect"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/maillage/maillage/geo"
 )
@@ -20,7 +22,7 @@ import (
 // each batch of actors with the number done.
 func (s *ActorStore) ImportActors(ctx context.Context, actors []*geo.Actor, dryRun bool, progress func(done int)) ([]geo.ImportOutcome, error) {
 	out := make([]geo.ImportOutcome, 0, len(actors))
-	err := s.ImportBatches(ctx, dryRun, func(put func([]*geo.Actor) ([]geo.ImportOutcome, error)) error {
+	err := s.ImportBatches(ctx, dryRun, "", func(put func([]*geo.Actor) ([]geo.ImportOutcome, error)) error {
 		for start := 0; start < len(actors); start += ImportBatchSize {
 			o, err := put(actors[start:min(start+ImportBatchSize, len(actors))])
 			if err != nil {
@@ -44,13 +46,16 @@ const ImportBatchSize = 1000
 
 // ImportBatches opens one transaction and calls fill with put, which
 // imports a batch of actors in it as ImportActors does and returns their
-// outcomes. When fill returns nil the transaction commits (unless dryRun):
-// an import is stored whole or not at all. Each batch costs a few
+// outcomes. When fill returns nil, attribution (unless "") is recorded for
+// the source of every actor stored, and the transaction commits (unless
+// dryRun): an import is stored whole or not at all. When the commit itself
+// fails for the connection, whether it was stored is unknown: the error
+// is then an EUnavailable saying so. Each batch costs a few
 // statements: the actors it names are read at once, new ones are copied
 // in together, changed ones updated in one round trip, unchanged ones not
 // written; a batch where the database refuses a row is done again row by
 // row, each in a savepoint, to tell which row and why.
-func (s *ActorStore) ImportBatches(ctx context.Context, dryRun bool, fill func(put func([]*geo.Actor) ([]geo.ImportOutcome, error)) error) error {
+func (s *ActorStore) ImportBatches(ctx context.Context, dryRun bool, attribution string, fill func(put func([]*geo.Actor) ([]geo.ImportOutcome, error)) error) error {
 	tx, err := s.db.Pool.Begin(ctx)
 	if err != nil {
 		return err
@@ -69,6 +74,7 @@ func (s *ActorStore) ImportBatches(ctx context.Context, dryRun bool, fill func(p
 		return err
 	}
 	var stored, analyzed int
+	sources := map[string]bool{}
 	put := func(actors []*geo.Actor) ([]geo.ImportOutcome, error) {
 		// The planner reads the size of actors from its statistics, which
 		// know nothing of the rows this import adds: refreshed each time
@@ -99,6 +105,11 @@ func (s *ActorStore) ImportBatches(ctx context.Context, dryRun bool, fill func(p
 			}
 			valid = valid[n:]
 		}
+		for i, o := range out {
+			if o.Change != geo.ImportFailed && actors[i].Source != "" {
+				sources[actors[i].Source] = true
+			}
+		}
 		return out, ctx.Err()
 	}
 	if err := fill(put); err != nil {
@@ -107,7 +118,19 @@ func (s *ActorStore) ImportBatches(ctx context.Context, dryRun bool, fill func(p
 	if dryRun {
 		return nil
 	}
-	return tx.Commit(ctx)
+	for _, src := range slices.Sorted(maps.Keys(sources)) {
+		if err := setAttribution(ctx, tx, src, attribution); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		if _, refused := errors.AsType[*pgconn.PgError](err); refused || pgconn.SafeToRetry(err) {
+			return err // rolled back
+		}
+		return &geo.Error{Code: geo.EUnavailable, Message: "the connection to the database failed while the import " +
+			"was being committed: it may or may not be stored; importing the same file again is safe (nothing is stored twice)"}
+	}
+	return nil
 }
 
 // distinctPrefix returns how many of the actors at idx, from the first,

@@ -5,14 +5,14 @@ import (
 	"strings"
 )
 
-// SetAttribution records the attribution text required by the licence of
+// setAttribution records the attribution text required by the licence of
 // source, replacing any previous one.
-func (s *ActorStore) SetAttribution(ctx context.Context, source, attribution string) error {
+func setAttribution(ctx context.Context, q querier, source, attribution string) error {
 	source, attribution = strings.TrimSpace(source), strings.TrimSpace(attribution)
 	if source == "" || attribution == "" {
 		return nil
 	}
-	_, err := s.db.Pool.Exec(ctx, `
+	_, err := q.Exec(ctx, `
 		INSERT INTO sources (name, attribution) VALUES ($1, $2)
 		ON CONFLICT (name) DO UPDATE SET attribution = excluded.attribution`, source, attribution)
 	return err

@@ -3,11 +3,15 @@ package postgis
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/twpayne/go-geom/encoding/wkb"
 
 	"github.com/maillage/maillage/geo"
 )
@@ -487,4 +491,101 @@ func (s *TerritoryStore) SetTerritoryAttribution(ctx context.Context, source, at
 		INSERT INTO territory_sources (name, attribution) VALUES ($1, $2)
 		ON CONFLICT (name) DO UPDATE SET attribution = excluded.attribution`, source, attribution)
 	return err
+}
+
+// TerritoryZone is the configured territory: the territories refs names,
+// as the areas where points are expected (geo.OutsideWarning). Their
+// polygons are read again only when their rows change: each call looks up
+// their version (count and latest updated_at) with one query on the
+// primary key.
+type TerritoryZone struct {
+	db            *DB
+	refs          []geo.TerritoryRef
+	levels, codes []string
+	mu            sync.Mutex
+	version       string
+	areas         []geo.Area
+	missing       []string
+}
+
+// NewTerritoryZone returns the zone of the territories refs names; a ref
+// without level is the finest territory with its code.
+func NewTerritoryZone(db *DB, refs []geo.TerritoryRef) *TerritoryZone {
+	z := &TerritoryZone{db: db, refs: refs}
+	for _, r := range refs {
+		levels := []string{r.Level}
+		if r.Level == "" {
+			levels = geo.LevelsOfCode(r.Code)
+		}
+		for _, l := range levels {
+			if !slices.Contains(z.levels, l) {
+				z.levels = append(z.levels, l)
+			}
+		}
+		z.codes = append(z.codes, r.Code)
+	}
+	return z
+}
+
+// Areas returns the areas of the configured territory, nil when none is
+// configured. A territory not imported, or without a polygon, has none.
+func (z *TerritoryZone) Areas(ctx context.Context) ([]geo.Area, error) {
+	areas, _, err := z.load(ctx)
+	return areas, err
+}
+
+// Missing returns the codes of the configured territories that have no
+// polygon (or are not imported), as Areas last saw them.
+func (z *TerritoryZone) Missing(ctx context.Context) ([]string, error) {
+	_, missing, err := z.load(ctx)
+	return missing, err
+}
+
+func (z *TerritoryZone) load(ctx context.Context) ([]geo.Area, []string, error) {
+	if z == nil || len(z.refs) == 0 {
+		return nil, nil, nil
+	}
+	var version string
+	err := z.db.Pool.QueryRow(ctx, `
+		SELECT count(*) || ' ' || coalesce(max(updated_at)::text, '')
+		FROM territories WHERE level = ANY($1) AND code = ANY($2)`, z.levels, z.codes).Scan(&version)
+	if err != nil {
+		return nil, nil, err
+	}
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if version == z.version {
+		return z.areas, z.missing, nil
+	}
+	var areas []geo.Area
+	var missing []string
+	for _, r := range z.refs {
+		levels := []string{r.Level}
+		if r.Level == "" {
+			levels = geo.LevelsOfCode(r.Code)
+		}
+		var name string
+		var shape []byte
+		var b geo.BBox
+		err := z.db.Pool.QueryRow(ctx, `
+			SELECT coalesce(nullif(t.name, ''), t.code), ST_AsBinary(t.geom),
+				ST_XMin(t.geom), ST_YMin(t.geom), ST_XMax(t.geom), ST_YMax(t.geom)
+			FROM territories t WHERE t.level = ANY($1) AND t.code = $2 AND t.geom IS NOT NULL
+			ORDER BY array_position($1, t.level) LIMIT 1`, levels, r.Code).
+			Scan(&name, &shape, &b.MinLon, &b.MinLat, &b.MaxLon, &b.MaxLat)
+		if errors.Is(err, pgx.ErrNoRows) {
+			missing = append(missing, r.Code)
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		g, err := wkb.Unmarshal(shape)
+		if err != nil {
+			return nil, nil, fmt.Errorf("territory %s: %w", r.Code, err)
+		}
+		areas = append(areas, geo.Area{Name: name, BBox: b, Shape: g})
+	}
+	z.version, z.areas, z.missing = version, areas, missing
+	return areas, missing, nil
 }

@@ -175,3 +175,62 @@ func TestActorPlaces(t *testing.T) {
 		t.Errorf("moved to Quimper, placed in %+v", got.Place)
 	}
 }
+
+// TestTerritoryZone reads the configured territory from the imported
+// polygons: once per version of their rows, again after an import.
+func TestTerritoryZone(t *testing.T) {
+	ctx := context.Background()
+	db := postgistest.New(t)
+	importTerritoryFile(t, db, shareddata.Dir(t, "territories", "communes-29-finistere.geojson"), territoryfile.Options{})
+	refs, err := geo.ParseTerritoryRefs("29, 29019,departement:17", "territory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone := postgis.NewTerritoryZone(db, refs)
+	areas, err := zone.Areas(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing, err := zone.Missing(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(areas) != 2 || areas[1].Name != "Brest" || !slices.Equal(missing, []string{"17"}) {
+		t.Fatalf("areas %d (%v), missing %v; want 29 and Brest, 17 missing", len(areas), areas, missing)
+	}
+	quimper, niort, laRochelle := geo.Point{Lon: -4.10, Lat: 47.996}, geo.Point{Lon: -0.46, Lat: 46.32}, geo.Point{Lon: -1.15, Lat: 46.16}
+	if w := geo.OutsideWarning(quimper, areas); w != "" {
+		t.Errorf("Quimper: %q", w)
+	}
+	if w := geo.OutsideWarning(niort, areas); !strings.Contains(w, "configured territory") || !strings.Contains(w, "Brest") {
+		t.Errorf("Niort: %q", w)
+	}
+	if areas[1].Contains(quimper) {
+		t.Errorf("Quimper lies in Brest's polygon")
+	}
+	again, err := zone.Areas(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &again[0] != &areas[0] {
+		t.Errorf("the polygons were read again while their rows did not change")
+	}
+	importTerritoryFile(t, db, shareddata.Dir(t, "territories", "departements-simplified.geojson"),
+		territoryfile.Options{Level: geo.LevelDepartement})
+	areas, err = zone.Areas(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if missing, _ := zone.Missing(ctx); len(areas) != 3 || len(missing) != 0 {
+		t.Fatalf("after importing the départements: %d areas, missing %v", len(areas), missing)
+	}
+	if w := geo.OutsideWarning(laRochelle, areas); w != "" {
+		t.Errorf("La Rochelle: %q", w)
+	}
+	if w := geo.OutsideWarning(niort, areas); w == "" {
+		t.Errorf("Niort (Deux-Sèvres) is not warned of")
+	}
+	if _, err := geo.ParseTerritoryRefs("29,Finistère", "territory"); geo.ErrorCode(err) != geo.EInvalid {
+		t.Errorf("a name instead of a code: %v", err)
+	}
+}
