@@ -103,11 +103,10 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 			p := points[i]
 			var d *float64
 			if err := db.Pool.QueryRow(ctx, `
-				SELECT a.location::geography <-> ST_Point($1, $2, 4326)::geography FROM actors a
-				WHERE a.status = 'published' AND a.location IS NOT NULL AND EXISTS (
-					SELECT 1 FROM actor_sectors s WHERE s.actor_id = a.id AND s.sector_slug = ANY($3))
-				ORDER BY a.location::geography <-> ST_Point($1, $2, 4326)::geography LIMIT 1`,
-				p[0], p[1], q.Sectors).Scan(&d); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				SELECT p.location::geography <-> ST_Point($1, $2, 4326)::geography FROM sector_points p
+				WHERE p.sector_slug = $3
+				ORDER BY p.location::geography <-> ST_Point($1, $2, 4326)::geography LIMIT 1`,
+				p[0], p[1], slug).Scan(&d); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 				return fmt.Errorf("one by one, %s: %w", slug, err)
 			}
 		}

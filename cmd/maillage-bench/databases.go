@@ -15,6 +15,10 @@ import (
 	"github.com/maillage/maillage/internal/pgcluster"
 )
 
+// benchStatementTimeout bounds the load tool's statements, longer than the
+// server's: loading 1.5 M actors or the coverage of France takes minutes.
+const benchStatementTimeout = 2 * time.Hour
+
 // openDB opens the application's database of cfg, starting the private
 // cluster if need be. The returned function closes the database, then stops
 // a cluster it started.
@@ -23,7 +27,7 @@ func openDB(ctx context.Context, cfg config, logger *slog.Logger) (*postgis.DB, 
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := postgis.Open(ctx, postgis.Config{URL: url, Logger: logger})
+	db, err := postgis.Open(ctx, postgis.Config{URL: url, Logger: logger, StatementTimeout: benchStatementTimeout})
 	if err != nil {
 		stop()
 		return nil, nil, err
@@ -79,7 +83,8 @@ func openSibling(ctx context.Context, app *postgis.DB, name string, logger *slog
 			return nil, err
 		}
 	}
-	return postgis.Open(ctx, postgis.Config{URL: withDatabase(app.Pool.Config().ConnString(), name), Logger: logger})
+	return postgis.Open(ctx, postgis.Config{URL: withDatabase(app.Pool.Config().ConnString(), name), Logger: logger,
+		StatementTimeout: benchStatementTimeout})
 }
 
 // withDatabase returns the connection string cs naming the database name
