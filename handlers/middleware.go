@@ -156,6 +156,7 @@ var longRoutes = map[string]bool{
 	"/api/coverage.csv": true, "/api/coverage.geojson": true,
 	"/api/actors.csv": true, "/api/actors.geojson": true,
 	"/api/workshops/:id/export.geojson": true, "/api/workshops/:id/export.csv": true,
+	"/ogc/collections/:collectionId/items": true,
 }
 
 // noDeadlineRoutes stay open as long as their client: the live event

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v5"
+
+	"github.com/maillage/maillage/handlers/ogc"
 )
 
 // routes shows the whole HTTP surface. Reads are public; writes need a
@@ -69,6 +71,10 @@ func (s *Server) routes() {
 	api.RouteNotFound("/*", func(c *echo.Context) error {
 		return c.JSON(http.StatusNotFound, errorBody{Error: "no such API endpoint"})
 	})
+
+	if s.Features != nil {
+		ogc.New(s.Features, s.advertisedURL).Register(e.Group(ogc.Base))
+	}
 
 	e.GET("/tiles/actors.json", s.actorTileJSON)
 	e.GET("/tiles/actors/:z/:x/:y", s.actorTile) // :y is "{y}.mvt"

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/handlers/ogc"
 	"github.com/maillage/maillage/tiles"
 )
 
@@ -145,6 +146,8 @@ type Deps struct {
 	TerritoryImporter TerritoryImporter  // files of territories
 	TerritoryTiles    TerritoryTileStore // vector tiles of territories
 	Coverage          CoverageStore      // coverage of territories by actors
+
+	Features ogc.Store // the feature collections of /ogc; nil: no /ogc
 }
 
 // Server serves maillage's HTTP API and page.

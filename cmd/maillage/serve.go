@@ -104,6 +104,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 		TerritoryImporter: &territoryfile.Importer{Store: postgis.NewTerritoryStore(a.db)},
 		TerritoryTiles:    tileStore,
 		Coverage:          postgis.NewCoverageStore(a.db),
+
+		Features: postgis.NewFeatureStore(a.db),
 	}, opts)
 	srv := hs.HTTPServer(cfg.Addr)
 	defer hs.StopImports()
