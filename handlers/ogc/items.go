@@ -3,9 +3,9 @@ package ogc
 import (
 	"bufio"
 	"bytes"
-	"io"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"net/http"
 	"net/url"

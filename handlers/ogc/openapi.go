@@ -87,7 +87,7 @@ func (a *API) openAPIDocument(server string) obj {
 					obj{"type": "string", "enum": []string{"json", "html"}}),
 				"bbox": obj{"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
 					"description": "minLon,minLat,maxLon,maxLat in CRS84",
-					"schema": obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}}},
+					"schema":      obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}}},
 				"bbox-crs":   qp("bbox-crs", "Only CRS84", obj{"type": "string", "enum": []string{CRS84}}),
 				"crs":        qp("crs", "Only CRS84", obj{"type": "string", "enum": []string{CRS84}}),
 				"limit":      qp("limit", "Features per page", obj{"type": "integer", "minimum": 1, "maximum": MaxLimit, "default": DefaultLimit}),
