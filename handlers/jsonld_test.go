@@ -26,7 +26,7 @@ func TestActorPageJSONLD(t *testing.T) {
 	var a actorOut
 	if status := srv.do(t, "POST", "/api/actors", map[string]any{"name": name, "sectors": []string{"insertion"},
 		"siret": "73282932000074", "website": "https://atelier.example.org", "status": "published",
-		"address": map[string]string{"street": "2 rue de Siam", "postcode": "29200", "city": "Brest"},
+		"address":  map[string]string{"street": "2 rue de Siam", "postcode": "29200", "city": "Brest"},
 		"location": map[string]any{"type": "Point", "coordinates": []float64{-4.49, 48.39}}}, true, &a); status != 201 {
 		t.Fatalf("create: %d", status)
 	}
