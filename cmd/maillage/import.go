@@ -38,6 +38,7 @@ func importCmd(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 	dryRun := fs.Bool("dry-run", false, "report without writing")
 	applyProposals := fs.Bool("apply-proposals", false, "give rows the sectors proposed from their NAF code, name and description")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	schema := fs.String("schema", "", "the file's schema: data-inclusion (structures, CSV or JSON)")
 	if err := fs.Parse(args); err != nil {
 		return usagef("import: %v", err)
 	}
@@ -49,7 +50,10 @@ func importCmd(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 		return err
 	}
 	opt := actorfile.Options{Map: m, Sector: *sector, Status: geo.Status(*status), Source: *source,
-		Attribution: *attribution, DryRun: *dryRun, ApplyProposals: *applyProposals}
+		Attribution: *attribution, DryRun: *dryRun, ApplyProposals: *applyProposals, Schema: *schema}
+	if opt.Schema != "" && opt.Schema != actorfile.SchemaDataInclusion {
+		return usagef("import: --schema must be %s", actorfile.SchemaDataInclusion)
+	}
 	if opt.Status != "" && !opt.Status.Valid() {
 		return usagef("import: --status must be draft, published or archived")
 	}
