@@ -16,7 +16,7 @@ func TestDataInclusionExport(t *testing.T) {
 	if status := srv.do(t, "POST", "/api/actors", map[string]any{"name": "Chantier du Port", "sectors": []string{"insertion"},
 		"kind": "ACI", "siret": "73282932000074", "email": "contact@chantier.example.org", "status": "published",
 		"networks": []string{"Coorace"}, "description": strings.Repeat("Réparer des vélos. ", 20),
-		"address": map[string]string{"street": "2 rue de Siam", "postcode": "29200", "city": "Brest"},
+		"address":  map[string]string{"street": "2 rue de Siam", "postcode": "29200", "city": "Brest"},
 		"location": map[string]any{"type": "Point", "coordinates": []float64{-4.49, 48.39}}}, true, nil); status != 201 {
 		t.Fatalf("create: %d", status)
 	}

@@ -28,7 +28,7 @@ func (s *Server) routes() {
 
 	api.GET("/actors", s.listActors)
 	api.GET("/actors.geojson", s.actorsGeoJSON, s.limitHeavy)
-	api.GET("/actors.csv", s.actorsCSV, s.limitHeavy) // ?schema=data-inclusion: data·inclusion structures
+	api.GET("/actors.csv", s.actorsCSV, s.limitHeavy)   // ?schema=data-inclusion: data·inclusion structures
 	api.GET("/actors.json", s.actorsJSON, s.limitHeavy) // ?schema=data-inclusion (required)
 	api.GET("/actors/nearby", s.nearbyActors)
 	api.GET("/actors/:id", s.getActor)
