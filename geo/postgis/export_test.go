@@ -53,7 +53,7 @@ func (s *FeatureStore) EachFeatureAtOffset(ctx context.Context, collection strin
 	rows, err := tx.Query(ctx, `SELECT `+t.id+` AS id, ST_AsGeoJSON(`+t.geometry+`, 7) AS geometry, `+
 		t.props+`::text AS properties
 		FROM `+t.from+` WHERE `+t.where+` ORDER BY `+t.order+` LIMIT @limit OFFSET @offset`,
-		pgx.NamedArgs{"limit": limit, "offset": offset, "sector": nil})
+		pgx.QueryExecModeExec, pgx.NamedArgs{"limit": limit, "offset": offset, "sector": nil})
 	if err != nil {
 		return err
 	}

@@ -317,6 +317,11 @@ func (t *featureTable) whereOf(q geo.FeatureQuery, paging bool) (string, pgx.Nam
 	return b.String(), args, nil
 }
 
+// Pages and counts are planned for their own values (QueryExecModeExec: an
+// unnamed statement each time), never with a cached generic plan: a
+// generic plan knows neither the limit nor the key nor the box, and chose
+// to sort the whole table for a page of 100.
+
 // EachFeature calls fn for each feature of the page q selects, in key
 // order, as rows arrive from PostgreSQL: a page is never held in memory.
 // It reads one feature more than q.Limit, to tell whether another page
@@ -348,7 +353,8 @@ func (s *FeatureStore) EachFeature(ctx context.Context, q geo.FeatureQuery, fn f
 		var start *string
 		back := args["limit"]
 		args["limit"] = limit
-		rows, err := tx.Query(ctx, `SELECT `+t.id+` FROM `+t.from+` WHERE `+where+` ORDER BY `+desc(t.order)+` LIMIT @limit`, args)
+		rows, err := tx.Query(ctx, `SELECT `+t.id+` FROM `+t.from+` WHERE `+where+` ORDER BY `+desc(t.order)+` LIMIT @limit`,
+			pgx.QueryExecModeExec, args)
 		if err != nil {
 			return false, err
 		}
@@ -369,7 +375,7 @@ func (s *FeatureStore) EachFeature(ctx context.Context, q geo.FeatureQuery, fn f
 	}
 	rows, err := tx.Query(ctx, `SELECT `+t.id+` AS id, ST_AsGeoJSON(`+t.geometry+`, 7) AS geometry, `+
 		t.props+`::text AS properties
-		FROM `+t.from+` WHERE `+where+` ORDER BY `+t.order+` LIMIT @limit`, args)
+		FROM `+t.from+` WHERE `+where+` ORDER BY `+t.order+` LIMIT @limit`, pgx.QueryExecModeExec, args)
 	if err != nil {
 		return false, err
 	}
@@ -419,7 +425,7 @@ func (s *FeatureStore) CountFeatures(ctx context.Context, q geo.FeatureQuery) (i
 		return 0, err
 	}
 	var n int
-	err = s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM `+t.from+` WHERE `+where, args).Scan(&n)
+	err = s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM `+t.from+` WHERE `+where, pgx.QueryExecModeExec, args).Scan(&n)
 	return n, err
 }
 
