@@ -74,7 +74,7 @@ func (s *Server) routes() {
 	})
 
 	if s.Features != nil {
-		ogc.New(s.Features, s.advertisedURL).Register(e.Group(ogc.Base))
+		ogc.New(s.Features, s.advertisedURL, s.logger).Register(e.Group(ogc.Base))
 	}
 
 	e.GET("/tiles/actors.json", s.actorTileJSON)

@@ -46,7 +46,7 @@ nav a{margin-right:1rem}</style></head><body>
 {{template "links" .}}</body></html>{{end}}
 {{define "queryables"}}{{template "head" .}}<table><tr><th>{{.T.Property}}</th><th>{{.T.Type}}</th><th></th></tr>
 {{range .Body.Properties}}<tr><td><code>{{.Name}}</code></td><td>{{.Type}}</td><td>{{prop .Name}}</td></tr>{{end}}</table></body></html>{{end}}
-{{define "items"}}{{template "head" .}}<p>{{.Body.Returned}} {{.T.Returned}}, {{.Body.Matched}} {{.T.Matched}}.</p>
+{{define "items"}}{{template "head" .}}<p>{{.Body.Returned}} {{.T.Returned}}{{if ge .Body.Matched 0}}, {{.Body.Matched}} {{.T.Matched}}{{end}}.</p>
 {{if .Body.Rows}}<table><tr><th>id</th>{{range .Body.Columns}}<th>{{prop .}}</th>{{end}}</tr>
 {{range .Body.Rows}}<tr><td><a href="{{.Href}}">{{.ID}}</a></td>{{range .Values}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>
 {{else}}<p>{{.T.NoFeature}}</p>{{end}}

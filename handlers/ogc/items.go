@@ -3,9 +3,11 @@ package ogc
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
@@ -131,23 +133,39 @@ func (a *API) items(c *echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	matched, err := a.store.CountFeatures(ctx, fq)
-	if err != nil {
-		return err
+	// numberMatched is counted on the first page only: a count reads every
+	// matching row, which at national scale costs far more than a page, and
+	// the following pages would only repeat it. -1: not counted.
+	matched := -1
+	if fq.After == "" && fq.Before == "" {
+		n, err := a.store.CountFeatures(ctx, fq)
+		if err != nil {
+			return err
+		}
+		matched = n
 	}
 	path := "/collections/" + info.ID + "/items"
 	if format == "html" {
 		return a.itemsPage(c, info, fq, props, matched, path)
 	}
 
+	// The status is sent with the first feature (or at the end), so that a
+	// bad page key found by the store is still a 400.
 	w := c.Response()
-	w.Header().Set(echo.HeaderContentType, mediaGeoJSON)
-	w.WriteHeader(http.StatusOK)
 	bw := bufio.NewWriterSize(w, 32<<10)
-	bw.WriteString(`{"type":"FeatureCollection","features":[`)
+	started := false
+	start := func() {
+		started = true
+		w.Header().Set(echo.HeaderContentType, mediaGeoJSON)
+		w.WriteHeader(http.StatusOK)
+		bw.WriteString(`{"type":"FeatureCollection","features":[`)
+	}
 	var first, last string
 	n := 0
 	more, err := a.store.EachFeature(ctx, fq, func(f geo.Feature) error {
+		if !started {
+			start()
+		}
 		if n > 0 {
 			bw.WriteByte(',')
 		} else {
@@ -158,12 +176,24 @@ func (a *API) items(c *echo.Context) error {
 		return writeFeature(bw, info, f, props)
 	})
 	if err != nil {
+		if started {
+			// Too late for an error status: cut the body short, so that the
+			// client sees a broken transfer rather than a short page.
+			a.logger.LogAttrs(context.WithoutCancel(ctx), slog.LevelError, "streaming OGC items",
+				slog.String("path", c.Request().URL.Path), slog.String("err", err.Error()))
+			panic(http.ErrAbortHandler)
+		}
 		return err
+	}
+	if !started {
+		start()
 	}
 	bw.WriteString(`],"numberReturned":`)
 	bw.WriteString(strconv.Itoa(n))
-	bw.WriteString(`,"numberMatched":`)
-	bw.WriteString(strconv.Itoa(matched))
+	if matched >= 0 {
+		bw.WriteString(`,"numberMatched":`)
+		bw.WriteString(strconv.Itoa(matched))
+	}
 	bw.WriteString(`,"timeStamp":"`)
 	bw.WriteString(time.Now().UTC().Format(time.RFC3339))
 	bw.WriteString(`","links":`)

@@ -6,6 +6,7 @@ package ogc
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -53,13 +54,15 @@ type LinkFunc func(c *echo.Context, path string, query url.Values) string
 
 // API is the OGC API Features service.
 type API struct {
-	store Store
-	link  LinkFunc
+	store  Store
+	link   LinkFunc
+	logger *slog.Logger
 }
 
-// New returns the service on store, whose links are made by link.
-func New(store Store, link LinkFunc) *API {
-	return &API{store: store, link: link}
+// New returns the service on store, whose links are made by link; logger
+// tells of pages cut short by an error.
+func New(store Store, link LinkFunc, logger *slog.Logger) *API {
+	return &API{store: store, link: link, logger: logger}
 }
 
 // Register adds the routes of the service to g, the group of Base.
