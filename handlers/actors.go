@@ -291,17 +291,21 @@ func (s *Server) actorsGeoJSON(c *echo.Context) error {
 // actorsCSV answers GET /api/actors.csv: every actor matching the filters,
 // streamed, each row with the attribution its source requires.
 func (s *Server) actorsCSV(c *echo.Context) error {
-	p := readParams(c, "sectors", "q", "bbox", "status", "raw")
+	p := readParams(c, "sectors", "q", "bbox", "status", "raw", "schema")
 	f, err := s.readActorFilter(c, p)
 	if err != nil {
 		return err
 	}
+	schema := readSchema(p)
 	if err := p.err(); err != nil {
 		return err
 	}
 	raw, err := rawCSV(c)
 	if err != nil {
 		return err
+	}
+	if schema == actorfile.SchemaDataInclusion {
+		return s.actorsDataInclusion(c, f, true, raw)
 	}
 	ctx := c.Request().Context()
 	attributions, err := s.Actors.Attributions(ctx)

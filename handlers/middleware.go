@@ -154,8 +154,9 @@ var uploadRoutes = map[string]bool{"/api/imports": true, "/api/territories/impor
 var longRoutes = map[string]bool{
 	"/api/imports": true, "/api/imports/:id": true, "/api/territories/imports": true,
 	"/api/coverage.csv": true, "/api/coverage.geojson": true,
-	"/api/actors.csv": true, "/api/actors.geojson": true,
+	"/api/actors.csv": true, "/api/actors.geojson": true, "/api/actors.json": true,
 	"/api/workshops/:id/export.geojson": true, "/api/workshops/:id/export.csv": true,
+	"/ogc/collections/:collectionId/items": true,
 }
 
 // noDeadlineRoutes stay open as long as their client: the live event

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,7 +62,8 @@ var actorHead = template.Must(template.New("head").Parse(`<title>{{.Title}}</tit
 <meta property="og:site_name" content="maillage">
 <meta property="og:title" content="{{.Name}}">
 <meta property="og:description" content="{{.Description}}">
-<meta name="twitter:card" content="summary">`))
+<meta name="twitter:card" content="summary">
+{{with .LD}}<script type="application/ld+json">{{.}}</script>{{end}}`))
 
 var defaultHead = regexp.MustCompile(`(?s)<title>.*?</title>\s*<meta name="description" content="[^"]*">`)
 
@@ -108,6 +110,7 @@ func (s *Server) actorPage(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	meta.LD = actorLD(a, s.advertisedURL(c, "/acteurs/"+strconv.FormatInt(a.ID, 10), nil))
 	var head bytes.Buffer
 	if err := actorHead.Execute(&head, meta); err != nil {
 		return err
@@ -115,7 +118,59 @@ func (s *Server) actorPage(c *echo.Context) error {
 	return s.servePage(c, http.StatusOK, pageJSON{ActorID: a.ID}, head.Bytes())
 }
 
-type actorMeta struct{ Title, Name, Description string }
+type actorMeta struct {
+	Title, Name, Description string
+	LD                       map[string]any // schema.org JSON-LD; html/template escapes it for a script element
+}
+
+// actorLD describes a as a schema.org Organization for search engines:
+// name, address, point, web site, and the SIRET with its page on
+// annuaire-entreprises. Contacts only with the actor's consent.
+func actorLD(a *geo.Actor, page string) map[string]any {
+	ld := map[string]any{
+		"@context":         "https://schema.org",
+		"@type":            "Organization",
+		"name":             a.Name,
+		"url":              page,
+		"mainEntityOfPage": page,
+	}
+	if a.Description != "" {
+		ld["description"] = a.Description
+	}
+	if ad := a.Address; ad != (geo.Address{}) {
+		addr := map[string]any{"@type": "PostalAddress", "addressCountry": "FR"}
+		for k, v := range map[string]string{"streetAddress": ad.Street, "postalCode": ad.Postcode, "addressLocality": ad.City} {
+			if v != "" {
+				addr[k] = v
+			}
+		}
+		ld["address"] = addr
+	}
+	if p := a.Location; p != nil {
+		ld["geo"] = map[string]any{"@type": "GeoCoordinates", "latitude": p.Lat, "longitude": p.Lon}
+	}
+	var sameAs []string
+	if a.Website != "" {
+		ld["url"] = a.Website
+		sameAs = append(sameAs, a.Website)
+	}
+	if len(a.SIRET) == 14 {
+		ld["identifier"] = map[string]any{"@type": "PropertyValue", "propertyID": "SIRET", "value": a.SIRET}
+		sameAs = append(sameAs, "https://annuaire-entreprises.data.gouv.fr/etablissement/"+a.SIRET)
+	}
+	if sameAs != nil {
+		ld["sameAs"] = sameAs
+	}
+	if a.ContactPublic {
+		if a.Email != "" {
+			ld["email"] = a.Email
+		}
+		if a.Phone != "" {
+			ld["telephone"] = a.Phone
+		}
+	}
+	return ld
+}
 
 // actorMeta is the title and description of a: its own description when
 // it has one, else its sectors, structure type and commune.

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v5"
+
+	"github.com/maillage/maillage/handlers/ogc"
 )
 
 // routes shows the whole HTTP surface. Reads are public; writes need a
@@ -26,7 +28,8 @@ func (s *Server) routes() {
 
 	api.GET("/actors", s.listActors)
 	api.GET("/actors.geojson", s.actorsGeoJSON, s.limitHeavy)
-	api.GET("/actors.csv", s.actorsCSV, s.limitHeavy)
+	api.GET("/actors.csv", s.actorsCSV, s.limitHeavy)   // ?schema=data-inclusion: data·inclusion structures
+	api.GET("/actors.json", s.actorsJSON, s.limitHeavy) // ?schema=data-inclusion (required)
 	api.GET("/actors/nearby", s.nearbyActors)
 	api.GET("/actors/:id", s.getActor)
 	api.POST("/actors", s.createActor, requireKeeper)
@@ -69,6 +72,10 @@ func (s *Server) routes() {
 	api.RouteNotFound("/*", func(c *echo.Context) error {
 		return c.JSON(http.StatusNotFound, errorBody{Error: "no such API endpoint"})
 	})
+
+	if s.Features != nil {
+		ogc.New(s.Features, s.advertisedURL, s.logger).Register(e.Group(ogc.Base))
+	}
 
 	e.GET("/tiles/actors.json", s.actorTileJSON)
 	e.GET("/tiles/actors/:z/:x/:y", s.actorTile) // :y is "{y}.mvt"

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/handlers/ogc"
 	"github.com/maillage/maillage/tiles"
 )
 
@@ -146,6 +147,7 @@ type Deps struct {
 	TerritoryTiles    TerritoryTileStore // vector tiles of territories
 	Coverage          CoverageStore      // coverage of territories by actors
 	Territory         Zone               // the configured territory, whose outside writes are warned of; nil: France only
+	Features          ogc.Store          // the feature collections of /ogc; nil: no /ogc
 }
 
 // Zone gives the areas of the configured territory.

@@ -52,7 +52,8 @@ func newLoggedServer(t *testing.T, edit func(*handlers.Options), w io.Writer) *t
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(handlers.NewServer(logger, handlers.Deps{Actors: actors, Sectors: sectors, Auth: tokens,
-		Importer: importer, DB: db, Tiles: ts, Unavailable: postgis.Unavailable}, opts))
+		Importer: importer, DB: db, Tiles: ts, Unavailable: postgis.Unavailable,
+		Features: postgis.NewFeatureStore(db)}, opts))
 	t.Cleanup(func() { srv.Close(); ts.Close() })
 	return &testServer{Server: srv, token: token}
 }

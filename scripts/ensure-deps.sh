@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages maillage needs, when they are missing:
 #   PostgreSQL 15 + PostGIS 3 (the server's private cluster, the tests)
-#   --chromium  Chromium, and poppler-utils (pdftotext), for the browser tests
+#   --chromium  Chromium, poppler-utils (pdftotext) and gdal-bin (ogrinfo,
+#               ogr2ogr), for the browser tests and the GIS client tests
 #   --cgo       gcc and libc headers, for go test -race
 # Debian 12 and apt-get, as root or with password-less sudo; otherwise it
 # prints the command to run and exits 1. Quiet when all is there.
@@ -45,6 +46,9 @@ fi
 if ((chromium)) && ! command -v pdftotext >/dev/null 2>&1; then
 	missing+=(poppler-utils)
 fi
+if ((chromium)) && ! command -v ogr2ogr >/dev/null 2>&1; then
+	missing+=(gdal-bin)
+fi
 
 if ((cgo)) && ! command -v gcc >/dev/null 2>&1; then
 	missing+=(gcc libc6-dev)
@@ -67,7 +71,7 @@ if ! command -v apt-get >/dev/null 2>&1 || { [[ $(id -u) -ne 0 ]] && ((${#sudo[@
 			echo "Install them with:"
 			echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}"
 		else
-			echo "Install PostgreSQL 15 with PostGIS 3 (and Chromium and pdftotext for the browser tests)"
+			echo "Install PostgreSQL 15 with PostGIS 3 (and Chromium, pdftotext and GDAL for the tests)"
 			echo "with your system's package manager, set MAILLAGE_PG_BINDIR to the directory"
 			echo "holding initdb, or set DATABASE_URL and MAILLAGE_SKIP_DEPS=1."
 		fi

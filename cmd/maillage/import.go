@@ -117,6 +117,7 @@ func importCmd(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 	sector := fi.fs.String("sector", "", "sector slug for every row")
 	status := fi.fs.String("status", "", "status of imported actors (default published)")
 	applyProposals := fi.fs.Bool("apply-proposals", false, "give rows the sectors proposed from their NAF code, name and description")
+	schema := fi.fs.String("schema", "", "the file's schema: data-inclusion (structures, CSV or JSON)")
 	path, err := fi.parse(args)
 	if err != nil {
 		return err
@@ -126,7 +127,10 @@ func importCmd(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 		return err
 	}
 	opt := actorfile.Options{Map: m, Sector: *sector, Status: geo.Status(*status), Source: *fi.source,
-		Attribution: *fi.attribution, DryRun: *fi.dryRun, ApplyProposals: *applyProposals}
+		Attribution: *fi.attribution, DryRun: *fi.dryRun, ApplyProposals: *applyProposals, Schema: *schema}
+	if opt.Schema != "" && opt.Schema != actorfile.SchemaDataInclusion {
+		return usagef("import: --schema must be %s", actorfile.SchemaDataInclusion)
+	}
 	if opt.Status != "" && !opt.Status.Valid() {
 		return usagef("import: --status must be draft, published or archived")
 	}

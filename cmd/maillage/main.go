@@ -35,6 +35,7 @@ Usage:
   maillage import [flags] FILE        import actors from a CSV or GeoJSON file
       --map COLUMN=field (repeatable) --sector SLUG --status draft|published|archived
       --source NAME --attribution TEXT --dry-run --apply-proposals
+      --schema data-inclusion (a CSV or JSON file of data·inclusion structures)
   maillage sectors propose [--apply] count (and give) the sectors proposed from NAF codes, names, descriptions
   maillage export --format csv|geojson [--output FILE] [--raw]
   maillage token create NAME | token revoke NAME | token list

@@ -111,6 +111,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 		TerritoryTiles:    tileStore,
 		Coverage:          postgis.NewCoverageStore(a.db),
 		Territory:         a.zone,
+		Features:          postgis.NewFeatureStore(a.db),
 	}, opts)
 	srv := hs.HTTPServer(cfg.Addr)
 	defer hs.StopImports()

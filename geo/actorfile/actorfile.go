@@ -28,6 +28,7 @@ type Options struct {
 	Sector string            // slug applied to every row (--sector), replacing the file's sectors; already validated by the caller
 	Status geo.Status        // status of imported actors; "" means published
 	Source string            // attribution/source name; "" -> the row's "source" value if any, else the file's base name without extension
+	Schema string            // "" or SchemaDataInclusion: the file is in data·inclusion's structures schema (CSV or JSON), Map is ignored
 
 	// Used by Importer, not by Parse.
 	DryRun bool // check and report without storing
@@ -124,6 +125,14 @@ func Scan(r io.Reader, filename string, opt Options, tax Taxonomy, each func(row
 	b := newBuilder(filename, opt, tax)
 	var rep *Report
 	switch format, err := detectFormat(filename, string(head)); {
+	case opt.Schema == SchemaDataInclusion:
+		rep, err = scanDataInclusion(text, string(head), b, each)
+		if err != nil {
+			return nil, err
+		}
+	case opt.Schema != "":
+		return nil, &geo.Error{Code: geo.EInvalid, Message: "invalid import options",
+			Fields: map[string]string{"schema": "only " + SchemaDataInclusion}}
 	case err != nil:
 		return nil, err
 	case format == "geojson":

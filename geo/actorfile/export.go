@@ -173,6 +173,15 @@ func SafeCell(cell string) string {
 	return "'" + cell
 }
 
+// UnsafeCell undoes SafeCell: a cell that SafeCell would have made from
+// the cell without its leading quote loses the quote.
+func UnsafeCell(cell string) string {
+	if rest, ok := strings.CutPrefix(cell, "'"); ok && SafeCell(rest) == cell {
+		return rest
+	}
+	return cell
+}
+
 // isPlainNumber reports whether s is a sign, digits and at most one
 // decimal point, nothing else.
 func isPlainNumber(s string) bool {

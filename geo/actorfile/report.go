@@ -20,7 +20,7 @@ type Problem struct {
 
 // Report says how a file was read and what happened to each row.
 type Report struct {
-	Format    string            `json:"format"` // "csv" or "geojson"
+	Format    string            `json:"format"` // "csv", "geojson", or "json" (data·inclusion)
 	Encoding  string            `json:"encoding,omitempty"`
 	Delimiter string            `json:"delimiter,omitempty"`
 	Columns   map[string]string `json:"columns,omitempty"` // header -> field used

@@ -94,6 +94,8 @@ func (b *builder) build(rec *record) (a geo.Actor, fails, warns []Problem) {
 	a.Phone = rec.first("phone")
 	a.Description = rec.first("description")
 	a.ExternalID = rec.first("external_id")
+	a.Networks = slices.Clone(rec.values["networks"])       // data·inclusion files only
+	a.ContactPublic = rec.first("contact_public") == "true" // data·inclusion files only
 	a.Source = firstOf(b.opt.Source, rec.first("source"), b.source)
 	a.Status = firstOf(b.opt.Status, geo.StatusPublished)
 

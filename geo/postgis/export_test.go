@@ -3,6 +3,8 @@ package postgis
 import (
 	"context"
 	"io/fs"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // MigrateFS applies the migrations in fsys instead of migrations.FS.
@@ -34,3 +36,37 @@ var PerSectorActorTileSQL = withTileConstants(tileSpace + `
 					AND ($4::text[] IS NULL OR s.sector_slug = ANY($4))) p
 			WHERE p.x BETWEEN -{buffer} AND {extent} + {buffer} AND p.y BETWEEN -{buffer} AND {extent} + {buffer}
 			GROUP BY p.sector_slug) layers)`)
+
+// EachFeatureAtOffset reads the page of collection that starts at offset,
+// as EachFeature reads a page but through OFFSET instead of a key: the
+// contrast of the keyset paging benchmark.
+func (s *FeatureStore) EachFeatureAtOffset(ctx context.Context, collection string, offset, limit int, fn func(id string) error) error {
+	t, err := featureTableOf(collection)
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.Pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	rows, err := tx.Query(ctx, `SELECT `+t.id+` AS id, ST_AsGeoJSON(`+t.geometry+`, 7) AS geometry, `+
+		t.props+`::text AS properties
+		FROM `+t.from+` WHERE `+t.where+` ORDER BY `+t.order+` LIMIT @limit OFFSET @offset`,
+		pgx.QueryExecModeExec, pgx.NamedArgs{"limit": limit, "offset": offset, "sector": nil})
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var geom, props *string
+		if err := rows.Scan(&id, &geom, &props); err != nil {
+			return err
+		}
+		if err := fn(id); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
