@@ -28,6 +28,7 @@ func (s *Server) routes() {
 	api.GET("/actors.geojson", s.actorsGeoJSON, s.limitHeavy)
 	api.GET("/actors.csv", s.actorsCSV, s.limitHeavy)
 	api.GET("/actors/nearby", s.nearbyActors)
+	api.GET("/actors/facets", s.actorFacets)
 	api.GET("/actors/:id", s.getActor)
 	api.POST("/actors", s.createActor, requireKeeper)
 	api.PATCH("/actors/:id", s.updateActor, requireKeeper)
