@@ -61,6 +61,9 @@ var Kinds = map[string]string{
 	"EA":   "Entreprise adaptée",
 }
 
+// KindCodes are the keys of Kinds in display order.
+var KindCodes = []string{"ACI", "AI", "EI", "ETTI", "EITI", "GEIQ", "EA"}
+
 // Point is a WGS 84 position.
 type Point struct {
 	Lon float64
@@ -301,6 +304,8 @@ func (a *Actor) validate(strictSIRET bool) error {
 // ActorFilter narrows a search for actors. Zero values do not filter.
 type ActorFilter struct {
 	Sectors  []string // any of these sector slugs
+	Kinds    []string // any of these structure types ("" for none)
+	Families []string // any of these ESS legal families ("" for none)
 	Q        string   // accent- and case-insensitive text search
 	BBox     *BBox
 	Statuses []Status
@@ -308,6 +313,19 @@ type ActorFilter struct {
 	Near     *Point // when set, the list is sorted by distance from it (actors without a point last)
 	Limit    int
 	Offset   int
+}
+
+// LegalFamilies are the ESS families of LegalFamily, in display order.
+var LegalFamilies = []string{FamilyAssociation, FamilyCooperative, FamilyMutuelle, FamilyFondation, FamilyCommercial}
+
+// ActorFacets counts the actors of a selection by structure type and by
+// legal family ("" for those without one). Each count applies every
+// filter of the selection but its own, so that it tells how many actors
+// ticking that value would add or keep.
+type ActorFacets struct {
+	Total    int            // actors matching every filter
+	Kinds    map[string]int // by Kind, without the kind filter
+	Families map[string]int // by legal family, without the family filter
 }
 
 // BBox is a longitude/latitude rectangle.

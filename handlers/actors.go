@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v5"
 
@@ -23,11 +25,38 @@ type listPage[T any] struct {
 	Next  *string `json:"next"`
 }
 
-// readActorFilter reads the filters shared by the actor list and exports:
-// sectors, q, bbox and status. Anonymous callers see published actors
-// only; keepers see every status unless status narrows it.
+// noneValue stands for "no structure type" or "no legal family" in the
+// kind and legal_family parameters and in the facets.
+const noneValue = "none"
+
+// actorFilterParams are the query parameters readActorFilter reads.
+var actorFilterParams = []string{"sectors", "q", "bbox", "status", "kind", "legal_family"}
+
+// oneOf reads a comma-separated list of values among allowed or "none"
+// (returned as ""), adding an error naming the parameter for any other.
+func (p *params) oneOf(name string, allowed []string) []string {
+	var out []string
+	for _, v := range p.list(name) {
+		switch {
+		case v == noneValue:
+			out = append(out, "")
+		case slices.Contains(allowed, v):
+			out = append(out, v)
+		default:
+			p.errs.Add(name, strings.Join(allowed, ", ")+" or "+noneValue)
+			return nil
+		}
+	}
+	return out
+}
+
+// readActorFilter reads the filters shared by the actor list, its facets
+// and the exports: sectors, q, bbox, status, kind and legal_family.
+// Anonymous callers see published actors only; keepers see every status
+// unless status narrows it.
 func (s *Server) readActorFilter(c *echo.Context, p *params) (geo.ActorFilter, error) {
-	f := geo.ActorFilter{Q: p.str("q"), BBox: p.bbox("bbox"), Sectors: p.list("sectors")}
+	f := geo.ActorFilter{Q: p.str("q"), BBox: p.bbox("bbox"), Sectors: p.list("sectors"),
+		Kinds: p.oneOf("kind", geo.KindCodes), Families: p.oneOf("legal_family", geo.LegalFamilies)}
 	if len(f.Q) > 200 {
 		p.errs.Add("q", "at most 200 characters")
 	}
@@ -59,7 +88,7 @@ func (s *Server) readActorFilter(c *echo.Context, p *params) (geo.ActorFilter, e
 // listActors answers GET /api/actors: one page of actors and a link to the
 // next one.
 func (s *Server) listActors(c *echo.Context) error {
-	p := readParams(c, "sectors", "q", "bbox", "status", "limit", "offset", "near")
+	p := readParams(c, append(actorFilterParams, "limit", "offset", "near")...)
 	f, err := s.readActorFilter(c, p)
 	if err != nil {
 		return err
@@ -83,6 +112,45 @@ func (s *Server) listActors(c *echo.Context) error {
 		page.Next = &next
 	}
 	return c.JSON(http.StatusOK, page)
+}
+
+// facetJSON is one value of a facet and its number of actors.
+type facetJSON struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// facets lists every value of order, then "none", with its count in m.
+func facets(order []string, m map[string]int) []facetJSON {
+	out := make([]facetJSON, 0, len(order)+1)
+	for _, v := range order {
+		out = append(out, facetJSON{Value: v, Count: m[v]})
+	}
+	return append(out, facetJSON{Value: noneValue, Count: m[""]})
+}
+
+// actorFacets answers GET /api/actors/facets: with the filters of
+// /api/actors, the number of actors of each structure type (kind) and
+// legal family (legal_family). Each count applies every filter but its
+// own facet's.
+func (s *Server) actorFacets(c *echo.Context) error {
+	p := readParams(c, actorFilterParams...)
+	f, err := s.readActorFilter(c, p)
+	if err != nil {
+		return err
+	}
+	if err := p.err(); err != nil {
+		return err
+	}
+	fc, err := s.Actors.FacetActors(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, struct {
+		Total       int         `json:"total"`
+		Kind        []facetJSON `json:"kind"`
+		LegalFamily []facetJSON `json:"legal_family"`
+	}{fc.Total, facets(geo.KindCodes, fc.Kinds), facets(geo.LegalFamilies, fc.Families)})
 }
 
 // nextURL is the URL of the request with offset replaced.
@@ -216,7 +284,7 @@ type featureJSON struct {
 // foreign members that depend on them (numberReturned, truncated,
 // attribution) come after the features.
 func (s *Server) actorsGeoJSON(c *echo.Context) error {
-	p := readParams(c, "sectors", "q", "bbox", "status", "limit")
+	p := readParams(c, append(actorFilterParams, "limit")...)
 	f, err := s.readActorFilter(c, p)
 	if err != nil {
 		return err
@@ -291,7 +359,7 @@ func (s *Server) actorsGeoJSON(c *echo.Context) error {
 // actorsCSV answers GET /api/actors.csv: every actor matching the filters,
 // streamed, each row with the attribution its source requires.
 func (s *Server) actorsCSV(c *echo.Context) error {
-	p := readParams(c, "sectors", "q", "bbox", "status", "raw", "schema")
+	p := readParams(c, append(actorFilterParams, "raw", "schema")...)
 	f, err := s.readActorFilter(c, p)
 	if err != nil {
 		return err

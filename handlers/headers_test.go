@@ -34,9 +34,14 @@ func TestSecurityHeaders(t *testing.T) {
 	}{
 		{"/", false}, {"/?embed=1", true}, {"/acteurs/1?embed=1", true}, {"/api/actors", false},
 		{"/api/actors?embed=1", false}, {"/ateliers?embed=1", false}, {"/?embed=0", false},
+		{"/?embed=1&legend=0&search=0&full=0&sectors=insertion,reemploi&lock=1", true},
 	} {
 		resp := getWithHost(t, s.URL+c.path, "")
 		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK && !strings.HasPrefix(c.path, "/acteurs/") && !strings.HasPrefix(c.path, "/api/") &&
+			!strings.HasPrefix(c.path, "/ateliers") {
+			t.Errorf("%s = %d, want 200", c.path, resp.StatusCode)
+		}
 		h := resp.Header
 		csp := h.Get("Content-Security-Policy")
 		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" ||

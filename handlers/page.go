@@ -67,10 +67,15 @@ var actorHead = template.Must(template.New("head").Parse(`<title>{{.Title}}</tit
 
 var defaultHead = regexp.MustCompile(`(?s)<title>.*?</title>\s*<meta name="description" content="[^"]*">`)
 
+// pageParams are the parameters of the public map page: the view, and
+// the options of an embed (see frontend/src/urlstate.js); "sectors" is
+// read as "secteurs".
+var pageParams = []string{"embed", "lat", "lon", "z", "secteurs", "sectors", "legend", "search", "full", "lock"}
+
 // index serves the map page with the server's settings in a JSON script
 // element, which the page reads before anything else.
 func (s *Server) index(c *echo.Context) error {
-	if err := readParams(c, "embed", "lat", "lon", "z", "secteurs").err(); err != nil {
+	if err := readParams(c, pageParams...).err(); err != nil {
 		return err
 	}
 	return s.servePage(c, http.StatusOK, pageJSON{}, nil)
@@ -90,7 +95,7 @@ func (s *Server) keeperPage(c *echo.Context) error {
 // name and a description in the <head>. An unknown or unpublished actor
 // gets the page with status 404, which says so.
 func (s *Server) actorPage(c *echo.Context) error {
-	if err := readParams(c, "embed", "lat", "lon", "z", "secteurs").err(); err != nil {
+	if err := readParams(c, pageParams...).err(); err != nil {
 		return err
 	}
 	strs := s.pageStrings()

@@ -31,6 +31,7 @@ func (s *Server) routes() {
 	api.GET("/actors.csv", s.actorsCSV, s.limitHeavy)   // ?schema=data-inclusion: data·inclusion structures
 	api.GET("/actors.json", s.actorsJSON, s.limitHeavy) // ?schema=data-inclusion (required)
 	api.GET("/actors/nearby", s.nearbyActors)
+	api.GET("/actors/facets", s.actorFacets)
 	api.GET("/actors/:id", s.getActor)
 	api.POST("/actors", s.createActor, requireKeeper)
 	api.PATCH("/actors/:id", s.updateActor, requireKeeper)

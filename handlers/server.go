@@ -24,6 +24,7 @@ type ActorStore interface {
 	FindActorByID(ctx context.Context, id int64) (*geo.Actor, error)
 	EachActor(ctx context.Context, f geo.ActorFilter, fn func(*geo.Actor) error) error
 	CountActors(ctx context.Context, f geo.ActorFilter) (int, error)
+	FacetActors(ctx context.Context, f geo.ActorFilter) (*geo.ActorFacets, error)
 	CreateActor(ctx context.Context, a *geo.Actor) error
 	UpdateActor(ctx context.Context, id int64, upd geo.ActorUpdate) (*geo.Actor, error)
 	DeleteActor(ctx context.Context, id int64) error

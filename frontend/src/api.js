@@ -53,6 +53,30 @@ export async function listActors(params, opts) {
   return body;
 }
 
+/**
+ * Returns the counts of the actors of a selection (the filters of
+ * listActors) by structure type and legal family (GET api/actors/facets):
+ * {total, kind: [{value, count}], legal_family: [{value, count}]}.
+ */
+export async function actorFacets(params, opts) {
+  const body = await getJSON(`api/actors/facets?${new URLSearchParams(params)}`, opts);
+  if (!body || !Array.isArray(body.kind) || !Array.isArray(body.legal_family)) {
+    throw new ApiError('GET api/actors/facets: no "kind" and "legal_family" arrays', 200);
+  }
+  return body;
+}
+
+/**
+ * Returns the communes whose name (accents, case, hyphens ignored), code
+ * or postcode matches q, from the server's territories (GET
+ * api/territories?level=commune): [{code, name, point: GeoJSON Point,
+ * bbox}], those without a point left out.
+ */
+export async function searchCommunes(q, opts) {
+  const body = await getJSON(`api/territories?${new URLSearchParams({ level: 'commune', q, limit: '5' })}`, opts);
+  return Array.isArray(body?.items) ? body.items.filter((c) => Array.isArray(c?.point?.coordinates)) : [];
+}
+
 /** Returns one actor (GET api/actors/{id}); ApiError status 404 when unknown. */
 export async function fetchActor(id, opts) {
   return getJSON(`api/actors/${encodeURIComponent(id)}`, opts);

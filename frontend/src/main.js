@@ -9,6 +9,7 @@ import { fetchSectors, fetchTileJSON, listActors } from './api.js';
 import { createDetails } from './card.js';
 import { readConfig } from './config.js';
 import { createCorrection } from './correction.js';
+import { addEmbedLegend, addFullMapLink, lockLegend } from './embed.js';
 import { createLegend } from './legend.js';
 import { createList } from './list.js';
 import { createMap } from './map.js';
@@ -49,7 +50,11 @@ function setupTabs() {
 async function start() {
   const config = readConfig();
   const initial = readURL(window.location, config.actorId);
-  if (initial.embed) document.body.classList.add('embed');
+  const embed = initial.embed; // false, or the embed's options
+  if (embed) {
+    document.body.classList.add('embed');
+    document.body.classList.toggle('embed--search', embed.search);
+  }
   const status = createStatus(
     { notices: document.getElementById('notices'), panel: document.getElementById('panel') },
     t,
@@ -73,8 +78,10 @@ async function start() {
 
   const sectors = indexSectors(sectorItems);
   const visible = new Set(initial.sectors ? initial.sectors.filter((s) => sectors.has(s)) : sectors.keys());
+  // An embed with locked sectors shows those only, and for good.
+  const locked = embed?.lock && visible.size > 0 ? [...sectors.keys()].filter((s) => visible.has(s)) : null;
   const allShown = () => visible.size === sectors.size;
-  const shownSlugs = () => (allShown() ? null : [...sectors.keys()].filter((s) => visible.has(s)));
+  const shownSlugs = () => locked ?? (allShown() ? null : [...sectors.keys()].filter((s) => visible.has(s)));
 
   // data-count tells (tests, too) that the actors are on the map: it is set
   // once the first tiles are in.
@@ -109,35 +116,27 @@ async function start() {
   map.getContainer().layerState = () => view.actors.layerState();
   view.addDataAttribution(tilejson.attribution);
   addTerritoryControl(map, t);
-  // An embed links to the full map of the same view.
-  let fullMapLink = null;
-  if (initial.embed) {
-    const FullMap = L.Control.extend({
-      onAdd() {
-        fullMapLink = L.DomUtil.create('a', 'full-map-link leaflet-bar');
-        fullMapLink.textContent = t.fullMap;
-        fullMapLink.target = '_blank';
-        fullMapLink.rel = 'noopener';
-        return fullMapLink;
-      },
-    });
-    new FullMap({ position: 'bottomleft' }).addTo(map);
-  }
+  // An embed links to the full map of the same view, unless told not to.
+  const fullMapLink = embed?.full ? addFullMapLink(map, t) : null;
   // The keepers' tools live in the keepers' space only (/gestion).
-  if (config.keeper && !initial.embed) {
+  if (config.keeper && !embed) {
     document.body.classList.add('keeper-space');
     correction = createCorrection(map, status, t, view.actors);
   }
 
-  function state(embed = initial.embed) {
+  function state(options = embed) {
     const c = map.getCenter();
-    return { center: [c.lat, c.lng], zoom: map.getZoom(), sectors: shownSlugs(), actor: selected, embed, keeper: config.keeper };
+    return { center: [c.lat, c.lng], zoom: map.getZoom(), sectors: shownSlugs(), actor: selected, embed: options, keeper: config.keeper };
   }
 
-  const legend = createLegend(document.getElementById('legend'), sectors, visible, t, () => {
+  const legendEl = document.getElementById('legend');
+  const legendSectors = locked ? new Map(locked.map((s) => [s, sectors.get(s)])) : sectors;
+  const legend = createLegend(legendEl, legendSectors, visible, t, () => {
     view.actors.redraw();
     refresh();
   });
+  if (locked) lockLegend(legendEl, t);
+  if (embed?.legend) addEmbedLegend(map, legendEl, t);
   createWorkshopOverlay(document.getElementById('workshop-layer'), map, t);
   const list = createList(
     document.getElementById('list'),
@@ -243,7 +242,7 @@ async function start() {
   async function openActor(id, { latlng = null, name = '', actor = null, move = true, focus = true } = {}) {
     selected = id;
     // On phones the panel is over the map: show the map with it.
-    if (phone() && document.body.dataset.view !== 'map' && !initial.embed) {
+    if (phone() && document.body.dataset.view !== 'map' && !embed) {
       showView('map');
       map.invalidateSize();
     }
@@ -288,7 +287,7 @@ async function start() {
   }
 
   createSearch(document.getElementById('search'), t, {
-    sectors,
+    sectors: locked ? new Map() : sectors,
     onSector: (slug) => {
       legend.only(slug);
       view.actors.redraw();
@@ -318,7 +317,11 @@ async function start() {
     onOpen: (actor) => openActor(actor.id, { actor }),
   });
 
-  createShare(document.getElementById('share-button'), t, (embed) => stateURL({ ...state(embed), keeper: false }).href);
+  createShare(document.getElementById('share-button'), t, {
+    sectors,
+    shown: () => [...sectors.keys()].filter((s) => visible.has(s)),
+    urlOf: (options, slugs = shownSlugs()) => stateURL({ ...state(options), sectors: slugs, keeper: false }).href,
+  });
 
   // The first view: the URL's, else the actor's, else every actor.
   if (initial.center && initial.zoom !== null) {

@@ -1,9 +1,11 @@
-// The one search box: addresses and places from the server's geocoder
-// (GET api/geocode, cached and rate-limited there) and actors by name
-// (GET api/actors?q=), suggested as one types, in an ARIA 1.2 combobox.
-// Choosing a place recentres the map; choosing an actor opens it.
+// The one search box: communes from our own territories (GET
+// api/territories?level=commune&q=), addresses and places from the
+// server's geocoder (GET api/geocode, cached and rate-limited there) and
+// actors by name (GET api/actors?q=), suggested as one types, in an ARIA
+// 1.2 combobox. Choosing a commune or a place recentres the map; choosing
+// an actor opens it.
 
-import { listActors, searchAddress } from './api.js';
+import { listActors, searchAddress, searchCommunes } from './api.js';
 import { el } from './dom.js';
 import { sectorBadge, sectorsMatching } from './sectors.js';
 
@@ -67,7 +69,7 @@ export function createSearch(container, t, { sectors = new Map(), onPlace, onAct
     setActive(-1);
   }
 
-  function render(actors, places, matched = []) {
+  function render(actors, places, matched = [], communes = []) {
     options = [];
     const nodes = [];
     const group = (title, kind, items, text) => {
@@ -90,7 +92,15 @@ export function createSearch(container, t, { sectors = new Map(), onPlace, onAct
       }
     };
     group(t.search.sectors, 'sector', matched, (s) => t.search.sectorOption(s.label));
-    group(t.search.places, 'place', places, (p) => p.label);
+    group(t.search.communes, 'commune', communes, (c) => t.search.communeOption(c.name, c.departement ?? ''));
+    // The geocoder's communes that ours already list are left out.
+    const ours = new Set(communes.map((c) => c.code));
+    group(
+      t.search.places,
+      'place',
+      places.filter((p) => !(p.type === 'municipality' && ours.has(p.citycode))),
+      (p) => p.label,
+    );
     group(t.search.actors, 'actor', actors, (a) =>
       [a.name, [a.address?.postcode, a.address?.city].filter(Boolean).join(' ')].filter(Boolean).join(' — '),
     );
@@ -110,6 +120,12 @@ export function createSearch(container, t, { sectors = new Map(), onPlace, onAct
         return [];
       });
   const findActors = (q, signal) => listActors({ q, limit: '5' }, { signal }).then((p) => p.items);
+  const findCommunes = (q, signal) =>
+    searchCommunes(q, { signal }).catch((err) => {
+      if (err.name === 'AbortError') throw err;
+      console.warn('maillage: search', err);
+      return [];
+    });
 
   // Sectors and actors are ours: they show at once, without waiting for
   // the address service, whose places join them when they come.
@@ -120,18 +136,26 @@ export function createSearch(container, t, { sectors = new Map(), onPlace, onAct
     const matched = sectorsMatching(sectors, q);
     let actors = [];
     let places = [];
+    let communes = [];
     const current = () => input.value.trim() === q && !signal.aborted;
-    if (matched.length > 0) render(actors, places, matched);
+    const show = () => {
+      if (current()) render(actors, places, matched, communes);
+    };
+    if (matched.length > 0) show();
     const a = findActors(q, signal).then((found) => {
       actors = found;
-      if (current()) render(actors, places, matched);
+      show();
+    });
+    const c = findCommunes(q, signal).then((found) => {
+      communes = found;
+      show();
     });
     const p = findPlaces(q, signal).then((found) => {
       places = found;
-      if (current()) render(actors, places, matched);
+      show();
     });
     try {
-      await Promise.all([a, p]);
+      await Promise.all([a, c, p]);
     } catch (err) {
       if (err.name !== 'AbortError') console.warn('maillage: search', err);
     }
@@ -142,6 +166,10 @@ export function createSearch(container, t, { sectors = new Map(), onPlace, onAct
     if (entry.kind === 'sector') {
       input.value = '';
       onSector(entry.item.slug);
+    } else if (entry.kind === 'commune') {
+      input.value = entry.item.name;
+      const [lon, lat] = entry.item.point.coordinates;
+      onPlace([lat, lon], ZOOM_OF_TYPE.municipality);
     } else if (entry.kind === 'place') {
       input.value = entry.item.label;
       const [lon, lat] = entry.item.location.coordinates;
@@ -200,6 +228,17 @@ export function createSearch(container, t, { sectors = new Map(), onPlace, onAct
       onText(q);
       const matched = sectorsMatching(sectors, q);
       if (matched.length > 0) render([], [], matched);
+      return;
+    }
+    // Then a commune of ours, at once; then the address service.
+    let communes;
+    try {
+      communes = await findCommunes(q, pending.signal);
+    } catch {
+      return; // aborted
+    }
+    if (communes[0]) {
+      choose({ kind: 'commune', item: communes[0] });
       return;
     }
     let places;

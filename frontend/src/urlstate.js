@@ -1,7 +1,10 @@
 // The view in the URL, so that a link reproduces it:
-//   [acteurs/{id}]?lat=&lon=&z=&secteurs=a,b[&embed=1]
-// "secteurs" is absent when every sector is shown. The app's root is the
-// document's base URL (the server sets <base href="../"> on /acteurs/{id}).
+//   [acteurs/{id}]?lat=&lon=&z=&secteurs=a,b[&embed=1&legend=0&search=0&full=0&lock=1]
+// "secteurs" (or "sectors") is absent when every sector is shown. An embed
+// shows its legend, its search and its "Voir la carte complète" link
+// unless legend, search or full is 0; lock=1 fixes its sectors. The app's
+// root is the document's base URL (the server sets <base href="../"> on
+// /acteurs/{id}).
 
 export const root = new URL('./', document.baseURI);
 
@@ -15,19 +18,24 @@ export function readURL(loc = window.location, actorId = null) {
   const lat = num('lat', -85, 85);
   const lon = num('lon', -180, 180);
   const z = num('z', 0, 19);
-  const sectors = q.has('secteurs') ? q.get('secteurs').split(',').filter(Boolean) : null;
+  const listed = q.get('secteurs') ?? q.get('sectors');
+  const sectors = listed !== null ? listed.split(',').filter(Boolean) : null;
   return {
     center: lat !== null && lon !== null ? [lat, lon] : null,
     zoom: z,
     sectors,
     actor: actorId,
-    embed: q.get('embed') === '1',
+    embed:
+      q.get('embed') === '1'
+        ? { legend: q.get('legend') !== '0', search: q.get('search') !== '0', full: q.get('full') !== '0', lock: q.get('lock') === '1' && sectors !== null }
+        : false,
   };
 }
 
 /**
  * Returns the URL of a state {center, zoom, sectors (null: all), actor,
- * embed, keeper}; the keepers' space stays on /gestion.
+ * embed (false, or {legend, search, full, lock}), keeper}; the keepers'
+ * space stays on /gestion.
  */
 export function stateURL({ center, zoom, sectors, actor, embed, keeper = false }) {
   const url = new URL(keeper ? 'gestion' : actor ? `acteurs/${actor}` : './', root);
@@ -38,7 +46,13 @@ export function stateURL({ center, zoom, sectors, actor, embed, keeper = false }
   }
   if (zoom !== null && zoom !== undefined) q.set('z', String(Math.round(zoom * 100) / 100));
   if (sectors) q.set('secteurs', sectors.join(','));
-  if (embed) q.set('embed', '1');
+  if (embed) {
+    q.set('embed', '1');
+    if (embed.legend === false) q.set('legend', '0');
+    if (embed.search === false) q.set('search', '0');
+    if (embed.full === false) q.set('full', '0');
+    if (embed.lock && sectors) q.set('lock', '1');
+  }
   const s = q.toString();
   url.search = s ? `?${s.replace(/%2C/g, ',')}` : '';
   return url;

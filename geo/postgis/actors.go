@@ -132,6 +132,13 @@ func filterArgs(f geo.ActorFilter) pgx.NamedArgs {
 	if len(f.Sectors) > 0 {
 		args["sectors"] = f.Sectors
 	}
+	args["kinds"], args["families"] = nil, nil
+	if len(f.Kinds) > 0 {
+		args["kinds"] = f.Kinds
+	}
+	if len(f.Families) > 0 {
+		args["families"] = f.Families
+	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		args["q"] = likeEscaper.Replace(q)
 	}
@@ -160,7 +167,48 @@ const filterWhere = `
 		LIKE '%' || maillage_fold(@q) || '%')
 	AND (@minlon::float8 IS NULL OR a.location && ST_MakeEnvelope(@minlon, @minlat, @maxlon, @maxlat, 4326))
 	AND (@statuses::text[] IS NULL OR a.status = ANY(@statuses))
+	AND (@kinds::text[] IS NULL OR a.kind = ANY(@kinds))
+	AND (@families::text[] IS NULL OR a.ess_family = ANY(@families))
 	AND (NOT @located OR a.location IS NOT NULL)`
+
+// FacetActors counts the actors matching f (its limit, offset and order
+// aside) by structure type and by legal family: the kinds ignoring
+// f.Kinds, the families ignoring f.Families.
+func (s *ActorStore) FacetActors(ctx context.Context, f geo.ActorFilter) (*geo.ActorFacets, error) {
+	tx, err := s.db.Pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx)
+	out := &geo.ActorFacets{Kinds: map[string]int{}, Families: map[string]int{}}
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM actors a WHERE `+filterWhere, filterArgs(f)).Scan(&out.Total); err != nil {
+		return nil, err
+	}
+	byKind := f
+	byKind.Kinds = nil
+	rows, _ := tx.Query(ctx, `SELECT a.kind, count(*) FROM actors a WHERE `+filterWhere+` GROUP BY a.kind`, filterArgs(byKind))
+	if err := collectCounts(rows, out.Kinds); err != nil {
+		return nil, err
+	}
+	byFamily := f
+	byFamily.Families = nil
+	rows, _ = tx.Query(ctx, `SELECT a.ess_family, count(*) FROM actors a WHERE `+filterWhere+` GROUP BY a.ess_family`, filterArgs(byFamily))
+	if err := collectCounts(rows, out.Families); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// collectCounts reads (value, count) rows into m.
+func collectCounts(rows pgx.Rows, m map[string]int) error {
+	var value string
+	var n int
+	_, err := pgx.ForEachRow(rows, []any{&value, &n}, func() error {
+		m[value] = n
+		return nil
+	})
+	return err
+}
 
 // FindActors returns one page of the actors matching f, ordered by name, and
 // the number of all matching actors.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/twpayne/go-geom/encoding/wkb"
@@ -395,36 +396,22 @@ func (r territoryRow) territory() *geo.Territory {
 	return t
 }
 
-// FindTerritories returns the territories of f, by level then name.
+// FindTerritories returns the territories of f, by level then name; with
+// f.Q, names starting with it come first, then the most populated.
 func (s *TerritoryStore) FindTerritories(ctx context.Context, f geo.TerritoryFilter) ([]*geo.Territory, error) {
-	args := pgx.NamedArgs{"levels": nil, "wlevel": nil, "wcode": nil, "q": nil, "limit": f.Limit}
+	args := pgx.NamedArgs{"levels": nil, "wlevel": nil, "wcode": nil, "q": nil, "qstart": nil, "qcode": nil,
+		"limit": f.Limit}
 	if len(f.Levels) > 0 {
 		args["levels"] = f.Levels
 	}
 	if f.Within != nil {
 		args["wlevel"], args["wcode"] = f.Within.Level, f.Within.Code
 	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		args["q"] = "%" + likeEscaper.Replace(q) + "%"
+	if pattern := nameLike(f.Q); pattern != "" {
+		args["q"], args["qstart"] = "%"+pattern+"%", pattern+"%"
+		args["qcode"] = strings.ToUpper(strings.TrimSpace(f.Q))
 	}
-	rs, _ := s.db.Pool.Query(ctx, `
-		WITH w AS (
-			SELECT c.code, c.epci, c.departement, c.region FROM territories c
-			WHERE @wlevel::text IS NOT NULL AND c.level = 'commune' AND CASE @wlevel::text
-				WHEN 'commune' THEN c.code = @wcode WHEN 'epci' THEN c.epci = @wcode
-				WHEN 'departement' THEN c.departement = @wcode WHEN 'region' THEN c.region = @wcode END)
-		SELECT `+territoryColumns+` FROM territories t
-		WHERE (@levels::text[] IS NULL OR t.level = ANY(@levels))
-			AND (@q::text IS NULL OR maillage_fold(t.name) LIKE maillage_fold(@q) OR t.code = upper(trim(both '%' from @q)))
-			AND (@wlevel::text IS NULL OR CASE t.level
-				WHEN 'commune' THEN t.code IN (SELECT code FROM w)
-				WHEN 'epci' THEN t.code IN (SELECT epci FROM w)
-				WHEN 'departement' THEN t.code IN (SELECT departement FROM w)
-				WHEN 'region' THEN t.code IN (SELECT region FROM w) END)
-		ORDER BY array_position('{region,departement,epci,commune}'::text[], t.level),
-			@q::text IS NOT NULL AND maillage_fold(t.name) NOT LIKE maillage_fold(trim(both '%' from @q)) || '%',
-			t.population DESC NULLS LAST, t.name, t.code
-		LIMIT @limit`, args)
+	rs, _ := s.db.Pool.Query(ctx, findTerritoriesSQL, args)
 	found, err := pgx.CollectRows(rs, pgx.RowToStructByName[territoryRow])
 	if err != nil {
 		return nil, err
@@ -434,6 +421,43 @@ func (s *TerritoryStore) FindTerritories(ctx context.Context, f geo.TerritoryFil
 		out[i] = r.territory()
 	}
 	return out, nil
+}
+
+// findTerritoriesSQL selects the territories of FindTerritories. The
+// name test folds case and accents and uses the trigram index
+// territories_name; a code, or a commune's postcode, matches exactly.
+const findTerritoriesSQL = `
+		WITH w AS (
+			SELECT c.code, c.epci, c.departement, c.region FROM territories c
+			WHERE @wlevel::text IS NOT NULL AND c.level = 'commune' AND CASE @wlevel::text
+				WHEN 'commune' THEN c.code = @wcode WHEN 'epci' THEN c.epci = @wcode
+				WHEN 'departement' THEN c.departement = @wcode WHEN 'region' THEN c.region = @wcode END)
+		SELECT ` + territoryColumns + ` FROM territories t
+		WHERE (@levels::text[] IS NULL OR t.level = ANY(@levels))
+			AND (@q::text IS NULL OR maillage_fold(t.name) LIKE maillage_fold(@q) OR t.code = @qcode
+				OR (t.level = 'commune' AND t.postcodes @> ARRAY[@qcode::text]))
+			AND (@wlevel::text IS NULL OR CASE t.level
+				WHEN 'commune' THEN t.code IN (SELECT code FROM w)
+				WHEN 'epci' THEN t.code IN (SELECT epci FROM w)
+				WHEN 'departement' THEN t.code IN (SELECT departement FROM w)
+				WHEN 'region' THEN t.code IN (SELECT region FROM w) END)
+		ORDER BY array_position('{region,departement,epci,commune}'::text[], t.level),
+			@q::text IS NOT NULL AND maillage_fold(t.name) NOT LIKE maillage_fold(@qstart),
+			t.population DESC NULLS LAST, t.name, t.code
+		LIMIT @limit`
+
+// nameLike turns the words of q into a LIKE pattern (without the
+// surrounding %) where any one space, hyphen or apostrophe stands for any
+// of them: "saint malo" and "Saint-Malo", "ile d yeu" and "L'Île-d'Yeu"
+// match. Returns "" when q has no word.
+func nameLike(q string) string {
+	words := strings.FieldsFunc(q, func(r rune) bool {
+		return unicode.IsSpace(r) || r == '-' || r == '\'' || r == '’'
+	})
+	for i, w := range words {
+		words[i] = likeEscaper.Replace(w)
+	}
+	return strings.Join(words, "_")
 }
 
 // FindTerritory returns the territory of that code, at level when not

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/geo/territoryfile"
@@ -232,5 +234,60 @@ func TestTerritoryZone(t *testing.T) {
 	}
 	if _, err := geo.ParseTerritoryRefs("29,Finistère", "territory"); geo.ErrorCode(err) != geo.EInvalid {
 		t.Errorf("a name instead of a code: %v", err)
+	}
+}
+
+// TestFindCommunesByName searches the 35,000 communes of the national
+// points file by name as people type it: accents, case, hyphens and
+// apostrophes ignored, names starting with the words first, and the
+// trigram index used rather than a scan of every commune.
+func TestFindCommunesByName(t *testing.T) {
+	ctx := context.Background()
+	db := postgistest.New(t)
+	store := postgis.NewTerritoryStore(db)
+	importTerritoryFile(t, db, shareddata.Dir(t, "territories", "communes-france-points-2018.csv"), territoryfile.Options{})
+	if _, err := db.Pool.Exec(ctx, `ANALYZE territories`); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		q, first, code string
+	}{
+		{"evreux", "Évreux", "27229"},
+		{"ÉVREUX", "Évreux", "27229"},
+		{"saint malo", "Saint-Malo", "35288"},
+		{"ile d yeu", "Île-d'Yeu", "85113"},
+		{"ÎLE-D’YEU", "Île-d'Yeu", "85113"},
+		{"niort", "Niort", "79191"},
+		{"79191", "Niort", "79191"},
+	} {
+		found, err := store.FindTerritories(ctx, geo.TerritoryFilter{Levels: []string{geo.LevelCommune}, Q: tt.q, Limit: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found) == 0 || found[0].Name != tt.first || found[0].Code != tt.code || found[0].Point == nil {
+			var names []string
+			for _, f := range found {
+				names = append(names, f.Code+" "+f.Name)
+			}
+			t.Errorf("q=%q: %v, want %s %s first", tt.q, names, tt.code, tt.first)
+		}
+	}
+	// "%" and "_" are letters here, not wildcards.
+	if found, err := store.FindTerritories(ctx, geo.TerritoryFilter{Levels: []string{geo.LevelCommune}, Q: "%_%", Limit: 5}); err != nil || len(found) != 0 {
+		t.Errorf("q=%%_%%: %d communes, %v", len(found), err)
+	}
+
+	// The plan of a name search reads the trigram index.
+	rows, err := db.Pool.Query(ctx, `EXPLAIN `+postgis.FindTerritoriesSQL, pgx.NamedArgs{"levels": []string{"commune"},
+		"wlevel": nil, "wcode": nil, "q": "%saint_malo%", "qstart": "saint_malo%", "qcode": "SAINT MALO", "limit": 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := strings.Join(plan, "\n"); !strings.Contains(text, "territories_name") {
+		t.Errorf("the name search does not use the index territories_name:\n%s", text)
 	}
 }
