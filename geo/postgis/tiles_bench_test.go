@@ -77,8 +77,10 @@ func BenchmarkClusterTiles(b *testing.B) {
 				floor((20037508.342789244 - ST_Y(a.location_3857)) * (1 << (z + 4)) / 40075016.685578488)::int AS row
 			FROM actors a JOIN actor_sectors s ON s.actor_id = a.id CROSS JOIN generate_series(0, 11) AS z
 			WHERE a.status = 'published') c
-		GROUP BY 1, 2, 3, 4, 5, 6;
-		VACUUM ANALYZE tile_clusters_by_sector`); err != nil {
+		GROUP BY 1, 2, 3, 4, 5, 6`); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `VACUUM ANALYZE tile_clusters_by_sector`); err != nil {
 		b.Fatal(err)
 	}
 	const bySectorSQL = `
