@@ -81,7 +81,9 @@ const tileSpace = `
 // actors with any of their sectors in it, and lists only its sectors in
 // "sectors": each actor still counts once in "count". Centroids lie in
 // their cell, so nothing is clipped (ST_AsMVTGeom(..., 0, false) before)
-// and each cluster is in one tile only.
+// and each cluster is in one tile only. Slugs and sets are grouped and
+// sorted in the "C" collation: byte order, several times cheaper than the
+// database's.
 var clusterTileSQL = withTileConstants(tileSpace + `,
 	c AS MATERIALIZED (
 		SELECT c.cx, c.cy, c.sectors, c.n, c.sx, c.sy
@@ -89,27 +91,26 @@ var clusterTileSQL = withTileConstants(tileSpace + `,
 		WHERE c.z = $1 AND c.tx = $2 AND c.ty = $3 AND c.n > 0
 			AND ($4::text[] IS NULL OR c.sectors && $4)),
 	bysector AS (
-		SELECT p.cx, p.cy, string_agg(p.slug || ':' || p.n, ',' ORDER BY p.n DESC, p.position, p.slug) AS sectors,
-			(array_agg(p.slug ORDER BY p.n DESC, p.position, p.slug))[1] AS main
+		SELECT p.cx, p.cy, string_agg(p.slug || ':' || p.n, ',' ORDER BY p.n DESC, sec.position) AS sectors
 		FROM (
-			SELECT c.cx, c.cy, s.slug, min(sec.position) AS position, sum(c.n) AS n
-			FROM c CROSS JOIN unnest(c.sectors) AS s(slug) JOIN sectors sec ON sec.slug = s.slug
+			SELECT c.cx, c.cy, s.slug COLLATE "C" AS slug, sum(c.n) AS n
+			FROM c CROSS JOIN unnest(c.sectors) AS s(slug)
 			WHERE $4::text[] IS NULL OR s.slug = ANY($4)
-			GROUP BY c.cx, c.cy, s.slug) p
+			GROUP BY 1, 2, 3) p JOIN sectors sec ON sec.slug = p.slug
 		GROUP BY p.cx, p.cy),
 	cells AS (
 		SELECT c.cx, c.cy, sum(c.n)::integer AS n, sum(c.sx) AS sx, sum(c.sy) AS sy,
 			CASE WHEN bool_or(cardinality(c.sectors) > 1)
-				THEN string_agg(array_to_string(c.sectors, '+') || ':' || c.n, ';' ORDER BY c.n DESC, c.sectors) END AS sets
+				THEN string_agg(array_to_string(c.sectors, '+') || ':' || c.n, ';' ORDER BY c.n DESC, array_to_string(c.sectors, '+') COLLATE "C") END AS sets
 		FROM c
 		GROUP BY c.cx, c.cy)
 	SELECT (SELECT version FROM tile_data_version),
 		(SELECT string_agg(layer, ''::bytea) FROM (
 			SELECT ST_AsMVT(ROW(k.n, b.sectors, k.sets, ST_MakePoint(round(e.fx * (k.sx / k.n) + -e.xmin * e.fx),
 					round(e.fy * (k.sy / k.n) + -e.ymax * e.fy)))::tile_cell,
-				b.main, {extent}, 'geom') AS layer
+				split_part(b.sectors, ':', 1) COLLATE "C", {extent}, 'geom') AS layer
 			FROM e, cells k JOIN bysector b ON b.cx = k.cx AND b.cy = k.cy
-			GROUP BY b.main) layers)`)
+			GROUP BY split_part(b.sectors, ':', 1) COLLATE "C") layers)`)
 
 // actorTileSQL is a tile of single actors: each actor once, in the layer
 // of its primary sector (the first by position), with all its sectors as

@@ -28,8 +28,8 @@ const asMVTGeomClusterSQL = `
 		WHERE c.z = $1 AND c.tx = $2 AND c.ty = $3 AND c.n > 0
 			AND ($4::text[] IS NULL OR c.sectors && $4)),
 	bysector AS (
-		SELECT p.cx, p.cy, string_agg(p.slug || ':' || p.n, ',' ORDER BY p.n DESC, p.position, p.slug) AS sectors,
-			(array_agg(p.slug ORDER BY p.n DESC, p.position, p.slug))[1] AS main
+		SELECT p.cx, p.cy, string_agg(p.slug || ':' || p.n, ',' ORDER BY p.n DESC, p.position) AS sectors,
+			(array_agg(p.slug ORDER BY p.n DESC, p.position))[1] AS main
 		FROM (
 			SELECT c.cx, c.cy, s.slug, min(sec.position) AS position, sum(c.n) AS n
 			FROM c CROSS JOIN unnest(c.sectors) AS s(slug) JOIN sectors sec ON sec.slug = s.slug
@@ -39,7 +39,7 @@ const asMVTGeomClusterSQL = `
 	cells AS (
 		SELECT c.cx, c.cy, sum(c.n)::integer AS n, sum(c.sx) AS sx, sum(c.sy) AS sy,
 			CASE WHEN bool_or(cardinality(c.sectors) > 1)
-				THEN string_agg(array_to_string(c.sectors, '+') || ':' || c.n, ';' ORDER BY c.n DESC, c.sectors) END AS sets
+				THEN string_agg(array_to_string(c.sectors, '+') || ':' || c.n, ';' ORDER BY c.n DESC, array_to_string(c.sectors, '+') COLLATE "C") END AS sets
 		FROM c
 		GROUP BY c.cx, c.cy)
 	SELECT (SELECT string_agg(layer, ''::bytea) FROM (
@@ -47,7 +47,7 @@ const asMVTGeomClusterSQL = `
 				ST_TileEnvelope($1, $2, $3), 4096, 0, false))::tile_cell,
 			b.main, 4096, 'geom') AS layer
 		FROM cells k JOIN bysector b ON b.cx = k.cx AND b.cy = k.cy
-		GROUP BY b.main) layers)`
+		GROUP BY b.main COLLATE "C") layers)`
 
 const asMVTGeomActorSQL = `
 	SELECT (SELECT string_agg(layer, ''::bytea) FROM (
