@@ -32,8 +32,9 @@ type TileStore interface {
 const mvtType = "application/vnd.mapbox-vector-tile"
 
 // actorTile answers GET /tiles/actors/{z}/{x}/{y}.mvt: one layer per
-// sector, clusters with their count below TileActorZoom and single
-// actors from it; 204 when the tile is empty. The ETag names the data
+// sector, clusters across sectors with their count and per-sector counts
+// below TileActorZoom (in the layer of their most numerous sector) and
+// single actors from it; 204 when the tile is empty. The ETag names the data
 // version, so If-None-Match answers 304 while nothing changed.
 func (s *Server) actorTile(c *echo.Context) error {
 	p := readParams(c, "sectors")
@@ -162,7 +163,12 @@ type vectorLayer struct {
 // tileFields are the properties of tile features: clusters carry count,
 // single actors the others.
 var tileFields = map[string]string{
-	"count":  "Number: actors of the cluster (zooms below the cluster zoom)",
+	"count": "Number: actors of the cluster, each once (clusters, below the cluster zoom)",
+	"sectors": "String: clusters: actors of each sector as slug:n joined by commas, most numerous first " +
+		"(the layer's sector), only the sectors of the filter; single actors: all its sector slugs joined by commas, " +
+		"its primary sector (the layer's) first",
+	"sets": "String: actors of each sector set as slug+slug:n joined by semicolons, " +
+		"when some actor of the cluster has several sectors (clusters)",
 	"id":     "Number: actor id, also the feature id (single actors)",
 	"name":   "String: actor name (single actors)",
 	"sector": "String: sector slug, the layer's (single actors)",
@@ -186,7 +192,7 @@ func (s *Server) actorTileJSON(c *echo.Context) error {
 		return err
 	}
 	doc := tileJSON{TileJSON: "3.0.0", Name: "maillage",
-		Description: fmt.Sprintf("Acteurs de l'ESS par secteur; regroupés avec leur nombre (count) sous le zoom %d",
+		Description: fmt.Sprintf("Acteurs de l'ESS par secteur; regroupés tous secteurs confondus, avec leur nombre (count) et celui de chaque secteur (sectors), sous le zoom %d",
 			s.opts.TileActorZoom),
 		Scheme: "xyz", VectorLayers: []vectorLayer{}, MinZoom: 0, MaxZoom: s.opts.TileMaxZoom,
 		Bounds: [4]float64{-180, -85.0511, 180, 85.0511}}

@@ -84,12 +84,8 @@ func TestMapPage(t *testing.T) {
 		if n := eval(t, `String(document.querySelectorAll(".legend input[type=checkbox]").length)`); n != "15" {
 			t.Errorf("legend has %s sectors, want 15", n)
 		}
-		// The tiles were really drawn: some canvas pixel has the insertion colour.
-		poll(t, "insertion pixels", `[...document.querySelectorAll("#map canvas.leaflet-tile")].some((c) => {
-			const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-			for (let i = 0; i < d.length; i += 4) if (d[i] === 0x88 && d[i+1] === 0x55 && d[i+2] === 0xff) return true;
-			return false;
-		})`)
+		// The clusters were really drawn: some disc has a share in the insertion colour.
+		poll(t, "insertion discs", `document.querySelectorAll("#map .cluster-marker [fill='#8855ff']").length > 0`)
 	})
 
 	t.Run("accessibility of the main page and the embed", func(t *testing.T) {
@@ -111,11 +107,7 @@ func TestMapPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		poll(t, "no insertion drawn", `!(document.querySelector("#map").dataset.sectors ?? "").split(" ").includes("insertion")`)
-		poll(t, "no insertion pixels", `![...document.querySelectorAll("#map canvas.leaflet-tile")].some((c) => {
-			const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-			for (let i = 0; i < d.length; i += 4) if (d[i] === 0x88 && d[i+1] === 0x55 && d[i+2] === 0xff) return true;
-			return false;
-		})`)
+		poll(t, "no insertion discs", `document.querySelector("#map .cluster-marker") !== null && document.querySelectorAll("#map .cluster-marker [fill='#8855ff']").length === 0`)
 		poll(t, "a shorter list", `Number(document.querySelector("#list").dataset.total) < `+before)
 		if !strings.Contains(eval(t, `location.search`), "secteurs=") {
 			t.Errorf("the URL does not keep the sectors: %s", eval(t, `location.href`))

@@ -1,44 +1,35 @@
 // The actors' vector tiles (/tiles/actors/{z}/{x}/{y}.mvt, one layer per
-// sector) drawn by protomaps-leaflet. Tiles are fetched here, once: the
-// same bytes feed protomaps-leaflet's renderer and an index of the points
-// of each loaded tile, which answers clicks (the nearest feature) and the
-// legend's counts of actors in view.
+// sector). Tiles are fetched here, once: the same bytes feed an index of
+// the points of each loaded tile, which answers clicks (the nearest
+// feature) and the legend's counts of actors in view, and, from the actor
+// zoom, protomaps-leaflet's renderer of single actors. Below it the
+// clusters (across sectors) are drawn by clusters.js from the index.
 
 import L from 'leaflet';
 import { VectorTile } from '@mapbox/vector-tile';
 import Pbf from 'pbf';
 import { leafletLayer } from 'protomaps-leaflet';
+import { clusterSectors, createClusterLayer, radiusOf } from './clusters.js';
 import { inkOn } from './sectors.js';
 import { root } from './urlstate.js';
 
 const MAX_TILES = 256; // tiles kept in the index
 const HIT_PX = 12; // how far from a point a click still hits it
 const SAME_PLACE_M = 5; // actors closer than this share one address
+const CLUSTER_REDRAW_MS = 60; // tiles come in bursts: one redraw a burst
 
 /**
  * The sectors of a tile point: an actor's "sectors" property (slugs joined
- * by commas, its primary first), else the layer it is in (clusters).
+ * by commas, its primary first), or a cluster's sectors, most members first.
  */
 export function pointSectors(p) {
   const s = p.props?.sectors;
-  return typeof s === 'string' && s !== '' ? s.split(',') : [p.layer];
+  if (typeof s !== 'string' || s === '') return [p.layer];
+  return p.props.count === undefined ? s.split(',') : [...clusterSectors(p.props).keys()];
 }
 
-/** Formats a cluster count in at most four characters (1 234 -> 1,2k). */
-function shortCount(n) {
-  if (n < 1000) return String(n);
-  if (n < 10000) return `${(n / 1000).toFixed(1).replace('.', ',')}k`;
-  return `${Math.round(n / 1000)}k`;
-}
-
-/** Radius in CSS pixels of a point: single actors are small, clusters grow with their count. */
-export function radiusOf(count) {
-  return count > 1 ? Math.min(26, 10 + 4 * Math.log10(count)) : 9;
-}
-
-// A protomaps-leaflet paint symbolizer: a disc in the sector's colour with
-// a white ring; clusters carry their count in the middle.
-// Single actors carry their sector's pictogram.
+// A protomaps-leaflet paint symbolizer of single actors: a disc in the
+// sector's colour with a white ring and the sector's pictogram.
 class ActorSymbolizer {
   constructor(color, icon) {
     this.color = color;
@@ -46,9 +37,8 @@ class ActorSymbolizer {
     this.icon = icon ? new Path2D(icon) : null;
   }
 
-  draw(ctx, geom, z, feature) {
-    const count = Number(feature.props.count) || 1;
-    const r = radiusOf(count);
+  draw(ctx, geom) {
+    const r = radiusOf(1);
     for (const ring of geom) {
       for (const p of ring) {
         ctx.beginPath();
@@ -60,7 +50,7 @@ class ActorSymbolizer {
         ctx.lineWidth = 2;
         ctx.strokeStyle = '#ffffff';
         ctx.stroke();
-        if (count === 1 && this.icon && feature.props.count === undefined) {
+        if (this.icon) {
           const size = 2 * r - 5; // the pictogram's box, in pixels
           ctx.save();
           ctx.translate(p.x - size / 2, p.y - size / 2);
@@ -68,12 +58,6 @@ class ActorSymbolizer {
           ctx.fillStyle = this.ink;
           ctx.fill(this.icon, 'evenodd');
           ctx.restore();
-        } else if (count > 1) {
-          ctx.fillStyle = this.ink;
-          ctx.font = '700 11px system-ui, sans-serif';
-          ctx.textAlign = 'center';
-          ctx.textBaseline = 'middle';
-          ctx.fillText(shortCount(count), p.x, p.y + 0.5);
         }
       }
     }
@@ -131,6 +115,7 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
       if (res.status === 204) {
         index.set(`${z}/${x}/${y}`, []);
         onLoad?.();
+        if (z < actorZoom) scheduleClusters();
         return undefined;
       }
       if (!res.ok) throw new Error(`GET ${url.pathname}: HTTP ${res.status}`);
@@ -139,6 +124,10 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
       index.set(`${z}/${x}/${y}`, indexTile(z, x, y, data));
       while (index.size > MAX_TILES) index.delete(index.keys().next().value);
       onLoad?.();
+      if (z < actorZoom) {
+        scheduleClusters();
+        return undefined; // clusters are drawn from the index, not on tile canvases
+      }
       return { data };
     },
   };
@@ -155,8 +144,35 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
   const paintRules = [...sectors.values()].map((s) => ({
     dataLayer: s.slug,
     symbolizer: new ActorSymbolizer(s.color, s.icon),
-    filter: (z, f) => shown(s.slug, f.props) && (hiddenId === null || f.props.id !== hiddenId),
+    filter: (z, f) =>
+      f.props.count === undefined && shown(s.slug, f.props) && (hiddenId === null || f.props.id !== hiddenId),
   }));
+
+  // The clusters of the tiles around the view, merged on screen pixels.
+  let clusters = null;
+  let clusterTimer = null;
+  function drawClusters() {
+    clusterTimer = null;
+    if (!map || !clusters) return;
+    const z = dataZoom();
+    const container = map.getContainer();
+    delete container.dataset.clusters;
+    if (z >= actorZoom || filtered) {
+      clusters.clear();
+      return;
+    }
+    clusters.draw(pointsIn(map.getBounds().pad(0.5), z), visible, z);
+    // data-clusters: the zoom of the discs, once every tile of the view is in (for tests).
+    if (viewLoaded(z)) container.dataset.clusters = String(z);
+  }
+  function scheduleClusters() {
+    if (clusterTimer === null) clusterTimer = setTimeout(drawClusters, CLUSTER_REDRAW_MS);
+  }
+  function loaded() {
+    const z = `${dataZoom()}/`;
+    for (const k of index.keys()) if (k.startsWith(z)) return true;
+    return false;
+  }
 
   function makeLayer() {
     return leafletLayer({
@@ -170,8 +186,8 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
     });
   }
 
-  /** The indexed points of the tiles at zoom z that intersect bounds. */
-  function pointsIn(bounds, z) {
+  /** The keys "z/x/y" of the tiles at zoom z that intersect bounds. */
+  function tilesIn(bounds, z) {
     const n = 2 ** z;
     const tx = (lng) => Math.floor(((lng + 180) / 360) * n);
     const ty = (lat) => {
@@ -182,13 +198,25 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
     const [x0, x1] = [tx(bounds.getWest()), tx(bounds.getEast())];
     const [y0, y1] = [ty(bounds.getNorth()), ty(bounds.getSouth())];
     for (let x = Math.max(0, x0); x <= Math.min(n - 1, x1); x++) {
-      for (let y = Math.max(0, y0); y <= Math.min(n - 1, y1); y++) {
-        for (const p of index.get(`${z}/${x}/${y}`) ?? []) {
-          if (bounds.contains([p.lat, p.lng])) out.push(p);
-        }
+      for (let y = Math.max(0, y0); y <= Math.min(n - 1, y1); y++) out.push(`${z}/${x}/${y}`);
+    }
+    return out;
+  }
+
+  /** The indexed points of the tiles at zoom z that intersect bounds. */
+  function pointsIn(bounds, z) {
+    const out = [];
+    for (const k of tilesIn(bounds, z)) {
+      for (const p of index.get(k) ?? []) {
+        if (bounds.contains([p.lat, p.lng])) out.push(p);
       }
     }
     return out;
+  }
+
+  /** Whether every tile of the view at zoom z is in. */
+  function viewLoaded(z) {
+    return tilesIn(map.getBounds(), z).every((k) => index.has(k));
   }
 
   const dataZoom = () => Math.min(maxZoom, Math.max(0, Math.round(map.getZoom())));
@@ -199,25 +227,25 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
       // protomaps-leaflet extends the global L.GridLayer when a layer is made.
       globalThis.L = globalThis.L ?? L;
       layer = makeLayer().addTo(map);
+      clusters = createClusterLayer(map, sectors);
+      map.on('moveend', scheduleClusters);
       return this;
     },
 
     /** Whether some tile of the current zoom is in. */
-    loaded() {
-      const z = `${dataZoom()}/`;
-      for (const k of index.keys()) if (k.startsWith(z)) return true;
-      return false;
-    },
+    loaded,
 
     /** Redraws the loaded tiles with the current sector visibility. */
     redraw() {
       layer?.rerenderTiles();
+      drawClusters();
     },
 
     /** Drops every tile and fetches them again (after an actor moved). */
     reload() {
       reloaded = true;
       index.clear();
+      clusters?.clear();
       layer?.remove();
       layer = makeLayer().addTo(map);
     },
@@ -243,29 +271,37 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
     hit(latlng) {
       const z = dataZoom();
       const pt = map.latLngToContainerPoint(latlng);
+      if (z < actorZoom) {
+        let best = null;
+        let bestD = Infinity;
+        for (const c of clusters?.clusters() ?? []) {
+          const d = map.latLngToContainerPoint(c.latlng).distanceTo(pt);
+          if (d <= c.r + HIT_PX / 2 && d < bestD) {
+            best = c;
+            bestD = d;
+          }
+        }
+        return best && { cluster: true, count: best.count, latlng: best.latlng };
+      }
       const near = map.containerPointToLatLng(pt.add([HIT_PX + 26, HIT_PX + 26]));
       const far = map.containerPointToLatLng(pt.subtract([HIT_PX + 26, HIT_PX + 26]));
       let best = null;
       let bestD = Infinity;
       for (const p of pointsIn(L.latLngBounds(near, far), z)) {
-        if (!shown(p.layer, p.props)) continue;
-        const count = Number(p.props.count) || 1;
+        if (p.props.count !== undefined || !shown(p.layer, p.props)) continue;
         const d = map.latLngToContainerPoint([p.lat, p.lng]).distanceTo(pt);
-        if (d <= radiusOf(count) + HIT_PX / 2 && d < bestD) {
+        if (d <= radiusOf(1) + HIT_PX / 2 && d < bestD) {
           best = p;
           bestD = d;
         }
       }
       if (!best) return null;
       const latlng2 = L.latLng(best.lat, best.lng);
-      if (Number(best.props.count) > 1 || z < actorZoom) {
-        return { cluster: true, count: Number(best.props.count) || 1, latlng: latlng2 };
-      }
       const one = (p) => ({ id: Number(p.props.id ?? p.id), name: String(p.props.name ?? ''), sector: p.layer });
       const here = [one(best)];
       const seen = new Set(here.map((a) => a.id));
       for (const p of pointsIn(L.latLngBounds(near, far), z)) {
-        if (!shown(p.layer, p.props) || Number(p.props.count) > 1) continue;
+        if (p.props.count !== undefined || !shown(p.layer, p.props)) continue;
         const a = one(p);
         if (seen.has(a.id) || latlng2.distanceTo([p.lat, p.lng]) > SAME_PLACE_M) continue;
         seen.add(a.id);
@@ -276,39 +312,61 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
 
     /**
      * Counts the actors of each sector in the map's view, from the loaded
-     * tiles (clusters count their members at their centroid).
+     * tiles (clusters count their members at their centroid, in each of
+     * their sectors, shown or not).
      */
     countInView() {
       const counts = new Map();
       for (const p of pointsIn(map.getBounds(), dataZoom())) {
-        for (const slug of pointSectors(p)) {
-          counts.set(slug, (counts.get(slug) ?? 0) + (Number(p.props.count) || 1));
-        }
+        const by = p.props.count === undefined ? pointSectors(p).map((s) => [s, 1]) : clusterSectors(p.props);
+        for (const [slug, n] of by) counts.set(slug, (counts.get(slug) ?? 0) + n);
       }
       return counts;
     },
 
     /**
      * The drawn points in view, as the map shows them (for tests):
-     * [{id, cluster, count, layer, sectors, color, x, y, r}], x and y in
-     * container pixels, r the radius in pixels.
+     * [{id, cluster, count, layer, sectors, shares, color, x, y, r}], x and
+     * y in container pixels, r the radius in pixels. Below the actor zoom
+     * these are the drawn discs: layer is the most numerous sector,
+     * sectors the shown sectors (most members first), shares their counts.
      */
     layerState() {
       const out = [];
-      for (const p of pointsIn(map.getBounds(), dataZoom())) {
-        if (!shown(p.layer, p.props)) continue;
-        const count = Number(p.props.count) || 1;
+      const bounds = map.getBounds();
+      if (dataZoom() < actorZoom) {
+        for (const c of clusters?.clusters() ?? []) {
+          if (!bounds.contains(c.latlng)) continue;
+          const pt = map.latLngToContainerPoint(c.latlng);
+          out.push({
+            id: null,
+            cluster: true,
+            count: c.count,
+            layer: c.shares[0]?.[0].slug ?? null,
+            sectors: c.shares.map(([s]) => s.slug),
+            shares: c.shares.map(([, n]) => n),
+            color: c.shares[0]?.[0].color ?? null,
+            label: c.label,
+            x: pt.x,
+            y: pt.y,
+            r: c.r,
+          });
+        }
+        return out;
+      }
+      for (const p of pointsIn(bounds, dataZoom())) {
+        if (p.props.count !== undefined || !shown(p.layer, p.props)) continue;
         const pt = map.latLngToContainerPoint([p.lat, p.lng]);
         out.push({
           id: p.props.id === undefined ? null : Number(p.props.id),
-          cluster: p.props.count !== undefined,
-          count,
+          cluster: false,
+          count: 1,
           layer: p.layer,
           sectors: pointSectors(p),
           color: sectors.get(p.layer)?.color ?? null,
           x: pt.x,
           y: pt.y,
-          r: radiusOf(count),
+          r: radiusOf(1),
         });
       }
       return out;

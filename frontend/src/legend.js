@@ -2,6 +2,7 @@
 // actors in view, each with a checkbox that shows or hides it on the map
 // and in the list at once.
 
+import { clusterDisc } from './clusters.js';
 import { sectorBadge } from './sectors.js';
 import { el } from './dom.js';
 
@@ -43,6 +44,15 @@ export function createLegend(container, sectors, visible, t, onChange) {
     list.append(li);
   }
   fieldset.append(list);
+
+  // How to read a cluster, with a sample disc of the first three sectors.
+  const sample = [...sectors.values()].sort((a, b) => a.position - b.position).slice(0, 3);
+  if (sample.length > 0) {
+    const key = el('p', 'legend__clusters');
+    const shares = sample.map((s, i) => [s, [5, 3, 2][i]]);
+    key.append(clusterDisc(10, shares, 16), el('span', null, t.legendClusters));
+    fieldset.append(key);
+  }
 
   const actions = el('p', 'legend__actions');
   for (const [text, all] of [

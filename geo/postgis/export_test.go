@@ -15,8 +15,33 @@ func (db *DB) MigrateFS(ctx context.Context, fsys fs.FS) ([]string, error) {
 var CheckExtensions = checkExtensions
 
 // ActorTileSQL is the actor tile query, for the benchmark against the
-// query of one feature per actor and sector that it replaced.
+// queries it replaced.
 var ActorTileSQL = actorTileSQL
+
+// AggregatedActorTileSQL is the actor tile query of one actor, one marker
+// before the actors kept their sector list (migration 0011): each
+// actor's sectors aggregated from actor_sectors in every tile.
+var AggregatedActorTileSQL = withTileConstants(tileSpace + `
+	SELECT (SELECT version FROM tile_data_version),
+		(SELECT string_agg(layer, ''::bytea) FROM (
+			SELECT ST_AsMVT(ROW(p.id, p.id, p.name, p.slugs[1], NULLIF(p.kind, ''),
+					ST_MakePoint(p.x, p.y), array_to_string(p.slugs, ','))::tile_actor,
+				p.slugs[1], {extent}, 'geom', 'fid') AS layer
+			FROM (
+				SELECT a.id, min(a.name) AS name, min(a.kind) AS kind,
+					array_agg(s.sector_slug ORDER BY sec.position, s.sector_slug) AS slugs,
+					min(round(e.fx * ST_X(a.location_3857) + -e.xmin * e.fx)) AS x,
+					min(round(e.fy * ST_Y(a.location_3857) + -e.ymax * e.fy)) AS y
+				FROM e, actors a JOIN actor_sectors s ON s.actor_id = a.id JOIN sectors sec ON sec.slug = s.sector_slug
+				WHERE a.status = 'published'
+					AND a.location_3857 && ST_TileEnvelope($1, $2, $3, margin => {buffer}.0 / {extent})
+				GROUP BY a.id) p
+			WHERE p.x BETWEEN -{buffer} AND {extent} + {buffer} AND p.y BETWEEN -{buffer} AND {extent} + {buffer}
+				AND ($4::text[] IS NULL OR p.slugs && $4)
+			GROUP BY p.slugs[1]) layers)`)
+
+// ClusterTileSQL is the cluster tile query, for the benchmark.
+var ClusterTileSQL = clusterTileSQL
 
 // PerSectorActorTileSQL is the actor tile query before one actor, one
 // marker: one feature per actor and sector.

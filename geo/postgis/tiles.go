@@ -71,20 +71,46 @@ const tileSpace = `
 			ST_XMin(b) AS xmin, ST_YMax(b) AS ymax
 		FROM (SELECT ST_TileEnvelope($1, $2, $3)::box2d AS b) t)`
 
-// clusterTileSQL is a tile of clusters, one layer per sector: each
-// non-empty cell of the tile's grid (tiles.GridSize cells a side) is a
-// point at its members' centroid with their exact count. Centroids lie in
-// their cell, so nothing is clipped (ST_AsMVTGeom(..., 0, false) before).
-var clusterTileSQL = withTileConstants(tileSpace + `
+// clusterTileSQL is a tile of clusters across sectors: each non-empty
+// cell of the tile's grid (tiles.GridSize cells a side) is one point at
+// its members' centroid, with their exact count ("count"), the count of
+// each sector ("sectors": "slug:n" joined by commas, most numerous first,
+// then by sector position) and, when some member has several sectors, the
+// count of each sector set ("sets": "slug+slug:n" joined by semicolons),
+// in the layer of its most numerous sector. A sector filter keeps the
+// actors with any of their sectors in it, and lists only its sectors in
+// "sectors": each actor still counts once in "count". Centroids lie in
+// their cell, so nothing is clipped (ST_AsMVTGeom(..., 0, false) before)
+// and each cluster is in one tile only. Slugs and sets are grouped and
+// sorted in the "C" collation: byte order, several times cheaper than the
+// database's.
+var clusterTileSQL = withTileConstants(tileSpace + `,
+	c AS MATERIALIZED (
+		SELECT c.cx, c.cy, c.sectors, c.n, c.sx, c.sy
+		FROM tile_clusters c
+		WHERE c.z = $1 AND c.tx = $2 AND c.ty = $3 AND c.n > 0
+			AND ($4::text[] IS NULL OR c.sectors && $4)),
+	bysector AS (
+		SELECT p.cx, p.cy, string_agg(p.slug || ':' || p.n, ',' ORDER BY p.n DESC, sec.position) AS sectors
+		FROM (
+			SELECT c.cx, c.cy, s.slug COLLATE "C" AS slug, sum(c.n) AS n
+			FROM c CROSS JOIN unnest(c.sectors) AS s(slug)
+			WHERE $4::text[] IS NULL OR s.slug = ANY($4)
+			GROUP BY 1, 2, 3) p JOIN sectors sec ON sec.slug = p.slug
+		GROUP BY p.cx, p.cy),
+	cells AS (
+		SELECT c.cx, c.cy, sum(c.n)::integer AS n, sum(c.sx) AS sx, sum(c.sy) AS sy,
+			CASE WHEN bool_or(cardinality(c.sectors) > 1)
+				THEN string_agg(array_to_string(c.sectors, '+') || ':' || c.n, ';' ORDER BY c.n DESC, array_to_string(c.sectors, '+') COLLATE "C") END AS sets
+		FROM c
+		GROUP BY c.cx, c.cy)
 	SELECT (SELECT version FROM tile_data_version),
 		(SELECT string_agg(layer, ''::bytea) FROM (
-			SELECT ST_AsMVT(ROW(c.n, ST_MakePoint(round(e.fx * (c.sx / c.n) + -e.xmin * e.fx),
-					round(e.fy * (c.sy / c.n) + -e.ymax * e.fy)))::tile_cluster,
-				c.sector_slug, {extent}, 'geom') AS layer
-			FROM e, tile_clusters c
-			WHERE c.z = $1 AND c.tx = $2 AND c.ty = $3 AND c.n > 0
-				AND ($4::text[] IS NULL OR c.sector_slug = ANY($4))
-			GROUP BY c.sector_slug) layers)`)
+			SELECT ST_AsMVT(ROW(k.n, b.sectors, k.sets, ST_MakePoint(round(e.fx * (k.sx / k.n) + -e.xmin * e.fx),
+					round(e.fy * (k.sy / k.n) + -e.ymax * e.fy)))::tile_cell,
+				split_part(b.sectors, ':', 1) COLLATE "C", {extent}, 'geom') AS layer
+			FROM e, cells k JOIN bysector b ON b.cx = k.cx AND b.cy = k.cy
+			GROUP BY split_part(b.sectors, ':', 1) COLLATE "C") layers)`)
 
 // actorTileSQL is a tile of single actors: each actor once, in the layer
 // of its primary sector (the first by position), with all its sectors as
@@ -93,7 +119,9 @@ var clusterTileSQL = withTileConstants(tileSpace + `
 // drawn whole. A sector filter keeps an actor when any of its sectors is
 // in it. The index finds the points of the buffered envelope; the test on
 // the rounded tile coordinates is ST_AsMVTGeom's clip (..., buffer, true)
-// of a point, which keeps -buffer <= x, y <= extent + buffer.
+// of a point, which keeps -buffer <= x, y <= extent + buffer. The sectors
+// are the actor's own list (actors.sector_slugs, migration 0011), not an
+// aggregate of actor_sectors.
 var actorTileSQL = withTileConstants(tileSpace + `
 	SELECT (SELECT version FROM tile_data_version),
 		(SELECT string_agg(layer, ''::bytea) FROM (
@@ -101,16 +129,14 @@ var actorTileSQL = withTileConstants(tileSpace + `
 					ST_MakePoint(p.x, p.y), array_to_string(p.slugs, ','))::tile_actor,
 				p.slugs[1], {extent}, 'geom', 'fid') AS layer
 			FROM (
-				SELECT a.id, min(a.name) AS name, min(a.kind) AS kind,
-					array_agg(s.sector_slug ORDER BY sec.position, s.sector_slug) AS slugs,
-					min(round(e.fx * ST_X(a.location_3857) + -e.xmin * e.fx)) AS x,
-					min(round(e.fy * ST_Y(a.location_3857) + -e.ymax * e.fy)) AS y
-				FROM e, actors a JOIN actor_sectors s ON s.actor_id = a.id JOIN sectors sec ON sec.slug = s.sector_slug
-				WHERE a.status = 'published'
+				SELECT a.id, a.name, a.kind, a.sector_slugs AS slugs,
+					round(e.fx * ST_X(a.location_3857) + -e.xmin * e.fx) AS x,
+					round(e.fy * ST_Y(a.location_3857) + -e.ymax * e.fy) AS y
+				FROM e, actors a
+				WHERE a.status = 'published' AND cardinality(a.sector_slugs) > 0
 					AND a.location_3857 && ST_TileEnvelope($1, $2, $3, margin => {buffer}.0 / {extent})
-				GROUP BY a.id) p
+					AND ($4::text[] IS NULL OR a.sector_slugs && $4)) p
 			WHERE p.x BETWEEN -{buffer} AND {extent} + {buffer} AND p.y BETWEEN -{buffer} AND {extent} + {buffer}
-				AND ($4::text[] IS NULL OR p.slugs && $4)
 			GROUP BY p.slugs[1]) layers)`)
 
 // Tile returns tile t as an MVT, one layer per sector (only those of
@@ -207,7 +233,7 @@ func (s *TileStore) Extent(ctx context.Context, sectors []string) (*geo.BBox, er
 	err := s.pool.QueryRow(ctx, `
 		SELECT min(tx * $2 + cx), min(ty * $2 + cy), max(tx * $2 + cx), max(ty * $2 + cy)
 		FROM tile_clusters
-		WHERE z = $3 AND n > 0 AND ($1::text[] IS NULL OR sector_slug = ANY($1))`,
+		WHERE z = $3 AND n > 0 AND ($1::text[] IS NULL OR sectors && $1)`,
 		filter, tiles.GridSize, tiles.BoundsZoom).
 		Scan(&minCol, &minRow, &maxCol, &maxRow)
 	if err != nil || minCol == nil {

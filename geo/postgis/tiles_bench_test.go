@@ -13,35 +13,15 @@ import (
 )
 
 // BenchmarkActorTiles times, in one run, the actor tiles of one feature
-// per actor (with its sectors) against those of one feature per actor and
-// sector they replaced, on 50,000 synthetic actors around Lyon, zooms 12
-// to 16, and reports the ratio (new / old).
+// per actor read from the actor's own sector list (migration 0011), those
+// that aggregated each actor's sectors per tile, and those of one feature
+// per actor and sector they both replaced, on 50,000 synthetic actors
+// around Lyon, zooms 12 to 16, interleaved, and reports the ratios to the
+// latter (ratio-aggregated, ratio-now).
 func BenchmarkActorTiles(b *testing.B) {
-	db := postgistest.New(b)
+	db, lyon := benchActors(b)
 	ctx := context.Background()
-	lyon := geo.Point{Lon: 4.835, Lat: 45.764}
-	g, err := synth.NewGenerator(synth.Spec{Seed: 3, Places: []synth.Place{{Name: "Lyon", Point: lyon, Weight: 1}}, SpreadM: 8000})
-	if err != nil {
-		b.Fatal(err)
-	}
-	i := 0
-	if _, err := postgis.NewActorStore(db).CopyActors(ctx, func() *geo.Actor {
-		if i++; i > 50000 {
-			return nil
-		}
-		return g.Next()
-	}); err != nil {
-		b.Fatal(err)
-	}
-	var ts []tiles.Tile
-	for z := 12; z <= 16; z++ {
-		c := tiles.Containing(lyon, z)
-		for dx := -1; dx <= 1; dx++ {
-			for dy := -1; dy <= 1; dy++ {
-				ts = append(ts, tiles.Tile{Z: z, X: c.X + dx, Y: c.Y + dy})
-			}
-		}
-	}
+	ts := tilesAround(lyon, 12, 16)
 	run := func(query string) time.Duration {
 		start := time.Now()
 		for _, t := range ts {
@@ -53,15 +33,135 @@ func BenchmarkActorTiles(b *testing.B) {
 		}
 		return time.Since(start)
 	}
-	run(postgis.ActorTileSQL) // warm the cache
-	run(postgis.PerSectorActorTileSQL)
+	// Warm the cache and go past the switch to generic plans.
+	for range 6 {
+		run(postgis.ActorTileSQL)
+		run(postgis.AggregatedActorTileSQL)
+		run(postgis.PerSectorActorTileSQL)
+	}
+	var perSector, aggregated, now time.Duration
+	b.ResetTimer()
+	for range b.N {
+		perSector += run(postgis.PerSectorActorTileSQL)
+		aggregated += run(postgis.AggregatedActorTileSQL)
+		now += run(postgis.ActorTileSQL)
+	}
+	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N*len(ts)) }
+	b.ReportMetric(per(perSector), "µs/tile-per-sector")
+	b.ReportMetric(per(aggregated), "µs/tile-aggregated")
+	b.ReportMetric(per(now), "µs/tile-now")
+	b.ReportMetric(float64(aggregated)/float64(perSector), "ratio-aggregated")
+	b.ReportMetric(float64(now)/float64(perSector), "ratio-now")
+}
+
+// BenchmarkClusterTiles times, in one run, the cluster tiles across
+// sectors (one feature per cell with per-sector counts, from the table
+// keyed by sector set) against the clusters of one grid per sector they
+// replaced (from a table keyed by sector, built here as migration 0005
+// kept it), on the same actors, zooms 5 to 11, interleaved, without and
+// with a filter of two sectors, and reports the ratio (new / old).
+func BenchmarkClusterTiles(b *testing.B) {
+	db, lyon := benchActors(b)
+	ctx := context.Background()
+	if _, err := db.Pool.Exec(ctx, `
+		CREATE TYPE tile_cluster_by_sector AS (count integer, geom geometry);
+		CREATE TABLE tile_clusters_by_sector (
+			z smallint, tx integer, ty integer, sector_slug text, cx smallint, cy smallint,
+			n integer, sx double precision, sy double precision,
+			PRIMARY KEY (z, tx, ty, sector_slug, cx, cy) INCLUDE (n, sx, sy));
+		INSERT INTO tile_clusters_by_sector
+		SELECT z, col >> 4, row >> 4, sector_slug, col & 15, row & 15, count(*), sum(x), sum(y)
+		FROM (
+			SELECT z, s.sector_slug, ST_X(a.location_3857) AS x, ST_Y(a.location_3857) AS y,
+				floor((ST_X(a.location_3857) + 20037508.342789244) * (1 << (z + 4)) / 40075016.685578488)::int AS col,
+				floor((20037508.342789244 - ST_Y(a.location_3857)) * (1 << (z + 4)) / 40075016.685578488)::int AS row
+			FROM actors a JOIN actor_sectors s ON s.actor_id = a.id CROSS JOIN generate_series(0, 11) AS z
+			WHERE a.status = 'published') c
+		GROUP BY 1, 2, 3, 4, 5, 6`); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `VACUUM ANALYZE tile_clusters_by_sector`); err != nil {
+		b.Fatal(err)
+	}
+	const bySectorSQL = `
+		WITH e AS MATERIALIZED (
+			SELECT 4096 / (ST_XMax(b) - ST_XMin(b)) AS fx, -(4096 / (ST_YMax(b) - ST_YMin(b))) AS fy,
+				ST_XMin(b) AS xmin, ST_YMax(b) AS ymax
+			FROM (SELECT ST_TileEnvelope($1, $2, $3)::box2d AS b) t)
+		SELECT (SELECT version FROM tile_data_version),
+			(SELECT string_agg(layer, ''::bytea) FROM (
+				SELECT ST_AsMVT(ROW(c.n, ST_MakePoint(round(e.fx * (c.sx / c.n) + -e.xmin * e.fx),
+						round(e.fy * (c.sy / c.n) + -e.ymax * e.fy)))::tile_cluster_by_sector,
+					c.sector_slug, 4096, 'geom') AS layer
+				FROM e, tile_clusters_by_sector c
+				WHERE c.z = $1 AND c.tx = $2 AND c.ty = $3 AND c.n > 0
+					AND ($4::text[] IS NULL OR c.sector_slug = ANY($4))
+				GROUP BY c.sector_slug) layers)`
+	ts := tilesAround(lyon, 5, 11)
+	run := func(query string, filter any) time.Duration {
+		start := time.Now()
+		for _, t := range ts {
+			var v int64
+			var mvt []byte
+			if err := db.Pool.QueryRow(ctx, query, t.Z, t.X, t.Y, filter).Scan(&v, &mvt); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return time.Since(start)
+	}
+	filters := []any{nil, []string{"culture", "insertion"}}
+	for range 6 {
+		for _, f := range filters {
+			run(bySectorSQL, f)
+			run(postgis.ClusterTileSQL, f)
+		}
+	}
 	var before, after time.Duration
 	b.ResetTimer()
 	for range b.N {
-		before += run(postgis.PerSectorActorTileSQL)
-		after += run(postgis.ActorTileSQL)
+		for _, f := range filters {
+			before += run(bySectorSQL, f)
+			after += run(postgis.ClusterTileSQL, f)
+		}
 	}
-	b.ReportMetric(float64(before.Microseconds())/float64(b.N*len(ts)), "µs/tile-before")
-	b.ReportMetric(float64(after.Microseconds())/float64(b.N*len(ts)), "µs/tile-after")
+	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N*len(ts)*len(filters)) }
+	b.ReportMetric(per(before), "µs/tile-by-sector")
+	b.ReportMetric(per(after), "µs/tile-across")
 	b.ReportMetric(float64(after)/float64(before), "ratio")
+}
+
+// benchActors loads 50,000 synthetic actors around Lyon (a tenth with two
+// sectors) into a new database.
+func benchActors(b *testing.B) (*postgis.DB, geo.Point) {
+	db := postgistest.New(b)
+	lyon := geo.Point{Lon: 4.835, Lat: 45.764}
+	g, err := synth.NewGenerator(synth.Spec{Seed: 3, Places: []synth.Place{{Name: "Lyon", Point: lyon, Weight: 1}}, SpreadM: 8000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	if _, err := postgis.NewActorStore(db).CopyActors(context.Background(), func() *geo.Actor {
+		if i++; i > 50000 {
+			return nil
+		}
+		return g.Next()
+	}); err != nil {
+		b.Fatal(err)
+	}
+	return db, lyon
+}
+
+// tilesAround returns the tile holding p and its eight neighbours at each
+// zoom from z0 to z1.
+func tilesAround(p geo.Point, z0, z1 int) []tiles.Tile {
+	var ts []tiles.Tile
+	for z := z0; z <= z1; z++ {
+		c := tiles.Containing(p, z)
+		for dx := -1; dx <= 1; dx++ {
+			for dy := -1; dy <= 1; dy++ {
+				ts = append(ts, tiles.Tile{Z: z, X: c.X + dx, Y: c.Y + dy})
+			}
+		}
+	}
+	return ts
 }

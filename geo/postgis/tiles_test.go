@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb/encoding/mvt"
@@ -19,14 +22,32 @@ import (
 // asMVTGeomClusterSQL and asMVTGeomActorSQL are the tile queries as first
 // written, with ST_AsMVTGeom: the reference of the arithmetic ones.
 const asMVTGeomClusterSQL = `
-	SELECT (SELECT string_agg(layer, ''::bytea) FROM (
-		SELECT ST_AsMVT(ROW(c.n, ST_AsMVTGeom(ST_Point(c.sx / c.n, c.sy / c.n, 3857),
-				ST_TileEnvelope($1, $2, $3), 4096, 0, false))::tile_cluster,
-			c.sector_slug, 4096, 'geom') AS layer
+	WITH c AS (
+		SELECT c.cx, c.cy, c.sectors, c.n, c.sx, c.sy
 		FROM tile_clusters c
 		WHERE c.z = $1 AND c.tx = $2 AND c.ty = $3 AND c.n > 0
-			AND ($4::text[] IS NULL OR c.sector_slug = ANY($4))
-		GROUP BY c.sector_slug) layers)`
+			AND ($4::text[] IS NULL OR c.sectors && $4)),
+	bysector AS (
+		SELECT p.cx, p.cy, string_agg(p.slug || ':' || p.n, ',' ORDER BY p.n DESC, p.position) AS sectors,
+			(array_agg(p.slug ORDER BY p.n DESC, p.position))[1] AS main
+		FROM (
+			SELECT c.cx, c.cy, s.slug, min(sec.position) AS position, sum(c.n) AS n
+			FROM c CROSS JOIN unnest(c.sectors) AS s(slug) JOIN sectors sec ON sec.slug = s.slug
+			WHERE $4::text[] IS NULL OR s.slug = ANY($4)
+			GROUP BY c.cx, c.cy, s.slug) p
+		GROUP BY p.cx, p.cy),
+	cells AS (
+		SELECT c.cx, c.cy, sum(c.n)::integer AS n, sum(c.sx) AS sx, sum(c.sy) AS sy,
+			CASE WHEN bool_or(cardinality(c.sectors) > 1)
+				THEN string_agg(array_to_string(c.sectors, '+') || ':' || c.n, ';' ORDER BY c.n DESC, array_to_string(c.sectors, '+') COLLATE "C") END AS sets
+		FROM c
+		GROUP BY c.cx, c.cy)
+	SELECT (SELECT string_agg(layer, ''::bytea) FROM (
+		SELECT ST_AsMVT(ROW(k.n, b.sectors, k.sets, ST_AsMVTGeom(ST_Point(k.sx / k.n, k.sy / k.n, 3857),
+				ST_TileEnvelope($1, $2, $3), 4096, 0, false))::tile_cell,
+			b.main, 4096, 'geom') AS layer
+		FROM cells k JOIN bysector b ON b.cx = k.cx AND b.cy = k.cy
+		GROUP BY b.main COLLATE "C") layers)`
 
 const asMVTGeomActorSQL = `
 	SELECT (SELECT string_agg(layer, ''::bytea) FROM (
@@ -221,4 +242,192 @@ func TestClusterTableMatchesConstants(t *testing.T) {
 			t.Errorf("cell %d/%d of zoom %d: %d actors in tile_clusters, want %d", c.col, c.row, c.z, counts[c], n)
 		}
 	}
+}
+
+// TestClusterCountsAcrossSectors checks that the clusters of a tile count
+// each actor once, whatever its number of sectors: with and without a
+// sector filter, the counts of a tile's clusters add up to the published
+// actors of the tile with a sector in the filter, and each sector's counts
+// to those of the sector. The actors' sector lists and the cluster table
+// are followed through creations, changes of sectors, moves, unpublishing,
+// deletions and a change of the sectors' order.
+func TestClusterCountsAcrossSectors(t *testing.T) {
+	db := postgistest.New(t)
+	ctx := context.Background()
+	lyon := geo.Point{Lon: 4.835, Lat: 45.764}
+	g, err := synth.NewGenerator(synth.Spec{Seed: 5, Places: []synth.Place{{Name: "Lyon", Point: lyon, Weight: 1}}, SpreadM: 30000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	actors := postgis.NewActorStore(db)
+	i := 0
+	if _, err := actors.CopyActors(ctx, func() *geo.Actor {
+		if i++; i > 2000 {
+			return nil
+		}
+		return g.Next()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Actors of two and three sectors, at one place and spread out.
+	var ids []int64
+	for k := range 40 {
+		p := geo.Point{Lon: lyon.Lon + float64(k%7)*0.01, Lat: lyon.Lat + float64(k/7)*0.01}
+		sectors := []string{"culture", "insertion"}
+		if k%3 == 0 {
+			sectors = []string{"reemploi", "insertion", "alimentation"}
+		}
+		a := &geo.Actor{Name: fmt.Sprint("multi ", k), Sectors: sectors, Location: &p, Status: geo.StatusPublished,
+			Source: "test", ExternalID: fmt.Sprint("multi-", k)}
+		if err := actors.CreateActor(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	moved := geo.Point{Lon: lyon.Lon - 0.2, Lat: lyon.Lat + 0.1}
+	for _, u := range []struct {
+		id  int64
+		upd geo.ActorUpdate
+	}{
+		{ids[0], geo.ActorUpdate{Sectors: &[]string{"culture"}}},
+		{ids[1], geo.ActorUpdate{Sectors: &[]string{"habitat", "culture", "mobilite"}}},
+		{ids[2], geo.ActorUpdate{Location: &moved}},
+		{ids[4], geo.ActorUpdate{Status: new(geo.StatusDraft)}},
+	} {
+		if _, err := actors.UpdateActor(ctx, u.id, u.upd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := actors.DeleteActor(ctx, ids[5]); err != nil {
+		t.Fatal(err)
+	}
+	// Insertion now comes after culture: the lists of their actors change order.
+	if _, err := db.Pool.Exec(ctx, `UPDATE sectors SET position = 100 WHERE slug = 'insertion'`); err != nil {
+		t.Fatal(err)
+	}
+
+	var stale int
+	if err := db.Pool.QueryRow(ctx, `
+		SELECT count(*) FROM actors a
+		WHERE a.sector_slugs IS DISTINCT FROM ARRAY(
+			SELECT s.sector_slug FROM actor_sectors s JOIN sectors sec ON sec.slug = s.sector_slug
+			WHERE s.actor_id = a.id ORDER BY sec.position, s.sector_slug)`).Scan(&stale); err != nil {
+		t.Fatal(err)
+	}
+	if stale > 0 {
+		t.Errorf("%d actors have a sector list other than their sectors in order", stale)
+	}
+	var multi int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM tile_clusters WHERE z = 11 AND n > 0 AND cardinality(sectors) > 1`).Scan(&multi); err != nil {
+		t.Fatal(err)
+	}
+	if multi == 0 {
+		t.Fatal("no cluster of actors with several sectors")
+	}
+
+	ts, err := postgis.NewTileStore(ctx, db, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ts.Close()
+	checked := 0
+	for z := range tiles.ClusterZooms {
+		c := tiles.Containing(lyon, z)
+		for dx := -1; dx <= 1; dx++ {
+			for dy := -1; dy <= 1; dy++ {
+				tl := tiles.Tile{Z: z, X: c.X + dx, Y: c.Y + dy}
+				if tl.X < 0 || tl.Y < 0 || tl.X >= 1<<z || tl.Y >= 1<<z {
+					continue
+				}
+				for _, filter := range [][]string{nil, {"insertion"}, {"culture", "reemploi"}} {
+					data, _, err := ts.Tile(ctx, tl, filter, tiles.ClusterZooms)
+					if err != nil {
+						t.Fatal(err)
+					}
+					layers, err := mvt.Unmarshal(data)
+					if err != nil {
+						t.Fatal(err)
+					}
+					total, bySector := 0, map[string]int{}
+					for _, l := range layers {
+						for _, f := range l.Features {
+							n, _ := f.Properties["count"].(float64)
+							list, _ := f.Properties["sectors"].(string)
+							total += int(n)
+							sum, first := 0, ""
+							for _, e := range strings.Split(list, ",") {
+								slug, count, ok := strings.Cut(e, ":")
+								k, err := strconv.Atoi(count)
+								if !ok || err != nil || k < 1 {
+									t.Fatalf("tile %v: sectors %q", tl, list)
+								}
+								if filter != nil && !slices.Contains(filter, slug) {
+									t.Errorf("tile %v, filter %v: sector %s listed", tl, filter, slug)
+								}
+								if first == "" {
+									first = slug
+								}
+								bySector[slug] += k
+								sum += k
+							}
+							if l.Name != first || sum < int(n) {
+								t.Errorf("tile %v: cluster of %v actors, sectors %q, in layer %s", tl, n, list, l.Name)
+							}
+						}
+					}
+					wantTotal, wantBySector := actorsInTile(t, db, tl, filter)
+					if total != wantTotal || !maps.Equal(bySector, wantBySector) {
+						t.Errorf("tile %v, filter %v: clusters count %d actors, %v by sector; the tile holds %d, %v",
+							tl, filter, total, bySector, wantTotal, wantBySector)
+					}
+					checked += total
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no actor in the tiles")
+	}
+}
+
+// actorsInTile counts the published actors of tile tl with a sector in
+// filter (all when nil), and those of each sector (of filter).
+func actorsInTile(t *testing.T, db *postgis.DB, tl tiles.Tile, filter []string) (int, map[string]int) {
+	t.Helper()
+	var f any
+	if filter != nil {
+		f = filter
+	}
+	rows, err := db.Pool.Query(context.Background(), `
+		WITH a AS (
+			SELECT a.id FROM actors a
+			WHERE a.status = 'published'
+				AND ST_Intersects(ST_Transform(a.location, 3857), ST_TileEnvelope($1, $2, $3))
+				AND EXISTS (SELECT FROM actor_sectors s WHERE s.actor_id = a.id AND ($4::text[] IS NULL OR s.sector_slug = ANY($4))))
+		SELECT '', count(*)::int FROM a
+		UNION ALL
+		SELECT s.sector_slug, count(*)::int FROM a JOIN actor_sectors s ON s.actor_id = a.id
+		WHERE $4::text[] IS NULL OR s.sector_slug = ANY($4)
+		GROUP BY s.sector_slug`, tl.Z, tl.X, tl.Y, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	total, by := 0, map[string]int{}
+	for rows.Next() {
+		var slug string
+		var n int
+		if err := rows.Scan(&slug, &n); err != nil {
+			t.Fatal(err)
+		}
+		if slug == "" {
+			total = n
+		} else {
+			by[slug] = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return total, by
 }

@@ -110,6 +110,10 @@ export default {
   legendAll: 'Tout afficher',
   legendNone: 'Tout masquer',
   legendCountLabel: (n) => plural(n, 'acteur dans la vue', 'acteurs dans la vue'),
+  legendClusters:
+    'Un disque regroupe les structures proches : sa taille suit leur nombre, ses couleurs la part de chaque secteur.',
+  clusterLabel: (n, parts) =>
+    `${plural(n, 'structure', 'structures')} : ${parts.map(([label, k]) => `${label} ${formatNumber(k)}`).join(', ')}`,
 
   list: {
     title: 'Acteurs dans la vue',

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/maillage/maillage/internal/postgistest"
+)
+
+// TestClusterDiscs reads the cluster discs the map draws over France on
+// the demo data, at zooms 5 to 11, from the map's layer state: no two
+// discs overlap by more than 4 px, each is drawn once, whole (its element
+// is 2r a side at its point, in the clusters' pane, not on a tile canvas),
+// with an accessible name, and split by sector. A sector filter keeps only
+// its sectors in the discs. France at zoom 6 goes to out/.
+func TestClusterDiscs(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": postgistest.NewURL(t), "MAILLAGE_DEMO_DIR": sharedData(t)}
+	env["MAILLAGE_BASEMAP_URL"] = tileServer(t).URL + "/{z}/{x}/{y}.png"
+	url := startServe(t, env)
+
+	ctx := browserWithin(t, 4*time.Minute)
+	watchConsole(t, ctx)
+
+	type disc struct {
+		Count   int       `json:"count"`
+		Layer   string    `json:"layer"`
+		Sectors []string  `json:"sectors"`
+		Shares  []int     `json:"shares"`
+		Label   string    `json:"label"`
+		X, Y, R float64   `json:"-"`
+		Pos     []float64 `json:"pos"`
+		Box     []float64 `json:"box"` // the drawn element: left, top, width, height in map pixels
+		Drawn   int       `json:"drawn"`
+		Pane    bool      `json:"pane"`
+	}
+	// The discs in view with the elements drawn at their place.
+	const readDiscs = `JSON.stringify((() => {
+		const m = document.querySelector("#map");
+		const mr = m.getBoundingClientRect();
+		const els = [...m.querySelectorAll(".cluster-marker")].map((e) => {
+			const r = e.getBoundingClientRect();
+			return {e, left: r.left - mr.left, top: r.top - mr.top, width: r.width, height: r.height};
+		});
+		return m.layerState().map((p) => {
+			const at = els.filter((b) => Math.abs(b.left + b.width / 2 - p.x) < 1 && Math.abs(b.top + b.height / 2 - p.y) < 1);
+			const b = at[0];
+			return {count: p.count, layer: p.layer, sectors: p.sectors, shares: p.shares, label: b ? b.e.getAttribute("aria-label") : "",
+				pos: [p.x, p.y, p.r], drawn: at.length, box: b ? [b.left, b.top, b.width, b.height] : [],
+				pane: b ? b.e.parentElement.classList.contains("leaflet-clusters-pane") && b.e.closest(".leaflet-tile") === null : false};
+		});
+	})())`
+	discsAt := func(t *testing.T, query string, z int) []disc {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/"+query)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`document.querySelector("#map")?.dataset.clusters === "%d"`, z),
+			chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+			state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify((() => {
+				const m = document.querySelector("#map");
+				return {clusters: m?.dataset.clusters, discs: document.querySelectorAll(".cluster-marker").length,
+					drawn: m?.layerState?.().length, url: location.href};
+			})())`))
+			t.Fatalf("%s: the discs of zoom %d: %v (%s)", query, z, err, state)
+		}
+		js, err := chromedp.Run(ctx, chromedp.Evaluate[string](readDiscs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ds []disc
+		if err := json.Unmarshal([]byte(js), &ds); err != nil {
+			t.Fatal(err)
+		}
+		for i := range ds {
+			ds[i].X, ds[i].Y, ds[i].R = ds[i].Pos[0], ds[i].Pos[1], ds[i].Pos[2]
+		}
+		return ds
+	}
+
+	views := []struct {
+		name     string
+		lat, lon float64
+		z        int
+	}{
+		{"France", 46.6, 2.4, 5},
+		{"France", 46.6, 2.4, 6},
+		{"Paris", 48.86, 2.35, 7},
+		{"Lyon", 45.76, 4.84, 8},
+		{"Nantes", 47.22, -1.55, 9},
+		{"Lille", 50.63, 3.06, 10},
+		{"Marseille", 43.30, 5.37, 11},
+	}
+	for _, v := range views {
+		t.Run(fmt.Sprintf("%s z%d", v.name, v.z), func(t *testing.T) {
+			ds := discsAt(t, fmt.Sprintf("?lat=%g&lon=%g&z=%d", v.lat, v.lon, v.z), v.z)
+			if len(ds) < 5 {
+				t.Fatalf("%d discs in view", len(ds))
+			}
+			multi := 0
+			for i, a := range ds {
+				if a.Drawn != 1 || !a.Pane {
+					t.Errorf("disc of %d at (%.0f, %.0f) drawn %d times (in the clusters' pane: %v)", a.Count, a.X, a.Y, a.Drawn, a.Pane)
+					continue
+				}
+				// Whole: the element is the disc's square, centred on its point.
+				if math.Abs(a.Box[2]-2*a.R) > 1 || math.Abs(a.Box[3]-2*a.R) > 1 {
+					t.Errorf("disc of %d at (%.0f, %.0f), radius %.1f: element of %.1f x %.1f", a.Count, a.X, a.Y, a.R, a.Box[2], a.Box[3])
+				}
+				if a.Label == "" || len(a.Sectors) == 0 || len(a.Sectors) != len(a.Shares) {
+					t.Errorf("disc of %d: label %q, sectors %v, shares %v", a.Count, a.Label, a.Sectors, a.Shares)
+				}
+				if len(a.Sectors) > 1 {
+					multi++
+				}
+				for _, b := range ds[i+1:] {
+					if d := math.Hypot(a.X-b.X, a.Y-b.Y); d < a.R+b.R-4-1e-6 {
+						t.Errorf("discs of %d at (%.0f, %.0f) and %d at (%.0f, %.0f) overlap by %.1f px",
+							a.Count, a.X, a.Y, b.Count, b.X, b.Y, a.R+b.R-d)
+					}
+				}
+			}
+			if v.z <= 8 && multi == 0 {
+				t.Errorf("no disc split between sectors")
+			}
+			if v.z == 6 {
+				shoot(t, ctx, "france-z6-clusters.png")
+			}
+		})
+	}
+
+	t.Run("sector filter", func(t *testing.T) {
+		ds := discsAt(t, "?lat=46.6&lon=2.4&z=6&secteurs=culture,reemploi", 6)
+		if len(ds) == 0 {
+			t.Fatal("no disc")
+		}
+		for _, d := range ds {
+			for _, s := range d.Sectors {
+				if s != "culture" && s != "reemploi" {
+					t.Errorf("disc of %d split into %v with the filter culture, reemploi", d.Count, d.Sectors)
+				}
+			}
+		}
+	})
+
+	t.Run("a click on a disc zooms in", func(t *testing.T) {
+		ds := discsAt(t, "?lat=46.6&lon=2.4&z=6", 6)
+		big := ds[0]
+		for _, d := range ds {
+			if d.Count > big.Count {
+				big = d
+			}
+		}
+		left, top := mapOrigin(t, ctx)
+		if err := chromedp.Do(ctx, chromedp.MouseClickXY(left+big.X, top+big.Y)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`new URLSearchParams(location.search).get("z") === "8"`,
+			chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Fatalf("the map did not zoom in after a click on the disc of %d: %v", big.Count, err)
+		}
+	})
+}
+
+// mapOrigin is the map's top left corner in the page, in CSS pixels.
+func mapOrigin(t *testing.T, ctx context.Context) (left, top float64) {
+	t.Helper()
+	xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const r = document.querySelector("#map").getBoundingClientRect(); return [r.left, r.top]; })()`))
+	if err != nil || len(xy) != 2 {
+		t.Fatalf("the map's corner: %v %v", xy, err)
+	}
+	return xy[0], xy[1]
+}
