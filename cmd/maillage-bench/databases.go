@@ -79,7 +79,10 @@ func openSibling(ctx context.Context, app *postgis.DB, name string, logger *slog
 			return nil, err
 		}
 	}
-	return postgis.Open(ctx, postgis.Config{URL: withDatabase(app.Pool.Config().ConnString(), name), Logger: logger})
+	// Loading 1.5 M actors is one COPY, which takes more than the
+	// server's default statement timeout on a busy machine.
+	return postgis.Open(ctx, postgis.Config{URL: withDatabase(app.Pool.Config().ConnString(), name), Logger: logger,
+		StatementTimeout: 3 * time.Hour})
 }
 
 // withDatabase returns the connection string cs naming the database name
