@@ -40,7 +40,7 @@ type tileServer struct {
 	cache *tiles.Cache
 }
 
-func newTileServer(t *testing.T, db *postgis.DB, cacheBytes int64) *tileServer {
+func newTileServer(t testing.TB, db *postgis.DB, cacheBytes int64) *tileServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	actors, sectors, tokens := postgis.NewActorStore(db), postgis.NewSectorStore(db), postgis.NewTokenStore(db)
@@ -83,7 +83,7 @@ func newTileServer(t *testing.T, db *postgis.DB, cacheBytes int64) *tileServer {
 }
 
 // seedActors stores n synthetic actors around tilePlaces.
-func seedActors(t *testing.T, db *postgis.DB, n int) {
+func seedActors(t testing.TB, db *postgis.DB, n int) {
 	t.Helper()
 	g, err := synth.NewGenerator(synth.Spec{Seed: 7, Places: tilePlaces, SpreadM: 3000})
 	if err != nil {
