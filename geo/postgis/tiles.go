@@ -222,55 +222,39 @@ func (s *TileStore) DataVersion(ctx context.Context) (int64, error) {
 }
 
 // WatchTiles calls changed with the data version each time it changes,
-// until ctx ends, listening on its own connection. It calls changed with
-// the current version once listening, again after each reconnection (the
-// notifications sent meanwhile are lost), and with ok false as soon as the
-// connection fails, so that callers stop trusting what they cached.
+// until ctx ends, listening on a connection of its own (see ListenTiles).
 // Reconnection is retried with a backoff of up to retryMax.
 func (s *TileStore) WatchTiles(ctx context.Context, retryMax time.Duration, changed func(version int64, ok bool)) {
-	delay := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		err := s.listen(ctx, changed, func() { delay = 100 * time.Millisecond })
-		changed(0, false)
-		if ctx.Err() != nil {
-			return
-		}
-		s.db.logger.Warn("tile notifications: connection lost, retrying", "err", err, "in", delay)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, retryMax)
-	}
+	l := NewListener(s.db)
+	s.ListenTiles(l, changed)
+	l.Run(ctx, retryMax)
 }
 
-func (s *TileStore) listen(ctx context.Context, changed func(int64, bool), connected func()) error {
-	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, `LISTEN `+tilesChannel); err != nil {
-		return err
-	}
-	var v int64
-	if err := conn.QueryRow(ctx, `SELECT version FROM tile_data_version`).Scan(&v); err != nil {
-		return err
-	}
-	connected()
-	changed(v, true)
-	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
-			return err
-		}
-		v, err := strconv.ParseInt(n.Payload, 10, 64)
-		if err != nil {
-			return fmt.Errorf("tile notification %q: %w", n.Payload, err)
-		}
-		changed(v, true)
-	}
+// ListenTiles has l call changed with the data version each time it
+// changes: with the current version once listening, again after each
+// reconnection (the notifications sent meanwhile are lost), and with ok
+// false as soon as the connection fails, so that callers stop trusting
+// what they cached.
+func (s *TileStore) ListenTiles(l *Listener, changed func(version int64, ok bool)) {
+	l.Listen(tilesChannel, Channel{
+		Listening: func(ctx context.Context, conn *pgx.Conn) error {
+			var v int64
+			if err := conn.QueryRow(ctx, `SELECT version FROM tile_data_version`).Scan(&v); err != nil {
+				return err
+			}
+			changed(v, true)
+			return nil
+		},
+		Notified: func(_ context.Context, _ *pgx.Conn, payload string) error {
+			v, err := strconv.ParseInt(payload, 10, 64)
+			if err != nil {
+				return fmt.Errorf("tile notification %q: %w", payload, err)
+			}
+			changed(v, true)
+			return nil
+		},
+		Lost: func() { changed(0, false) },
+	})
 }
 
 // Extent returns the bounds of the published located actors of sectors
