@@ -474,11 +474,20 @@ func benchSet(ctx context.Context, db *postgis.DB, cfg config, label string, cli
 		dx, dy := float64(i%7-3)*0.02, float64(i%5-2)*0.02
 		return get(ctx, fmt.Sprintf("%s/api/actors/nearby?lat=%.5f&lon=%.5f&limit=10", uncachedURL, p.Lat+dy, p.Lon+dx), true)
 	}
-	nb, err := measure(ctx, clients, d, len(benchPlaces)*35, nearby)
+	// One pass over the points first, as for the tiles: the searches read
+	// another index and the actors' rows, which the tiles left cold.
+	start := time.Now()
+	points := len(benchPlaces) * 35
+	if _, err := passAll(ctx, clients, points, nearby); err != nil {
+		return err
+	}
+	first := time.Since(start)
+	nb, err := measure(ctx, clients, d, points, nearby)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nnearby (limit 10, within 50 km, through HTTP): %.0f/s, p50 %s, p99 %s\n", nb.rate(), ms(nb.p50), ms(nb.p99))
+	fmt.Fprintf(stdout, "\nnearby (limit 10, within 50 km, through HTTP): %.0f/s, p50 %s, p99 %s; the first pass over its %d points: %.0f/s\n",
+		nb.rate(), ms(nb.p50), ms(nb.p99), points, float64(points)/first.Seconds())
 	if n, size := cached.Len(); n > 0 {
 		fmt.Fprintf(stdout, "tile cache after the run: %d tiles, %s\n", n, kb(int(size)))
 	}
