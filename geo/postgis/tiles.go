@@ -78,19 +78,7 @@ func NewTileStoreWith(ctx context.Context, db *DB, p TilePool) (*TileStore, erro
 		return nil, err
 	}
 	if !p.Cold {
-		conns := make([]*pgxpool.Conn, 0, cfg.MaxConns)
-		var err error
-		for range cfg.MaxConns {
-			var c *pgxpool.Conn
-			if c, err = pool.Acquire(ctx); err != nil {
-				break
-			}
-			conns = append(conns, c)
-		}
-		for _, c := range conns {
-			c.Release()
-		}
-		if err != nil {
+		if err := openAll(ctx, pool); err != nil {
 			pool.Close()
 			return nil, err
 		}
