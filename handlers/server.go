@@ -74,6 +74,7 @@ type Options struct {
 	TileActorZoom    int    // first zoom of single actors, clusters below (at most tiles.ClusterZooms)
 	TileMaxZoom      int    // deepest zoom of /tiles/actors
 	TileCacheControl string // Cache-Control of tiles and TileJSON
+	TileGzip         bool   // tiles cached gzipped and sent so to clients that accept it; false: raw, as before
 
 	GeocodePerMinute int // requests to /api/geocode per client IP and minute; 0: no limit
 
@@ -109,6 +110,7 @@ func DefaultOptions() Options {
 		TileActorZoom:    tiles.ClusterZooms,
 		TileMaxZoom:      tiles.MaxZoom,
 		TileCacheControl: "public, max-age=60",
+		TileGzip:         true,
 
 		GeocodePerMinute: 60,
 

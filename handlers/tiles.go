@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v5"
@@ -76,12 +77,22 @@ func (s *Server) tileParams(c *echo.Context, p *params) tiles.Tile {
 // current data version, else the cached tile or the one render makes
 // (cached for the next requests), with an ETag; 204 when it is empty.
 // dataVersion reads the version when the cache does not know it.
+//
+// With opts.TileGzip, a tile is compressed once, as it enters the cache,
+// which keeps it so: a client that accepts gzip gets those bytes with
+// Content-Encoding gzip, another one the tile decompressed. The two
+// representations have ETags of their own.
 func (s *Server) serveTile(c *echo.Context, key string, dataVersion func(context.Context) (int64, error),
 	render func(context.Context) ([]byte, int64, error)) error {
 	ctx := c.Request().Context()
 	h := c.Response().Header()
 	h.Set("Cache-Control", s.opts.TileCacheControl)
 	h.Set("Access-Control-Allow-Origin", "*")
+	sendGzip := false
+	if s.opts.TileGzip {
+		h.Add("Vary", "Accept-Encoding")
+		sendGzip = acceptsGzip(c.Request().Header.Values("Accept-Encoding"))
+	}
 
 	version, known := int64(0), false
 	if s.TileCache != nil {
@@ -95,38 +106,86 @@ func (s *Server) serveTile(c *echo.Context, key string, dataVersion func(context
 			}
 			known = true
 		}
-		if etagMatch(inm, s.tileETag(key, version)) {
-			h.Set("ETag", s.tileETag(key, version))
+		if etag := s.tileETag(key, version, sendGzip); etagMatch(inm, etag) {
+			h.Set("ETag", etag)
 			return c.NoContent(http.StatusNotModified)
 		}
 	}
-	var data []byte
+	// stored is the tile as the cache keeps it: gzipped with TileGzip.
+	var raw, stored []byte
 	cached := false
 	if known && s.TileCache != nil {
-		data, cached = s.TileCache.Get(key)
+		stored, cached = s.TileCache.Get(key)
 	}
 	if !cached {
 		var err error
-		if data, version, err = render(ctx); err != nil {
+		if raw, version, err = render(ctx); err != nil {
 			return err
 		}
+		stored = raw
+		if s.opts.TileGzip && (sendGzip || s.TileCache != nil) {
+			stored = tiles.Gzip(raw)
+		}
 		if s.TileCache != nil {
-			s.TileCache.Put(key, version, data)
+			s.TileCache.Put(key, version, stored)
 		}
 	}
-	h.Set("ETag", s.tileETag(key, version))
-	if len(data) == 0 {
+	h.Set("ETag", s.tileETag(key, version, sendGzip))
+	if len(stored) == 0 {
 		return c.NoContent(http.StatusNoContent)
 	}
-	return c.Blob(http.StatusOK, mvtType, data)
+	if sendGzip {
+		h.Set("Content-Encoding", "gzip")
+		return c.Blob(http.StatusOK, mvtType, stored)
+	}
+	if cached && s.opts.TileGzip {
+		var err error
+		if raw, err = tiles.Gunzip(stored); err != nil {
+			return err
+		}
+	}
+	return c.Blob(http.StatusOK, mvtType, raw)
 }
 
 // tileETag names the tile of key at a data version, for this server's
-// cluster zoom.
-func (s *Server) tileETag(key string, version int64) string {
+// cluster zoom, gzipped or not.
+func (s *Server) tileETag(key string, version int64, gzipped bool) string {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s|%d", key, s.opts.TileActorZoom)
+	if gzipped {
+		return fmt.Sprintf(`"%d-%x-gzip"`, version, h.Sum64())
+	}
 	return fmt.Sprintf(`"%d-%x"`, version, h.Sum64())
+}
+
+// acceptsGzip reports whether Accept-Encoding headers accept gzip: named
+// (or x-gzip) with a weight above 0, or not named while * is.
+func acceptsGzip(headers []string) bool {
+	named, star := false, false
+	for _, header := range headers {
+		for _, v := range strings.Split(header, ",") {
+			coding, params, _ := strings.Cut(v, ";")
+			coding = strings.ToLower(strings.TrimSpace(coding))
+			ok := true
+			for _, p := range strings.Split(params, ";") {
+				name, value, _ := strings.Cut(strings.TrimSpace(p), "=")
+				if strings.EqualFold(strings.TrimSpace(name), "q") {
+					q, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+					ok = err == nil && q > 0
+				}
+			}
+			switch coding {
+			case "gzip", "x-gzip":
+				if !ok {
+					return false
+				}
+				named = true
+			case "*":
+				star = ok
+			}
+		}
+	}
+	return named || star
 }
 
 // etagMatch reports whether an If-None-Match header names etag, weakly.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -40,7 +41,7 @@ type tileServer struct {
 	cache *tiles.Cache
 }
 
-func newTileServer(t *testing.T, db *postgis.DB, cacheBytes int64) *tileServer {
+func newTileServer(t testing.TB, db *postgis.DB, cacheBytes int64) *tileServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	actors, sectors, tokens := postgis.NewActorStore(db), postgis.NewSectorStore(db), postgis.NewTokenStore(db)
@@ -83,7 +84,7 @@ func newTileServer(t *testing.T, db *postgis.DB, cacheBytes int64) *tileServer {
 }
 
 // seedActors stores n synthetic actors around tilePlaces.
-func seedActors(t *testing.T, db *postgis.DB, n int) {
+func seedActors(t testing.TB, db *postgis.DB, n int) {
 	t.Helper()
 	g, err := synth.NewGenerator(synth.Spec{Seed: 7, Places: tilePlaces, SpreadM: 3000})
 	if err != nil {
@@ -558,4 +559,120 @@ func TestNearbyUsesKNNIndex(t *testing.T) {
 		!strings.Contains(lines[3], "Order By: ((location)::geography <->") {
 		t.Errorf("nearby plan is not a KNN index scan:\n%s", text)
 	}
+}
+
+// rawGet fetches url with header and no transparent decompression, and
+// returns the answer and its body as sent.
+func rawGet(t *testing.T, url string, header http.Header) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+func TestTileGzip(t *testing.T) {
+	db := postgistest.New(t)
+	seedActors(t, db, 300)
+	gz := http.Header{"Accept-Encoding": {"gzip, deflate, br"}}
+	niort := geo.Point{Lon: -0.459, Lat: 46.323}
+	for _, cacheBytes := range []int64{1 << 20, 0} {
+		s := newTileServer(t, db, cacheBytes)
+		for _, z := range []int{5, 14} {
+			path := tilePath(tiles.Containing(niort, z))
+			t.Run(fmt.Sprintf("cache %d z%d", cacheBytes, z), func(t *testing.T) {
+				// Raw first (the tile is rendered, then cached gzipped),
+				// then gzipped (from the cache), then raw again
+				// (decompressed from the cache).
+				r1, raw := rawGet(t, s.URL+path, nil)
+				r2, zipped := rawGet(t, s.URL+path, gz)
+				r3, raw2 := rawGet(t, s.URL+path, http.Header{"Accept-Encoding": {"gzip;q=0, identity"}})
+				for i, r := range []*http.Response{r1, r2, r3} {
+					if r.StatusCode != 200 || !slices.Contains(r.Header.Values("Vary"), "Accept-Encoding") {
+						t.Fatalf("answer %d: %d, Vary %q", i+1, r.StatusCode, r.Header.Values("Vary"))
+					}
+				}
+				if ce := r1.Header.Get("Content-Encoding") + r3.Header.Get("Content-Encoding"); ce != "" {
+					t.Errorf("Content-Encoding %q to a client that does not accept gzip", ce)
+				}
+				if r2.Header.Get("Content-Encoding") != "gzip" || len(zipped) < 2 || zipped[0] != 0x1f || zipped[1] != 0x8b {
+					t.Fatalf("Content-Encoding %q, body starting %x: not gzip", r2.Header.Get("Content-Encoding"), zipped[:min(2, len(zipped))])
+				}
+				if len(raw) < 2 || raw[0] == 0x1f && raw[1] == 0x8b || !slices.Equal(raw, raw2) {
+					t.Fatalf("raw bodies of %d and %d bytes differ or are gzipped", len(raw), len(raw2))
+				}
+				if z == 5 && len(zipped) >= len(raw) { // a tile of a few features gains nothing
+					t.Errorf("gzipped %d bytes, raw %d", len(zipped), len(raw))
+				}
+				plain, err := mvt.Unmarshal(raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				unzipped, err := mvt.UnmarshalGzipped(zipped)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a, b := layerSummary(plain), layerSummary(unzipped); a == "" || a != b {
+					t.Errorf("raw tile %s, gzipped tile %s", a, b)
+				}
+
+				// Each representation has its ETag, and 304 holds for each.
+				rawTag, zipTag := r1.Header.Get("ETag"), r2.Header.Get("ETag")
+				if rawTag == "" || zipTag == "" || rawTag == zipTag || r3.Header.Get("ETag") != rawTag {
+					t.Fatalf("ETags: raw %q, gzip %q, raw again %q", rawTag, zipTag, r3.Header.Get("ETag"))
+				}
+				for _, c := range []struct {
+					inm    string
+					accept http.Header
+					status int
+					etag   string
+				}{
+					{rawTag, nil, 304, rawTag},
+					{zipTag, gz, 304, zipTag},
+					{`W/` + zipTag + `, "other"`, gz, 304, zipTag},
+					{zipTag, nil, 200, rawTag}, // the client would get other bytes
+					{rawTag, gz, 200, zipTag},
+				} {
+					h := http.Header{"If-None-Match": {c.inm}}
+					maps.Copy(h, c.accept)
+					r, body := rawGet(t, s.URL+path, h)
+					if r.StatusCode != c.status || r.Header.Get("ETag") != c.etag {
+						t.Errorf("If-None-Match %s, Accept-Encoding %q: %d ETag %q, want %d %q", c.inm, c.accept.Get("Accept-Encoding"),
+							r.StatusCode, r.Header.Get("ETag"), c.status, c.etag)
+					}
+					if c.status == 200 && (r.Header.Get("Content-Encoding") == "gzip") != (c.accept != nil) {
+						t.Errorf("If-None-Match %s: Content-Encoding %q, %d bytes", c.inm, r.Header.Get("Content-Encoding"), len(body))
+					}
+				}
+			})
+		}
+	}
+}
+
+// layerSummary describes layers feature by feature: layer, id, geometry
+// and properties, in order.
+func layerSummary(layers mvt.Layers) string {
+	var b strings.Builder
+	for _, l := range layers {
+		fmt.Fprintf(&b, "[%s %d]", l.Name, l.Extent)
+		for _, f := range l.Features {
+			keys := slices.Sorted(maps.Keys(f.Properties))
+			fmt.Fprintf(&b, " %v %v", f.ID, f.Geometry)
+			for _, k := range keys {
+				fmt.Fprintf(&b, " %s=%v", k, f.Properties[k])
+			}
+		}
+	}
+	return b.String()
 }

@@ -1,11 +1,15 @@
 package tiles
 
 import (
+	"bytes"
+	"compress/gzip"
 	"container/list"
+	"io"
 	"sync"
 )
 
-// Cache keeps recent tiles in memory, at most a given number of bytes,
+// Cache keeps recent tiles in memory (the handlers store them gzipped, see
+// Gzip), at most a given number of bytes,
 // dropping the least recently used first. Every tile is stored with the
 // data version it shows; the cache trusts its entries only while it knows
 // the current version (SetVersion), which a listener of the database's
@@ -102,4 +106,40 @@ func (c *Cache) Len() (tiles int, bytes int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lru.Len(), c.size
+}
+
+// gzipWriters are reused: a gzip.Writer allocates about 800 KB of tables.
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return w
+}}
+
+// Gzip returns raw compressed with gzip at its fastest level, which takes
+// about two thirds off a tile; the higher levels gain a few per cent more
+// for twice the time. An empty tile stays empty.
+func Gzip(raw []byte) []byte {
+	if len(raw) == 0 {
+		return nil
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(raw)/2 + 64)
+	w := gzipWriters.Get().(*gzip.Writer)
+	w.Reset(&buf)
+	w.Write(raw) // writes to a bytes.Buffer do not fail
+	w.Close()
+	gzipWriters.Put(w)
+	return buf.Bytes()
+}
+
+// Gunzip returns the bytes that Gzip compressed into gz, for the clients
+// that do not accept gzip. An empty tile stays empty.
+func Gunzip(gz []byte) ([]byte, error) {
+	if len(gz) == 0 {
+		return nil, nil
+	}
+	r, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
 }

@@ -83,8 +83,11 @@ func openSibling(ctx context.Context, app *postgis.DB, name string, logger *slog
 			return nil, err
 		}
 	}
+	// Loading 1.5 M actors is one COPY, which takes more than the
+	// server's default statement timeout on a busy machine. Warm, as the
+	// server's pool: nearby searches are measured on it.
 	return postgis.Open(ctx, postgis.Config{URL: withDatabase(app.Pool.Config().ConnString(), name), Logger: logger,
-		StatementTimeout: benchStatementTimeout})
+		StatementTimeout: benchStatementTimeout, Warm: true})
 }
 
 // withDatabase returns the connection string cs naming the database name

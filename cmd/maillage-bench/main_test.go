@@ -77,12 +77,13 @@ func TestMeasure(t *testing.T) {
 		t.Errorf("no data set heading:\n%s", first)
 	}
 	for _, z := range benchZooms {
-		row := fmt.Sprintf("\n| %d | %d | ", z, len(benchTiles(z)))
+		row := fmt.Sprintf("\n| %d, city | %d | ", z, len(benchTiles(z)))
 		if !strings.Contains(first, row) {
 			t.Errorf("no row for zoom %d (%q):\n%s", z, row, first)
 		}
 	}
-	for _, want := range []string{"HTTP ceiling", "nearby (limit 10"} {
+	for _, want := range []string{"HTTP ceiling", "nearby (limit 10", "\n| 14, uniform | ", "| now / before, fresh |",
+		"\n| 12, city | ", "| generic / default |"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("no %q:\n%s", want, first)
 		}

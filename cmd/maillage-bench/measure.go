@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/maillage/maillage/geo"
@@ -44,9 +46,10 @@ var benchPlaces = []struct {
 	{"Guéret", geo.Point{Lon: 1.8717, Lat: 46.1714}}, {"Mende", geo.Point{Lon: 3.4997, Lat: 44.5181}},
 }
 
-// benchZooms are the measured zooms: those of the issue (5, 8, 11, 14)
-// and those of the pg_tileserv figures (6, 10).
-var benchZooms = []int{5, 6, 8, 10, 11, 14}
+// benchZooms are the measured zooms: those of the issue (5, 8, 11, 14),
+// those of the pg_tileserv figures (6, 10) and the first zoom of single
+// actors (12).
+var benchZooms = []int{5, 6, 8, 10, 11, 12, 14}
 
 // benchTiles returns the fixed list of tiles of zoom z: the tile of each
 // bench place and its 8 neighbours.
@@ -236,13 +239,78 @@ func tileservPool(ctx context.Context, db *postgis.DB, maxConns int32) (*pgxpool
 	return pgxpool.NewWithConfig(ctx, cfg)
 }
 
-// benchSet measures one data set: for each zoom, the tiles straight from
-// the tile store (its SQL on its pool, without HTTP), then the same tiles
-// through HTTP without and with the tile cache, then the pg_tileserv-style
-// baseline; then nearby searches.
+// tileList is a list of tiles measured together.
+type tileList struct {
+	name  string // "14, city", "14, uniform"
+	z     int
+	tiles []tiles.Tile
+}
+
+// uniformZooms are the zooms also measured on tiles where actors are,
+// drawn uniformly: the first zoom of single actors and the densest
+// measured zoom.
+var uniformZooms = []int{12, 14}
+
+// uniformTiles is the number of tiles of the uniform lists: drawn
+// uniformly among the tiles that hold published actors, wherever they are
+// (a rural tile as likely as a city one).
+const uniformTiles = 200
+
+// benchLists returns the lists measured on db: for each of benchZooms the
+// tiles of the bench places, and for each of uniformZooms uniformTiles
+// tiles drawn uniformly among those that hold actors, the same on every
+// run.
+func benchLists(ctx context.Context, db *postgis.DB) ([]tileList, error) {
+	var lists []tileList
+	for _, z := range benchZooms {
+		lists = append(lists, tileList{name: fmt.Sprintf("%d, city", z), z: z, tiles: benchTiles(z)})
+	}
+	for _, z := range uniformZooms {
+		// A cell of the cluster grid of zoom z - GridBits is the tile of
+		// zoom z it covers.
+		rows, _ := db.Pool.Query(ctx, `
+			SELECT x, y FROM (
+				SELECT DISTINCT tx * $2 + cx AS x, ty * $2 + cy AS y FROM tile_clusters WHERE z = $1 AND n > 0) c
+			ORDER BY md5(x || '/' || y) LIMIT $3`, z-tiles.GridBits, tiles.GridSize, uniformTiles)
+		list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (tiles.Tile, error) {
+			t := tiles.Tile{Z: z}
+			err := r.Scan(&t.X, &t.Y)
+			return t, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(list) > 0 {
+			lists = append(lists, tileList{name: fmt.Sprintf("%d, uniform", z), z: z, tiles: list})
+		}
+	}
+	slices.SortStableFunc(lists, func(a, b tileList) int { return a.z - b.z })
+	return lists, nil
+}
+
+// findList returns the list named name, if measured.
+func findList(lists []tileList, name string) (tileList, bool) {
+	i := slices.IndexFunc(lists, func(l tileList) bool { return l.name == name })
+	if i < 0 {
+		return tileList{}, false
+	}
+	return lists[i], true
+}
+
+// benchSet measures one data set: for each tile list, the bytes on the
+// wire, the tiles straight from the tile store (its SQL on its pool,
+// without HTTP), then through HTTP without and with the tile cache, then
+// the pg_tileserv-style baseline; then, in the same run, the tile server
+// as it was before (a cold pool planning every tile, no gzip) against the
+// present one, freshly started and warmed, gzip on and off; generic
+// against custom plans; then nearby searches.
 func benchSet(ctx context.Context, db *postgis.DB, cfg config, label string, clients int, d time.Duration, stdout io.Writer) error {
 	var actors int
 	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM actors WHERE status = 'published' AND location IS NOT NULL`).Scan(&actors); err != nil {
+		return err
+	}
+	lists, err := benchLists(ctx, db)
+	if err != nil {
 		return err
 	}
 	store, err := postgis.NewTileStore(ctx, db, int32(clients))
@@ -269,11 +337,13 @@ func benchSet(ctx context.Context, db *postgis.DB, cfg config, label string, cli
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	actorStore := postgis.NewActorStore(db)
-	opts := handlers.DefaultOptions()
-	opts.TileActorZoom = cfg.TileActorZoom
-	newServer := func(cache *tiles.Cache) (string, func(), error) {
+	// newServer starts an HTTP server of tiles from ts, with cache (nil:
+	// none) and gzip on or off.
+	newServer := func(ts *postgis.TileStore, cache *tiles.Cache, gzip bool) (string, func(), error) {
+		opts := handlers.DefaultOptions()
+		opts.TileActorZoom, opts.TileGzip = cfg.TileActorZoom, gzip
 		h := handlers.NewServer(logger, handlers.Deps{Actors: actorStore, Sectors: postgis.NewSectorStore(db),
-			DB: db, Tiles: store, TileCache: cache, Nearby: actorStore}, opts)
+			DB: db, Tiles: ts, TileCache: cache, Nearby: actorStore}, opts)
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return "", nil, err
@@ -282,21 +352,25 @@ func benchSet(ctx context.Context, db *postgis.DB, cfg config, label string, cli
 		go srv.Serve(ln)
 		return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
 	}
-	uncachedURL, stop1, err := newServer(uncached)
+	uncachedURL, stop1, err := newServer(store, uncached, true)
 	if err != nil {
 		return err
 	}
 	defer stop1()
-	cachedURL, stop2, err := newServer(cached)
+	cachedURL, stop2, err := newServer(store, cached, true)
 	if err != nil {
 		return err
 	}
 	defer stop2()
 	// Keep-alive connections for every client, so that no measure pays
-	// for TCP connections.
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients * 4, MaxIdleConnsPerHost: clients * 2}}
-	get := func(ctx context.Context, url string) (int, error) {
+	// for TCP connections; bodies counted as sent, gzipped or not.
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients * 4, MaxIdleConnsPerHost: clients * 2,
+		DisableCompression: true}}
+	get := func(ctx context.Context, url string, gzip bool) (int, error) {
 		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		if gzip {
+			req.Header.Set("Accept-Encoding", "gzip") // as browsers and GDAL do
+		}
 		resp, err := client.Do(req)
 		if err != nil {
 			return 0, err
@@ -308,45 +382,58 @@ func benchSet(ctx context.Context, db *postgis.DB, cfg config, label string, cli
 		}
 		return int(n), err
 	}
+	httpTile := func(base string, list []tiles.Tile, gzip bool) func(context.Context, int) (int, error) {
+		return func(ctx context.Context, i int) (int, error) {
+			t := list[i]
+			return get(ctx, fmt.Sprintf("%s/tiles/actors/%d/%d/%d.mvt", base, t.Z, t.X, t.Y), gzip)
+		}
+	}
 
 	fmt.Fprintf(stdout, "\n### %s: %d published located actors\n\n", label, actors)
-	fmt.Fprintln(stdout, "| zoom | tiles | largest | SQL tiles/s | SQL p50 / p99 | uncached tiles/s | uncached p50 / p99 | server / SQL (time per tile) | cached tiles/s | cached p50 / p99 | cached / uncached | pg_tileserv-style SQL tiles/s | its p50 / p99 | its largest | uncached / pg_tileserv-style |")
-	fmt.Fprintln(stdout, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-	for _, z := range benchZooms {
-		list := benchTiles(z)
+	fmt.Fprintln(stdout, "Tiles of the bench places (city) or drawn uniformly among those where actors are (uniform); sizes as sent, mean and largest; HTTP clients accept gzip.")
+	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, "| zoom, tiles | tiles | mean raw / gzip | largest raw / gzip | SQL tiles/s | SQL p50 / p99 | uncached tiles/s | uncached p50 / p99 | cached tiles/s | cached p50 / p99 | pg_tileserv-style SQL tiles/s | its p50 / p99 | its largest | uncached / pg_tileserv-style |")
+	fmt.Fprintln(stdout, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	type wire struct{ raw, gz, largestRaw, largestGz int }
+	wires := map[string]wire{}
+	for _, l := range lists {
+		list := l.tiles
 		sql := func(ctx context.Context, i int) (int, error) {
 			mvt, _, err := store.Tile(ctx, list[i], nil, cfg.TileActorZoom)
 			return len(mvt), err
 		}
-		httpTile := func(base string) func(context.Context, int) (int, error) {
-			return func(ctx context.Context, i int) (int, error) {
-				t := list[i]
-				return get(ctx, fmt.Sprintf("%s/tiles/actors/%d/%d/%d.mvt", base, t.Z, t.X, t.Y))
-			}
-		}
-		// One pass first, so that every measure finds PostgreSQL's buffers
-		// warm and the cache full.
+		// One pass raw, then one gzipped, first, so that every measure
+		// finds PostgreSQL's buffers warm and the cache full.
+		var w wire
 		for i := range list {
-			if _, err := httpTile(cachedURL)(ctx, i); err != nil {
+			raw, err := httpTile(cachedURL, list, false)(ctx, i)
+			if err != nil {
 				return err
 			}
+			gz, err := httpTile(cachedURL, list, true)(ctx, i)
+			if err != nil {
+				return err
+			}
+			w.raw, w.gz = w.raw+raw, w.gz+gz
+			w.largestRaw, w.largestGz = max(w.largestRaw, raw), max(w.largestGz, gz)
 		}
+		wires[l.name] = w
 		s, err := measure(ctx, clients, d, len(list), sql)
 		if err != nil {
 			return err
 		}
-		u, err := measure(ctx, clients, d, len(list), httpTile(uncachedURL))
+		u, err := measure(ctx, clients, d, len(list), httpTile(uncachedURL, list, true))
 		if err != nil {
 			return err
 		}
-		c, err := measure(ctx, clients, d, len(list), httpTile(cachedURL))
+		c, err := measure(ctx, clients, d, len(list), httpTile(cachedURL, list, true))
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "| %d | %d | %s | %.0f | %s / %s | %.0f | %s / %s | %.2fx | %.0f | %s / %s | %.0fx |",
-			z, len(list), kb(s.largest), s.rate(), ms(s.p50), ms(s.p99), u.rate(), ms(u.p50), ms(u.p99),
-			s.rate()/u.rate(), c.rate(), ms(c.p50), ms(c.p99), c.rate()/u.rate())
-		if z < tileservMinZoom {
+		fmt.Fprintf(stdout, "| %s | %d | %s / %s | %s / %s | %.0f | %s / %s | %.0f | %s / %s | %.0f | %s / %s |",
+			l.name, len(list), kb(w.raw/len(list)), kb(w.gz/len(list)), kb(w.largestRaw), kb(w.largestGz),
+			s.rate(), ms(s.p50), ms(s.p99), u.rate(), ms(u.p50), ms(u.p99), c.rate(), ms(c.p50), ms(c.p99))
+		if l.z < tileservMinZoom {
 			fmt.Fprintln(stdout, " not measured | | | |")
 			continue
 		}
@@ -362,28 +449,62 @@ func benchSet(ctx context.Context, db *postgis.DB, cfg config, label string, cli
 		fmt.Fprintf(stdout, " %.1f | %s / %s | %s | %.2fx |\n", b.rate(), ms(b.p50), ms(b.p99), kb(b.largest), u.rate()/b.rate())
 	}
 
+	if err := compareServers(ctx, db, lists, clients, d, newServer, httpTile, stdout); err != nil {
+		return err
+	}
+	if err := comparePlans(ctx, db, cfg, lists, clients, d, stdout); err != nil {
+		return err
+	}
+
 	// The ceiling of any request here: GET /healthz, through the same
 	// middleware, server and client, with no tile and no database. Cached
 	// tiles cannot go faster.
 	floor, err := measure(ctx, clients, d, 1, func(ctx context.Context, _ int) (int, error) {
-		return get(ctx, cachedURL+"/healthz")
+		return get(ctx, cachedURL+"/healthz", true)
 	})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nHTTP ceiling (GET /healthz, same server and clients): %.0f/s, p50 %s, p99 %s\n", floor.rate(), ms(floor.p50), ms(floor.p99))
 
-	nearby := func(ctx context.Context, i int) (int, error) {
-		p := benchPlaces[i%len(benchPlaces)].pt
-		// A point within about 5 km of the place, the same for the same i.
-		dx, dy := float64(i%7-3)*0.02, float64(i%5-2)*0.02
-		return get(ctx, fmt.Sprintf("%s/api/actors/nearby?lat=%.5f&lon=%.5f&limit=10", uncachedURL, p.Lat+dy, p.Lon+dx))
+	nearbyOn := func(base string) func(context.Context, int) (int, error) {
+		return func(ctx context.Context, i int) (int, error) {
+			p := benchPlaces[i%len(benchPlaces)].pt
+			// A point within about 5 km of the place, the same for the same i.
+			dx, dy := float64(i%7-3)*0.02, float64(i%5-2)*0.02
+			return get(ctx, fmt.Sprintf("%s/api/actors/nearby?lat=%.5f&lon=%.5f&limit=10", base, p.Lat+dy, p.Lon+dx), true)
+		}
 	}
-	nb, err := measure(ctx, clients, d, len(benchPlaces)*35, nearby)
+	// The first pass over the points of a freshly opened pool, warmed as
+	// the server's (first, while the pages the searches read are cold) or
+	// not (then, on warm pages): each connection's first geography
+	// statement costs 100-300 ms.
+	points := len(benchPlaces) * 35
+	firstPass := map[bool]float64{}
+	for _, warm := range []bool{true, false} {
+		fresh, err := postgis.Open(ctx, postgis.Config{URL: db.Pool.Config().ConnString(), NoMigrate: true, Warm: warm})
+		if err != nil {
+			return err
+		}
+		st := postgis.NewActorStore(fresh)
+		h := handlers.NewServer(logger, handlers.Deps{Actors: st, Sectors: postgis.NewSectorStore(fresh), DB: fresh,
+			Tiles: store, Nearby: st}, handlers.DefaultOptions())
+		srv := httptest.NewServer(h)
+		start := time.Now()
+		_, err = passAll(ctx, clients, points, nearbyOn(srv.URL))
+		firstPass[warm] = float64(points) / time.Since(start).Seconds()
+		srv.Close()
+		fresh.Close()
+		if err != nil {
+			return err
+		}
+	}
+	nb, err := measure(ctx, clients, d, points, nearbyOn(uncachedURL))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nnearby (limit 10, within 50 km, through HTTP): %.0f/s, p50 %s, p99 %s\n", nb.rate(), ms(nb.p50), ms(nb.p99))
+	fmt.Fprintf(stdout, "\nnearby (limit 10, within 50 km, through HTTP): %.0f/s, p50 %s, p99 %s; the first pass over its %d points on a fresh pool: %.0f/s warmed at start (pages cold), %.0f/s not warmed (pages warm)\n",
+		nb.rate(), ms(nb.p50), ms(nb.p99), points, firstPass[true], firstPass[false])
 	if n, size := cached.Len(); n > 0 {
 		fmt.Fprintf(stdout, "tile cache after the run: %d tiles, %s\n", n, kb(int(size)))
 	}
@@ -391,6 +512,182 @@ func benchSet(ctx context.Context, db *postgis.DB, cfg config, label string, cli
 		return ctx.Err()
 	}
 	return nil
+}
+
+// compareLists are the lists on which the server before and now are
+// compared: light tiles first.
+var compareLists = []string{"14, uniform", "14, city", "12, city"}
+
+// heavyList is the list whose tiles stand for a long-running server's
+// past: once its connections have planned them, PostgreSQL's default
+// plan_cache_mode settles on generic plans.
+const heavyList = "12, city"
+
+// compareServers measures, on each of compareLists, uncached HTTP tiles
+// of the server as it was before (tile pool opened on demand, each tile
+// planned anew, no gzip) against the present one (pool opened and warmed
+// at start, generic plans, gzip), both freshly started, then both warmed
+// by a pass over heavyList, and the present one with gzip off.
+func compareServers(ctx context.Context, db *postgis.DB, lists []tileList, clients int, d time.Duration,
+	newServer func(*postgis.TileStore, *tiles.Cache, bool) (string, func(), error),
+	httpTile func(string, []tiles.Tile, bool) func(context.Context, int) (int, error), stdout io.Writer) error {
+	heavy, ok := findList(lists, heavyList)
+	if !ok {
+		return nil
+	}
+	fmt.Fprintln(stdout, "\nUncached tiles/s (p99) through HTTP, the server before (tile pool opened under load, each tile planned anew, no gzip) and now (pool opened and warmed at start, one generic plan per statement, gzip), each freshly started, then warmed by a pass over the zoom-12 city tiles:")
+	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, "| zoom, tiles | before, fresh | now, fresh | now / before, fresh | before, warmed | now, warmed | now / before, warmed | now, warmed, gzip off | gzip on / off | bytes sent, gzip / raw |")
+	fmt.Fprintln(stdout, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	warmPass := func(url string) error {
+		_, err := passAll(ctx, clients, len(heavy.tiles), httpTile(url, heavy.tiles, true))
+		return err
+	}
+	cell := func(s benchStats) string { return fmt.Sprintf("%.0f (%s)", s.rate(), ms(s.p99)) }
+	for _, name := range compareLists {
+		l, ok := findList(lists, name)
+		if !ok {
+			continue
+		}
+		var before, beforeWarm, now, nowWarm, nowRaw benchStats
+		var gzBytes, rawBytes int
+		err := func() error {
+			old, err := postgis.NewTileStoreWith(ctx, db, postgis.TilePool{MaxConns: int32(clients), CustomPlans: true, Cold: true})
+			if err != nil {
+				return err
+			}
+			defer old.Close()
+			url, stop, err := newServer(old, nil, false)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			if before, err = measure(ctx, clients, d, len(l.tiles), httpTile(url, l.tiles, true)); err != nil {
+				return err
+			}
+			if err := warmPass(url); err != nil {
+				return err
+			}
+			if beforeWarm, err = measure(ctx, clients, d, len(l.tiles), httpTile(url, l.tiles, true)); err != nil {
+				return err
+			}
+			rawBytes, err = passAll(ctx, clients, len(l.tiles), httpTile(url, l.tiles, true))
+			return err
+		}()
+		if err != nil {
+			return err
+		}
+		err = func() error {
+			ts, err := postgis.NewTileStoreWith(ctx, db, postgis.TilePool{MaxConns: int32(clients)})
+			if err != nil {
+				return err
+			}
+			defer ts.Close()
+			url, stop, err := newServer(ts, nil, true)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			rawURL, stopRaw, err := newServer(ts, nil, false)
+			if err != nil {
+				return err
+			}
+			defer stopRaw()
+			if now, err = measure(ctx, clients, d, len(l.tiles), httpTile(url, l.tiles, true)); err != nil {
+				return err
+			}
+			if err := warmPass(url); err != nil {
+				return err
+			}
+			if nowWarm, err = measure(ctx, clients, d, len(l.tiles), httpTile(url, l.tiles, true)); err != nil {
+				return err
+			}
+			if nowRaw, err = measure(ctx, clients, d, len(l.tiles), httpTile(rawURL, l.tiles, true)); err != nil {
+				return err
+			}
+			gzBytes, err = passAll(ctx, clients, len(l.tiles), httpTile(url, l.tiles, true))
+			return err
+		}()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "| %s | %s | %s | %.2fx | %s | %s | %.2fx | %s | %.2fx | %s / %s |\n", name,
+			cell(before), cell(now), now.rate()/before.rate(), cell(beforeWarm), cell(nowWarm), nowWarm.rate()/beforeWarm.rate(),
+			cell(nowRaw), nowWarm.rate()/nowRaw.rate(), kb(gzBytes), kb(rawBytes))
+	}
+	return nil
+}
+
+// comparePlans measures tiles straight from two warmed tile stores, one
+// with a generic plan per statement (the server's), one with
+// PostgreSQL's default plan cache, on heavy and light tiles.
+func comparePlans(ctx context.Context, db *postgis.DB, cfg config, lists []tileList, clients int, d time.Duration, stdout io.Writer) error {
+	generic, err := postgis.NewTileStoreWith(ctx, db, postgis.TilePool{MaxConns: int32(clients)})
+	if err != nil {
+		return err
+	}
+	defer generic.Close()
+	custom, err := postgis.NewTileStoreWith(ctx, db, postgis.TilePool{MaxConns: int32(clients), CustomPlans: true})
+	if err != nil {
+		return err
+	}
+	defer custom.Close()
+	fmt.Fprintln(stdout, "\nSQL tiles/s (p50 / p99), straight from a warmed tile store: one generic plan per statement against PostgreSQL's default (plan_cache_mode auto: a plan per tile, until the average planned cost exceeds the generic plan's):")
+	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, "| zoom, tiles | generic plan | default | generic / default |")
+	fmt.Fprintln(stdout, "| --- | --- | --- | --- |")
+	for _, name := range []string{"12, city", "12, uniform", "14, city", "14, uniform"} {
+		l, ok := findList(lists, name)
+		if !ok {
+			continue
+		}
+		sql := func(ts *postgis.TileStore) func(context.Context, int) (int, error) {
+			return func(ctx context.Context, i int) (int, error) {
+				mvt, _, err := ts.Tile(ctx, l.tiles[i], nil, cfg.TileActorZoom)
+				return len(mvt), err
+			}
+		}
+		c, err := measure(ctx, clients, d, len(l.tiles), sql(custom))
+		if err != nil {
+			return err
+		}
+		g, err := measure(ctx, clients, d, len(l.tiles), sql(generic))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "| %s | %.0f (%s / %s) | %.0f (%s / %s) | %.2fx |\n", name,
+			g.rate(), ms(g.p50), ms(g.p99), c.rate(), ms(c.p50), ms(c.p99), g.rate()/c.rate())
+	}
+	return nil
+}
+
+// passAll runs do once for each index below jobs, from clients
+// goroutines, and returns the sum of the sizes do reported.
+func passAll(ctx context.Context, clients, jobs int, do func(ctx context.Context, i int) (int, error)) (int, error) {
+	var next, total atomic.Int64
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= jobs {
+					return
+				}
+				n, err := do(ctx, i)
+				if err != nil {
+					mu.Lock()
+					firstErr = firstOf(firstErr, err)
+					mu.Unlock()
+					return
+				}
+				total.Add(int64(n))
+			}
+		})
+	}
+	wg.Wait()
+	return int(total.Load()), firstErr
 }
 
 func ms(d time.Duration) string {

@@ -84,17 +84,17 @@ func openDB(ctx context.Context, cfg config, logger *slog.Logger, migrate, asSer
 		ownerURL = cfg.MigrateDatabaseURL
 	}
 	private := ownerURL == ""
+	splitRoles := private || cfg.MigrateDatabaseURL != ""
 	url, stop, err := pgcluster.URL(ctx, ownerURL, pgcluster.Config{Dir: cfg.DataDir, BinDir: cfg.PGBinDir, Logger: logger})
 	if err != nil {
 		return nil, nil, err
 	}
 	db, err := postgis.Open(ctx, postgis.Config{URL: url, NoMigrate: !migrate, Logger: logger,
-		StatementTimeout: cfg.StatementTimeout})
+		StatementTimeout: cfg.StatementTimeout, Warm: asServer && !splitRoles})
 	if err != nil {
 		stop()
 		return nil, nil, err
 	}
-	splitRoles := private || cfg.MigrateDatabaseURL != ""
 	if migrate {
 		if err := ensureAppRole(ctx, cfg, db); err != nil {
 			db.Close()
@@ -114,7 +114,7 @@ func openDB(ctx context.Context, cfg config, logger *slog.Logger, migrate, asSer
 		appURL = url + " user=" + postgis.AppRole // the socket trusts the cluster's own roles
 	}
 	appDB, err := postgis.Open(ctx, postgis.Config{URL: appURL, NoMigrate: true, Logger: logger,
-		StatementTimeout: cfg.StatementTimeout})
+		StatementTimeout: cfg.StatementTimeout, Warm: true})
 	if err != nil {
 		stop()
 		return nil, nil, err

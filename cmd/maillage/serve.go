@@ -56,17 +56,17 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	opts.LegalForms = a.forms
 	opts.DefaultSector = cfg.DefaultSector
 	opts.TileActorZoom, opts.TileCacheControl = cfg.TileActorZoom, cfg.TileCacheControl
-	tileStore, tileCache, stopTiles, err := openTiles(ctx, a, cfg, logger)
+	// One LISTEN connection hears the tile data version, token
+	// revocations and workshop events; it starts once all are set.
+	listener := postgis.NewListener(a.db)
+	tileStore, tileCache, closeTiles, err := openTiles(ctx, a, cfg, listener, logger)
 	if err != nil {
 		return err
 	}
-	defer stopTiles()
+	defer closeTiles()
 	opts.GeocodePerMinute = cfg.GeocodePerMinute
 	// Keepers' tokens are cached while revocations are heard.
-	tokensCtx, stopTokens := context.WithCancel(context.Background())
-	tokensDone := make(chan struct{})
-	go func() { defer close(tokensDone); a.tokens.WatchTokens(tokensCtx, 10*time.Second) }()
-	defer func() { stopTokens(); <-tokensDone }()
+	a.tokens.ListenTokens(listener)
 	chain := newChain(cfg, a)
 	var geocoder geo.Geocoder
 	if chain != nil {
@@ -79,8 +79,12 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	}
 	opts.WorkshopJoinFailures, opts.WorkshopStreamsPerIP = cfg.WorkshopJoinFailures, cfg.WorkshopStreamsPerIP
 	opts.WorkshopHeartbeat = cfg.WorkshopHeartbeat
-	workshopEvents, stopWorkshopEvents := openWorkshopEvents(a, logger)
+	workshopEvents, stopWorkshopEvents := openWorkshopEvents(a, listener, logger)
 	defer stopWorkshopEvents()
+	listenCtx, stopListening := context.WithCancel(context.Background())
+	listenDone := make(chan struct{})
+	go func() { defer close(listenDone); listener.Run(listenCtx, 10*time.Second) }()
+	defer func() { stopListening(); <-listenDone }()
 	jobs := postgis.NewImportJobStore(a.db)
 	if n, err := jobs.InterruptStale(ctx); err != nil {
 		return err

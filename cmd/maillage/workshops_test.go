@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/internal/postgistest"
 )
 
@@ -106,5 +111,94 @@ func TestWorkshopAcrossServes(t *testing.T) {
 		case <-deadline:
 			t.Fatalf("no annotation on the second server's stream within 20 s: %q", got)
 		}
+	}
+}
+
+// TestOneListenerPerServe: each `maillage serve` holds one LISTEN
+// connection, which hears both the tile data version and token
+// revocations written through the other process (workshop events:
+// TestWorkshopAcrossServes).
+func TestOneListenerPerServe(t *testing.T) {
+	dbURL := postgistest.NewURL(t)
+	env := map[string]string{"DATABASE_URL": dbURL, "MAILLAGE_GEOCODER": "local"}
+	cli := func(args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := run(context.Background(), append([]string{"maillage"}, args...), testEnv(env), &out, &out); err != nil {
+			t.Fatalf("%v: %v %s", args, err, out.String())
+		}
+		return strings.TrimSpace(out.String())
+	}
+	keeper := cli("token", "create", "cress")
+	first := startServe(t, maps.Clone(env))
+	second := startServe(t, maps.Clone(env))
+
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	waitFor(t, "one listener per serve", func() bool {
+		var n int
+		err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND application_name = $1`, postgis.ListenerName).Scan(&n)
+		return err == nil && n == 2
+	})
+	// No other connection listens: a listener's last statement is its
+	// LISTEN, or the tile version it reads after it.
+	var others int
+	err = conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND application_name <> $1
+			AND (query LIKE 'LISTEN%' OR query = 'SELECT version FROM tile_data_version')`, postgis.ListenerName).Scan(&others)
+	if err != nil || others != 0 {
+		t.Errorf("%d other listening connections (%v)", others, err)
+	}
+
+	do := func(method, url, body string) (int, http.Header) {
+		t.Helper()
+		req, _ := http.NewRequest(method, url, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+keeper)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header
+	}
+	tile := second + "/tiles/actors/5/15/11.mvt" // Niort
+	_, h := do("GET", tile, "")
+	before := h.Get("ETag")
+	if code, _ := do("POST", first+"/api/actors", `{"name": "Recyclerie", "sectors": ["reemploi"],
+		"location": {"type": "Point", "coordinates": [-0.459, 46.323]}}`); code != 201 {
+		t.Fatalf("POST /api/actors = %d", code)
+	}
+	waitFor(t, "the second server's tile to show the new actor", func() bool {
+		_, h := do("GET", tile, "")
+		return h.Get("ETag") != before
+	})
+
+	if code, _ := do("GET", second+"/api/sector-proposals", ""); code != 200 {
+		t.Fatalf("keeper request = %d", code)
+	}
+	cli("token", "revoke", "cress")
+	waitFor(t, "the second server to refuse the revoked token", func() bool {
+		code, _ := do("GET", second+"/api/sector-proposals", "")
+		return code == 401
+	})
+}
+
+// waitFor polls cond for up to 10 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10 s for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

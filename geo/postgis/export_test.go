@@ -95,3 +95,14 @@ func (s *FeatureStore) EachFeatureAtOffset(ctx context.Context, collection strin
 	}
 	return rows.Err()
 }
+
+// TilePlans returns the generic and custom plans made so far of the actor
+// and cluster tile statements on one connection of the store's pool, and
+// the connections the pool holds.
+func (s *TileStore) TilePlans(ctx context.Context) (generic, custom int64, conns int32, err error) {
+	conns = s.pool.Stat().TotalConns()
+	err = s.pool.QueryRow(ctx, `
+		SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0)
+		FROM pg_prepared_statements WHERE statement IN ($1, $2)`, actorTileSQL, clusterTileSQL).Scan(&generic, &custom)
+	return generic, custom, conns, err
+}

@@ -24,26 +24,92 @@ const tilesChannel = "maillage_tiles"
 // and without JIT: on tile queries both cost more than they save (parallel
 // plans cost 1.7x at zoom 6 and 3.6x at zoom 10 on 1.5 M points), and
 // setting them per session saves the three round trips of BEGIN, SET LOCAL
-// and COMMIT around every tile.
+// and COMMIT around every tile. Its sessions also plan each tile statement
+// once (see TilePool), and its connections are opened and warmed before
+// the store is returned.
 type TileStore struct {
 	db   *DB
 	pool *pgxpool.Pool
 }
 
+// TilePool sets up the pool of a tile store.
+type TilePool struct {
+	// MaxConns is the most connections of the pool; 0: pgxpool's default.
+	MaxConns int32
+	// CustomPlans lets PostgreSQL plan each tile anew, as it does by
+	// default (plan_cache_mode auto), instead of using one generic plan
+	// per connection from the first tile. With custom plans a new
+	// connection spends 0.35-0.5 ms planning a light tile that takes
+	// 0.11 ms to run, and keeps doing so until the average planned cost
+	// exceeds the generic plan's, which light tiles alone never reach.
+	// For comparison in the bench.
+	CustomPlans bool
+	// Cold opens connections on demand, under load, and does not prepare
+	// their statements in advance. For comparison in the bench.
+	Cold bool
+}
+
 // NewTileStore returns a tile store on db, with its own pool of at most
 // maxConns connections (0: pgxpool's default). Close it before db.
 func NewTileStore(ctx context.Context, db *DB, maxConns int32) (*TileStore, error) {
+	return NewTileStoreWith(ctx, db, TilePool{MaxConns: maxConns})
+}
+
+// NewTileStoreWith returns a tile store on db whose pool is set up by p.
+// Unless p.Cold, every connection is opened now and each new connection
+// prepares and runs the tile statements on an empty tile before its first
+// use, so that no tile pays for planning. Close it before db.
+func NewTileStoreWith(ctx context.Context, db *DB, p TilePool) (*TileStore, error) {
 	cfg := db.Pool.Config().Copy()
 	cfg.ConnConfig.RuntimeParams["max_parallel_workers_per_gather"] = "0"
 	cfg.ConnConfig.RuntimeParams["jit"] = "off"
-	if maxConns > 0 {
-		cfg.MaxConns = maxConns
+	if !p.CustomPlans {
+		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+	}
+	if p.MaxConns > 0 {
+		cfg.MaxConns = p.MaxConns
+	}
+	if !p.Cold {
+		cfg.MinConns = cfg.MaxConns
+		cfg.AfterConnect = warmTileConn
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	if !p.Cold {
+		if err := openAll(ctx, pool); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
 	return &TileStore{db: db, pool: pool}, nil
+}
+
+// warmTileConn runs each tile statement once on an empty tile (in the
+// Arctic, at the top left corner of the grid), so that the connection
+// holds them prepared, with their generic plans, before its first tile.
+func warmTileConn(ctx context.Context, conn *pgx.Conn) error {
+	empty := func(z int) tiles.Tile { return tiles.Tile{Z: z, X: 0, Y: 0} }
+	territory, territoryArgs := TerritoryTileSQL(empty(tiles.ClusterZooms))
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{clusterTileSQL, []any{tiles.ClusterZooms - 1, 0, 0, nil}},
+		{actorTileSQL, []any{tiles.ClusterZooms, 0, 0, nil}},
+		{territory, territoryArgs},
+	} {
+		rows, err := conn.Query(ctx, q.sql, q.args...)
+		if err != nil {
+			return err
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("warming a tile connection: %w", err)
+		}
+	}
+	return nil
 }
 
 // Close closes the store's pool.
@@ -170,55 +236,39 @@ func (s *TileStore) DataVersion(ctx context.Context) (int64, error) {
 }
 
 // WatchTiles calls changed with the data version each time it changes,
-// until ctx ends, listening on its own connection. It calls changed with
-// the current version once listening, again after each reconnection (the
-// notifications sent meanwhile are lost), and with ok false as soon as the
-// connection fails, so that callers stop trusting what they cached.
+// until ctx ends, listening on a connection of its own (see ListenTiles).
 // Reconnection is retried with a backoff of up to retryMax.
 func (s *TileStore) WatchTiles(ctx context.Context, retryMax time.Duration, changed func(version int64, ok bool)) {
-	delay := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		err := s.listen(ctx, changed, func() { delay = 100 * time.Millisecond })
-		changed(0, false)
-		if ctx.Err() != nil {
-			return
-		}
-		s.db.logger.Warn("tile notifications: connection lost, retrying", "err", err, "in", delay)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, retryMax)
-	}
+	l := NewListener(s.db)
+	s.ListenTiles(l, changed)
+	l.Run(ctx, retryMax)
 }
 
-func (s *TileStore) listen(ctx context.Context, changed func(int64, bool), connected func()) error {
-	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, `LISTEN `+tilesChannel); err != nil {
-		return err
-	}
-	var v int64
-	if err := conn.QueryRow(ctx, `SELECT version FROM tile_data_version`).Scan(&v); err != nil {
-		return err
-	}
-	connected()
-	changed(v, true)
-	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
-			return err
-		}
-		v, err := strconv.ParseInt(n.Payload, 10, 64)
-		if err != nil {
-			return fmt.Errorf("tile notification %q: %w", n.Payload, err)
-		}
-		changed(v, true)
-	}
+// ListenTiles has l call changed with the data version each time it
+// changes: with the current version once listening, again after each
+// reconnection (the notifications sent meanwhile are lost), and with ok
+// false as soon as the connection fails, so that callers stop trusting
+// what they cached.
+func (s *TileStore) ListenTiles(l *Listener, changed func(version int64, ok bool)) {
+	l.Listen(tilesChannel, Channel{
+		Listening: func(ctx context.Context, conn *pgx.Conn) error {
+			var v int64
+			if err := conn.QueryRow(ctx, `SELECT version FROM tile_data_version`).Scan(&v); err != nil {
+				return err
+			}
+			changed(v, true)
+			return nil
+		},
+		Notified: func(_ context.Context, _ *pgx.Conn, payload string) error {
+			v, err := strconv.ParseInt(payload, 10, 64)
+			if err != nil {
+				return fmt.Errorf("tile notification %q: %w", payload, err)
+			}
+			changed(v, true)
+			return nil
+		},
+		Lost: func() { changed(0, false) },
+	})
 }
 
 // Extent returns the bounds of the published located actors of sectors

@@ -174,43 +174,22 @@ func (s *TokenStore) setLive(live bool) {
 	s.mu.Unlock()
 }
 
-// WatchTokens listens for revocations until ctx ends, emptying the cache
-// on each; while not listening (at first, after a lost connection) every
-// request checks its token in the database. It reconnects with a delay
-// doubling up to retryMax.
+// WatchTokens listens for revocations until ctx ends, on a connection of
+// its own (see ListenTokens). It reconnects with a delay doubling up to
+// retryMax.
 func (s *TokenStore) WatchTokens(ctx context.Context, retryMax time.Duration) {
-	delay := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		err := s.listen(ctx, func() { delay = 100 * time.Millisecond })
-		s.setLive(false)
-		if ctx.Err() != nil {
-			return
-		}
-		s.db.logger.Warn("token notifications: connection lost, retrying", "err", err, "in", delay)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, retryMax)
-	}
+	l := NewListener(s.db)
+	s.ListenTokens(l)
+	l.Run(ctx, retryMax)
 }
 
-func (s *TokenStore) listen(ctx context.Context, connected func()) error {
-	conn, err := pgx.ConnectConfig(ctx, s.db.Pool.Config().ConnConfig)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, `LISTEN `+tokensChannel); err != nil {
-		return err
-	}
-	connected()
-	s.setLive(true)
-	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
-			return err
-		}
-		s.setLive(true) // empties the cache
-	}
+// ListenTokens has l empty the cache on each revocation; while l is not
+// listening (at first, after a lost connection) every request checks its
+// token in the database.
+func (s *TokenStore) ListenTokens(l *Listener) {
+	l.Listen(tokensChannel, Channel{
+		Listening: func(context.Context, *pgx.Conn) error { s.setLive(true); return nil },
+		Notified:  func(context.Context, *pgx.Conn, string) error { s.setLive(true); return nil }, // empties the cache
+		Lost:      func() { s.setLive(false) },
+	})
 }

@@ -14,8 +14,8 @@ import (
 )
 
 // WorkshopHub passes the events of workshops to the event streams of this
-// process. It holds one LISTEN connection, whatever the number of
-// streams: on each notification it reads the workshop's new events once
+// process. It needs one LISTEN connection, whatever the number of
+// streams, which it may share with others (ListenOn): on each notification it reads the workshop's new events once
 // from workshop_events and hands them to every subscriber in memory.
 //
 // It keeps nothing another process needs: the events are in the
@@ -41,10 +41,6 @@ type watch struct {
 type subscriber struct {
 	ch chan *geo.WorkshopEvent
 }
-
-// ListenerName is the application_name of the hub's connection, as
-// pg_stat_activity shows it.
-const ListenerName = "maillage workshop events"
 
 // NewWorkshopHub returns a hub on db whose subscribers may fall buffer
 // events behind before they are dropped. Start it with Run.
@@ -126,72 +122,52 @@ func (h *WorkshopHub) Subscribers() int {
 	return n
 }
 
-// Run listens for workshop events until ctx ends, then closes every
-// subscriber's channel. A lost connection is reopened with a backoff of
-// up to retryMax; the events committed meanwhile are read then, so that
-// subscribers miss none.
+// Run listens for workshop events on a connection of its own until ctx
+// ends (see ListenOn), then stops the hub. A lost connection is reopened
+// with a backoff of up to retryMax.
 func (h *WorkshopHub) Run(ctx context.Context, retryMax time.Duration) {
-	defer func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		h.stopped = true
-		for id, w := range h.watches {
-			for s := range w.subs {
-				h.drop(id, s)
-			}
-		}
-	}()
-	delay := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		err := h.listen(ctx, func() { delay = 100 * time.Millisecond })
-		if ctx.Err() != nil {
-			return
-		}
-		h.logger.Warn("workshop events: connection lost, retrying", "err", err, "in", delay)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, retryMax)
-	}
+	l := NewListener(h.db)
+	h.ListenOn(l)
+	l.Run(ctx, retryMax)
+	h.Stop()
 }
 
-func (h *WorkshopHub) listen(ctx context.Context, connected func()) error {
-	cfg := h.db.Pool.Config().ConnConfig.Copy()
-	cfg.RuntimeParams["application_name"] = ListenerName
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, `LISTEN `+workshopsChannel); err != nil {
-		return err
-	}
-	connected()
-	// Catch up with what was committed while not listening.
+// ListenOn has l hand out the workshop events. After each (re)connection
+// the events committed meanwhile are read, so that subscribers miss none.
+func (h *WorkshopHub) ListenOn(l *Listener) {
+	l.Listen(workshopsChannel, Channel{
+		Listening: func(ctx context.Context, conn *pgx.Conn) error {
+			h.mu.Lock()
+			ids := make([]int64, 0, len(h.watches))
+			for id := range h.watches {
+				ids = append(ids, id)
+			}
+			h.mu.Unlock()
+			for _, id := range ids {
+				if err := h.deliver(ctx, conn, id); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		Notified: func(ctx context.Context, conn *pgx.Conn, payload string) error {
+			id, err := strconv.ParseInt(payload, 10, 64)
+			if err != nil {
+				return fmt.Errorf("workshop notification %q: %w", payload, err)
+			}
+			return h.deliver(ctx, conn, id)
+		},
+	})
+}
+
+// Stop closes every subscriber's channel; Subscribe fails from then on.
+func (h *WorkshopHub) Stop() {
 	h.mu.Lock()
-	ids := make([]int64, 0, len(h.watches))
-	for id := range h.watches {
-		ids = append(ids, id)
-	}
-	h.mu.Unlock()
-	for _, id := range ids {
-		if err := h.deliver(ctx, conn, id); err != nil {
-			return err
-		}
-	}
-	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
-			return err
-		}
-		id, err := strconv.ParseInt(n.Payload, 10, 64)
-		if err != nil {
-			return fmt.Errorf("workshop notification %q: %w", n.Payload, err)
-		}
-		if err := h.deliver(ctx, conn, id); err != nil {
-			return err
+	defer h.mu.Unlock()
+	h.stopped = true
+	for id, w := range h.watches {
+		for s := range w.subs {
+			h.drop(id, s)
 		}
 	}
 }
