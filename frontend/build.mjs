@@ -30,6 +30,7 @@ const pages = [
   { html: 'synthese.html', entry: 'record', src: 'src/workshop/record.js' },
   { html: 'ateliers.html', entry: 'keeper', src: 'src/workshop/keeper.js' },
   { html: 'couverture.html', entry: 'coverage', src: 'src/coverage.js' },
+  { html: 'connexion.html', entry: 'signin', src: 'src/signin.js' },
 ];
 
 const result = await esbuild.build({

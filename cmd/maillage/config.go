@@ -16,6 +16,7 @@ import (
 	"github.com/maillage/maillage/geo/nominatim"
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/handlers"
+	"github.com/maillage/maillage/internal/smtpmail"
 	"github.com/maillage/maillage/tiles"
 )
 
@@ -39,6 +40,7 @@ type config struct {
 	TrustedProxies     []*net.IPNet
 	PublicURL          *url.URL // MAILLAGE_PUBLIC_URL: origin of the links the server gives; nil: the request's Host
 	HeavyExports       int      // MAILLAGE_HEAVY_EXPORTS: concurrent actor CSV and GeoJSON exports; 0: no limit
+	SMTPURL            string   // MAILLAGE_SMTP_URL: where password links are mailed from; empty: the CLI gives them
 
 	RequestTimeout     time.Duration // MAILLAGE_REQUEST_TIMEOUT: deadline of a request, then 503
 	LongRequestTimeout time.Duration // MAILLAGE_LONG_REQUEST_TIMEOUT: deadline of imports and exports
@@ -146,6 +148,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return cfg, fmt.Errorf("MAILLAGE_PUBLIC_URL: %q is not an http(s) origin such as https://carte.example.org", v)
 		}
 		cfg.PublicURL = u
+	}
+	cfg.SMTPURL = env("MAILLAGE_SMTP_URL", "")
+	if cfg.SMTPURL != "" {
+		if _, err := smtpmail.New(cfg.SMTPURL); err != nil {
+			return cfg, fmt.Errorf("MAILLAGE_SMTP_URL: %v (smtp://user:password@host:587?from=carte@example.org)", err)
+		}
 	}
 	if cfg.HeavyExports, err = strconv.Atoi(env("MAILLAGE_HEAVY_EXPORTS", strconv.Itoa(def.HeavyExports))); err != nil || cfg.HeavyExports < 0 {
 		return cfg, fmt.Errorf("MAILLAGE_HEAVY_EXPORTS: a number of exports (0: no limit)")

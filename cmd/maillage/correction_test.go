@@ -15,16 +15,20 @@ import (
 	"github.com/maillage/maillage/internal/postgistest"
 )
 
-// TestDragToCorrect is a keeper fixing a point on the page: enter a token,
-// click the actor, drag its marker; the actor's location becomes manual.
+// TestDragToCorrect is a keeper fixing a point on the page: set a
+// password with the link of `maillage user create`, sign in, click the
+// actor, drag its marker; the actor's location becomes manual.
 func TestDragToCorrect(t *testing.T) {
 	dbURL := postgistest.NewURL(t)
 	var out bytes.Buffer
 	env := map[string]string{"DATABASE_URL": dbURL, "MAILLAGE_GEOCODER": "local"}
-	if err := run(context.Background(), []string{"maillage", "token", "create", "cress"}, testEnv(env), &out, &out); err != nil {
-		t.Fatalf("token create: %v %s", err, out.String())
+	if err := run(context.Background(), []string{"maillage", "user", "create", "marie@cress.example", "--role", "keeper"}, testEnv(env), &out, &out); err != nil {
+		t.Fatalf("user create: %v %s", err, out.String())
 	}
-	token := strings.TrimSpace(out.String())
+	_, link, ok := strings.Cut(strings.TrimSpace(out.String()), "/connexion#lien=")
+	if !ok {
+		t.Fatalf("user create printed no link: %s", out.String())
+	}
 	env["MAILLAGE_BASEMAP_URL"] = tileServer(t).URL + "/{z}/{x}/{y}.png"
 	url := startServe(t, env)
 
@@ -65,15 +69,26 @@ func TestDragToCorrect(t *testing.T) {
 			t.Errorf("%s shows %d keeper controls", page, n)
 		}
 	}
+	const password = "un mot de passe solide"
 	err := chromedp.Do(ctx,
+		chromedp.Navigate(url+"/connexion#lien="+link),
+		chromedp.WaitVisible("#signin-new-password"),
+		chromedp.SendKeys("#signin-new-password", password),
+		chromedp.Click(`#signin-password-form button[type="submit"]`),
+		chromedp.WaitVisible("#signin-email"),
 		chromedp.Navigate(url+"/gestion"),
 		chromedp.WaitVisible(`#actor-count[data-count="1"]`),
+		chromedp.Click(".correction-toggle"), // not signed in: to /connexion and back
+		chromedp.WaitVisible("#signin-email"),
+		chromedp.SendKeys("#signin-email", "marie@cress.example"),
+		chromedp.SendKeys("#signin-password", password),
+		chromedp.Click(`#signin-form button[type="submit"]`),
+		chromedp.WaitReady(`#actor-count[data-count="1"]`),
 		chromedp.Click(".correction-toggle"),
-		chromedp.SendKeys(".correction-form input", token),
-		chromedp.Click(`.correction-form button[type="submit"]`),
+		chromedp.WaitVisible(`.correction-toggle[aria-pressed="true"]`),
 	)
 	if err != nil {
-		t.Fatalf("entering the token: %v", err)
+		t.Fatalf("signing in: %v", err)
 	}
 	// One actor: the map is centred on it.
 	center, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {

@@ -19,6 +19,7 @@ import (
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/geo/territoryfile"
 	"github.com/maillage/maillage/handlers"
+	"github.com/maillage/maillage/internal/smtpmail"
 )
 
 // serve runs the web server until ctx ends, then shuts down gracefully and
@@ -81,6 +82,14 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	} else if n > 0 {
 		logger.Warn("import jobs interrupted by a stop of their server: nothing of them was stored", "jobs", n)
 	}
+	var mailer handlers.Mailer
+	if cfg.SMTPURL != "" {
+		m, err := smtpmail.New(cfg.SMTPURL)
+		if err != nil {
+			return err
+		}
+		mailer = m
+	}
 	hs := handlers.NewServer(logger, handlers.Deps{
 		Actors:      a.actors,
 		Sectors:     a.sectors,
@@ -96,6 +105,9 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 
 		Geocoder:  geocoder,
 		Geocoding: a.geocoding,
+
+		Users:  postgis.NewUserStore(a.db),
+		Mailer: mailer,
 
 		Workshops:      postgis.NewWorkshopStore(a.db),
 		WorkshopEvents: workshopEvents,

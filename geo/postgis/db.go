@@ -89,6 +89,7 @@ func (db *DB) connect(ctx context.Context, url string, statementTimeout time.Dur
 	if _, set := pcfg.ConnConfig.RuntimeParams["statement_timeout"]; !set {
 		pcfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(statementTimeout.Milliseconds(), 10)
 	}
+	pcfg.PrepareConn = prepareAuthor
 	db.Pool, err = pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return connectError(err)
