@@ -71,6 +71,8 @@ var routeAccess = map[string]access{
 	"POST /api/actors":             directory,
 	"PATCH /api/actors/:id":        directory,
 	"DELETE /api/actors/:id":       directory,
+	"GET /api/actors/:id/history":  directory,
+	"POST /api/actors/:id/restore": directory,
 	"POST /api/imports":            directory,
 	"GET /api/imports/:id":         directory,
 	"DELETE /api/imports/:id":      directory,
@@ -141,10 +143,15 @@ func accessOf(method, path string) access {
 
 // authorize refuses a caller the route's access does not allow: 401
 // without credentials (or with an expired session), 403 with the wrong
-// role or a session's write failing the CSRF check.
+// role or a session's write failing the CSRF check. The writes it lets
+// through carry their author for the history.
 func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
-		a := accessOf(c.Request().Method, c.Path())
+		r := c.Request()
+		if !safeMethod(r.Method) {
+			c.SetRequest(r.WithContext(geo.WithAuthor(r.Context(), authorOf(c))))
+		}
+		a := accessOf(r.Method, c.Path())
 		if a.roles == nil {
 			return next(c)
 		}
@@ -161,4 +168,15 @@ func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// authorOf names the caller and the route of a write for the history.
+func authorOf(c *echo.Context) geo.Author {
+	who := "public"
+	if k := caller(c); k != nil && k.UserID != 0 {
+		who = "user:" + k.Name
+	} else if k != nil {
+		who = "token:" + k.Name
+	}
+	return geo.Author{Who: who, Route: c.Request().Method + " " + c.Path()}
 }

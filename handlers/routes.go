@@ -42,6 +42,8 @@ func (s *Server) routes() {
 	api.POST("/actors", s.createActor)
 	api.PATCH("/actors/:id", s.updateActor)
 	api.DELETE("/actors/:id", s.deleteActor)
+	api.GET("/actors/:id/history", s.actorHistory)
+	api.POST("/actors/:id/restore", s.restoreActor)
 
 	api.POST("/imports", s.importFile)
 	api.GET("/imports/:id", s.getImport)

@@ -151,8 +151,9 @@ type Deps struct {
 	Workshops      WorkshopStore       // workshops, annotations, votes and their events
 	WorkshopEvents WorkshopEventSource // live events of this process; nil: 503 on event streams
 
-	Users  UserStore // accounts and sessions; nil: nobody signs in
-	Mailer Mailer    // sends password links; nil: admins give them with the CLI
+	History HistoryStore // the history of actors (audit_log)
+	Users   UserStore    // accounts and sessions; nil: nobody signs in
+	Mailer  Mailer       // sends password links; nil: admins give them with the CLI
 
 	Territories       TerritoryStore     // communes, EPCI, départements, regions
 	TerritoryImporter TerritoryImporter  // files of territories

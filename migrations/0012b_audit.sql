@@ -1,6 +1,6 @@
 -- The history of the directory: an append-only audit_log of every change
--- of an actor (its row and its sectors), whoever makes it: the API, an
--- import, the geocoder, moderation. Triggers write it, so that no path
+-- of an actor (its row and its sectors), a workshop or an annotation,
+-- whoever makes it: the API, an import, the geocoder, moderation. Triggers write it, so that no path
 -- can forget; who and through which route come from the session settings
 -- maillage.who and maillage.route, which the server sets on the
 -- connection of each audited request (postgis.WithAudit), and are
@@ -18,7 +18,7 @@ CREATE TABLE audit_log (
 	txid      bigint NOT NULL DEFAULT txid_current(),
 	who       text NOT NULL,                  -- 'user:EMAIL', 'token:NAME', 'system'
 	route     text NOT NULL,                  -- 'PATCH /api/actors/:id', 'import', 'geocoding', ...
-	entity    text NOT NULL,                  -- 'actor'
+	entity    text NOT NULL,                  -- 'actor', 'workshop', 'annotation'
 	entity_id bigint NOT NULL,
 	action    text NOT NULL CHECK (action IN ('create', 'update', 'delete', 'sectors')),
 	before    jsonb,                          -- changed fields before (the whole row on delete)
@@ -26,58 +26,89 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_entity ON audit_log (entity, entity_id, id);
 
--- The columns of an actor the history keeps: not the derived ones (the
--- 3857 point, geocoding's bookkeeping) nor the timestamps.
-CREATE FUNCTION audit_actor_state(a actors) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT (to_jsonb(a) - ARRAY['location', 'location_3857', 'created_at', 'updated_at',
-		'geocode_attempts', 'geocode_next_attempt', 'geocode_candidates'])
-		|| jsonb_build_object('location', ST_AsGeoJSON(a.location)::jsonb)
-$$;
-
-CREATE FUNCTION audit_actors() RETURNS trigger
+-- audit_rows is the trigger of every audited table, statement-level on
+-- the transition tables (an import's batch of a thousand rows is one
+-- INSERT into audit_log, not a thousand). Its arguments: the entity's
+-- name, then the columns the history leaves out (derived ones,
+-- bookkeeping, timestamps, secrets). Points and shapes are GeoJSON.
+CREATE FUNCTION audit_rows() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-	o jsonb;
-	n jsonb;
-	b jsonb := '{}';
-	f jsonb := '{}';
-	k text;
+	w text := coalesce(nullif(current_setting('maillage.who', true), ''), 'system');
+	r text := coalesce(current_setting('maillage.route', true), '');
+	state text; -- the expression of a row x as jsonb
 BEGIN
 	IF current_setting('maillage.audit', true) = 'off' THEN
 		RETURN NULL;
 	END IF;
+	-- jsonb_build_object of the columns kept: to_jsonb(row) would cast
+	-- geometries through PostGIS's json cast, thirty times slower.
+	SELECT 'jsonb_build_object(' || string_agg(format('%L, %s', a.attname,
+			CASE WHEN t.typname IN ('geometry', 'geography') THEN format('ST_AsGeoJSON(x.%I)::jsonb', a.attname)
+			ELSE format('x.%I', a.attname) END), ', ' ORDER BY a.attnum) || ')'
+	INTO state
+	FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+	WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped
+		AND a.attname <> ALL (TG_ARGV[1:TG_NARGS - 1]);
 	IF TG_OP = 'INSERT' THEN
-		n := audit_actor_state(NEW);
-		INSERT INTO audit_log (who, route, entity, entity_id, action, after)
-		VALUES (coalesce(nullif(current_setting('maillage.who', true), ''), 'system'),
-			coalesce(current_setting('maillage.route', true), ''), 'actor', NEW.id, 'create', n);
+		EXECUTE format('INSERT INTO audit_log (who, route, entity, entity_id, action, after)
+			SELECT $1, $2, $3, x.id, ''create'', %s FROM new_rows x', state)
+		USING w, r, TG_ARGV[0];
 	ELSIF TG_OP = 'DELETE' THEN
-		o := audit_actor_state(OLD);
-		INSERT INTO audit_log (who, route, entity, entity_id, action, before)
-		VALUES (coalesce(nullif(current_setting('maillage.who', true), ''), 'system'),
-			coalesce(current_setting('maillage.route', true), ''), 'actor', OLD.id, 'delete', o);
+		EXECUTE format('INSERT INTO audit_log (who, route, entity, entity_id, action, before)
+			SELECT $1, $2, $3, x.id, ''delete'', %s FROM old_rows x', state)
+		USING w, r, TG_ARGV[0];
 	ELSE
-		o := audit_actor_state(OLD);
-		n := audit_actor_state(NEW);
-		FOR k IN SELECT key FROM jsonb_each(n) LOOP
-			IF o -> k IS DISTINCT FROM n -> k THEN
-				b := b || jsonb_build_object(k, o -> k);
-				f := f || jsonb_build_object(k, n -> k);
-			END IF;
-		END LOOP;
-		IF f <> '{}' THEN
-			INSERT INTO audit_log (who, route, entity, entity_id, action, before, after)
-			VALUES (coalesce(nullif(current_setting('maillage.who', true), ''), 'system'),
-				coalesce(current_setting('maillage.route', true), ''), 'actor', NEW.id, 'update', b, f);
-		END IF;
+		EXECUTE format('INSERT INTO audit_log (who, route, entity, entity_id, action, before, after)
+			SELECT $1, $2, $3, n.id, ''update'', ch.b, ch.a
+			FROM (SELECT x.id, %1$s AS j FROM new_rows x) n
+			JOIN (SELECT x.id, %1$s AS j FROM old_rows x) o ON o.id = n.id
+			CROSS JOIN LATERAL (
+				SELECT jsonb_object_agg(ne.key, oe.value) AS b, jsonb_object_agg(ne.key, ne.value) AS a
+				FROM jsonb_each(n.j) ne JOIN jsonb_each(o.j) oe ON oe.key = ne.key
+				WHERE ne.value IS DISTINCT FROM oe.value
+			) ch
+			WHERE ch.a IS NOT NULL', state)
+		USING w, r, TG_ARGV[0];
 	END IF;
 	RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER audit_actors AFTER INSERT OR UPDATE OR DELETE ON actors
-	FOR EACH ROW EXECUTE FUNCTION audit_actors();
+-- Actors: not the 3857 point, geocoding's bookkeeping nor the timestamps.
+CREATE TRIGGER audit_actors_insert AFTER INSERT ON actors
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+	EXECUTE FUNCTION audit_rows('actor', 'location_3857', 'created_at', 'updated_at',
+		'geocode_attempts', 'geocode_next_attempt', 'geocode_candidates');
+CREATE TRIGGER audit_actors_update AFTER UPDATE ON actors
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+	EXECUTE FUNCTION audit_rows('actor', 'location_3857', 'created_at', 'updated_at',
+		'geocode_attempts', 'geocode_next_attempt', 'geocode_candidates');
+CREATE TRIGGER audit_actors_delete AFTER DELETE ON actors
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+	EXECUTE FUNCTION audit_rows('actor', 'location_3857', 'created_at', 'updated_at',
+		'geocode_attempts', 'geocode_next_attempt', 'geocode_candidates');
+
+-- Workshops and their annotations (workshop moderation: hiding,
+-- pinning, editing); not the animator's secret nor the pushed view.
+CREATE TRIGGER audit_workshops_insert AFTER INSERT ON workshops
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+	EXECUTE FUNCTION audit_rows('workshop', 'animator_hash', 'view_lon', 'view_lat', 'view_zoom', 'created_at', 'updated_at');
+CREATE TRIGGER audit_workshops_update AFTER UPDATE ON workshops
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+	EXECUTE FUNCTION audit_rows('workshop', 'animator_hash', 'view_lon', 'view_lat', 'view_zoom', 'created_at', 'updated_at');
+CREATE TRIGGER audit_workshops_delete AFTER DELETE ON workshops
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+	EXECUTE FUNCTION audit_rows('workshop', 'animator_hash', 'view_lon', 'view_lat', 'view_zoom', 'created_at', 'updated_at');
+CREATE TRIGGER audit_annotations_insert AFTER INSERT ON annotations
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+	EXECUTE FUNCTION audit_rows('annotation', 'created_at', 'updated_at');
+CREATE TRIGGER audit_annotations_update AFTER UPDATE ON annotations
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+	EXECUTE FUNCTION audit_rows('annotation', 'created_at', 'updated_at');
+CREATE TRIGGER audit_annotations_delete AFTER DELETE ON annotations
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+	EXECUTE FUNCTION audit_rows('annotation', 'created_at', 'updated_at');
 
 -- Sectors: one row per actor and statement, with the lists before and
 -- after (by slug).

@@ -80,7 +80,7 @@ func importCmd(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 			bar.describe(progressText(p))
 		}
 	}
-	res, err := a.importer.Import(ctx, f, path, opt, progress)
+	res, err := a.importer.Import(geo.WithAuthor(ctx, geo.Author{Who: "cli", Route: "maillage import"}), f, path, opt, progress)
 	bar.finish()
 	if err != nil {
 		return err

@@ -106,8 +106,9 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 		Geocoder:  geocoder,
 		Geocoding: a.geocoding,
 
-		Users:  postgis.NewUserStore(a.db),
-		Mailer: mailer,
+		History: a.actors,
+		Users:   postgis.NewUserStore(a.db),
+		Mailer:  mailer,
 
 		Workshops:      postgis.NewWorkshopStore(a.db),
 		WorkshopEvents: workshopEvents,
@@ -127,7 +128,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	fmt.Fprintf(stdout, "maillage listening on http://%s\n", displayAddr(ln.Addr()))
 	// Background geocoding of the actors waiting for a point, stopped
 	// with ctx before the database closes.
-	geocodeCtx, stopGeocoding := context.WithCancel(ctx)
+	geocodeCtx, stopGeocoding := context.WithCancel(geo.WithAuthor(ctx, geo.Author{Who: "geocoder", Route: "geocoding"}))
 	geocodeDone := make(chan struct{})
 	defer func() { stopGeocoding(); <-geocodeDone }()
 	if chain != nil {
@@ -196,7 +197,7 @@ func importDemo(ctx context.Context, a *app, dir string, logger *slog.Logger) er
 		if err != nil {
 			return err
 		}
-		res, err := a.importer.Import(ctx, f, p, d.opt, nil)
+		res, err := a.importer.Import(geo.WithAuthor(ctx, geo.Author{Who: "system", Route: "demo import"}), f, p, d.opt, nil)
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)

@@ -148,3 +148,31 @@ func TestAuditLogAppendOnly(t *testing.T) {
 		t.Errorf("audit rows = %d after the refused changes, want the 1 written", n)
 	}
 }
+
+// TestWorkshopModerationHistory: an animator hiding an annotation is in
+// the history, with who and the route.
+func TestWorkshopModerationHistory(t *testing.T) {
+	db := postgistest.New(t)
+	store := postgis.NewWorkshopStore(db)
+	w, participant := openWorkshop(t, store)
+	addAnnotation(t, store, w, participant, "Une idée")
+	var id int64
+	db.Pool.QueryRow(context.Background(), `SELECT id FROM annotations WHERE workshop_id = $1`, w.ID).Scan(&id)
+	hidden := geo.AnnotationHidden
+	ctx := geo.WithAuthor(context.Background(), geo.Author{Who: "user:anim@example.org", Route: "PATCH /api/workshops/:id/annotations/:aid"})
+	if _, err := store.UpdateAnnotation(ctx, w.ID, id, geo.WorkshopAccess{Role: geo.RoleAnimator}, geo.AnnotationUpdate{State: &hidden}); err != nil {
+		t.Fatal(err)
+	}
+	var who, route string
+	var before, after string
+	err := db.Pool.QueryRow(context.Background(), `
+		SELECT who, route, before::text, after::text FROM audit_log
+		WHERE entity = 'annotation' AND entity_id = $1 AND action = 'update'`, id).Scan(&who, &route, &before, &after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if who != "user:anim@example.org" || route != "PATCH /api/workshops/:id/annotations/:aid" ||
+		before != `{"state": "visible"}` || after != `{"state": "hidden"}` {
+		t.Errorf("moderation entry: %s %s %s -> %s", who, route, before, after)
+	}
+}
