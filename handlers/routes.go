@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v5"
+
+	"github.com/maillage/maillage/geo"
 )
 
 // routes shows the whole HTTP surface. Who may call each route is in
@@ -42,6 +44,13 @@ func (s *Server) routes() {
 	api.POST("/actors", s.createActor)
 	api.PATCH("/actors/:id", s.updateActor)
 	api.DELETE("/actors/:id", s.deleteActor)
+	api.GET("/suggestions/form", s.suggestionForm)
+	api.POST("/suggestions", s.createSuggestion, s.limitPerIP(s.opts.SuggestionsPerMinute))
+	api.GET("/suggestions", s.listSuggestions)
+	api.GET("/suggestions/count", s.countSuggestions)
+	api.POST("/suggestions/:id/accept", s.decideSuggestion(geo.SuggestionAccepted))
+	api.POST("/suggestions/:id/reject", s.decideSuggestion(geo.SuggestionRejected))
+	api.POST("/suggestions/:id/merge", s.decideSuggestion(geo.SuggestionMerged))
 	api.GET("/actors/:id/history", s.actorHistory)
 	api.POST("/actors/:id/restore", s.restoreActor)
 

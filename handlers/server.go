@@ -4,6 +4,7 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -75,6 +76,9 @@ type Options struct {
 
 	GeocodePerMinute int // requests to /api/geocode per client IP and minute; 0: no limit
 
+	SuggestionsPerMinute int           // suggestions per client IP and minute (bursts of a quarter); 0: no limit
+	SuggestionMinFill    time.Duration // a suggestion sent sooner after its form is dropped
+
 	SessionTTL          time.Duration // life of a signed-in session
 	SignInFailures      int           // wrong passwords per account in SignInWindow before 429; 0: no limit
 	SignInFailuresPerIP int           // wrong passwords per client IP in SignInWindow before 429; 0: no limit
@@ -115,6 +119,9 @@ func DefaultOptions() Options {
 
 		GeocodePerMinute: 60,
 
+		SuggestionsPerMinute: 8,
+		SuggestionMinFill:    3 * time.Second,
+
 		SessionTTL:          12 * time.Hour,
 		SignInFailures:      10,
 		SignInFailuresPerIP: 50,
@@ -151,9 +158,10 @@ type Deps struct {
 	Workshops      WorkshopStore       // workshops, annotations, votes and their events
 	WorkshopEvents WorkshopEventSource // live events of this process; nil: 503 on event streams
 
-	History HistoryStore // the history of actors (audit_log)
-	Users   UserStore    // accounts and sessions; nil: nobody signs in
-	Mailer  Mailer       // sends password links; nil: admins give them with the CLI
+	History     HistoryStore    // the history of actors (audit_log)
+	Suggestions SuggestionStore // the public's suggestions; nil: 503 on their routes
+	Users       UserStore       // accounts and sessions; nil: nobody signs in
+	Mailer      Mailer          // sends password links; nil: admins give them with the CLI
 
 	Territories       TerritoryStore     // communes, EPCI, départements, regions
 	TerritoryImporter TerritoryImporter  // files of territories
@@ -171,6 +179,7 @@ type Server struct {
 	heavy  chan struct{} // one token per heavy export running; nil: no limit
 
 	signIns *signInLimits
+	formKey []byte // signs the form tokens of suggestions
 }
 
 // NewServer returns a server on the given dependencies and options.
@@ -182,6 +191,8 @@ func NewServer(logger *slog.Logger, deps Deps, opts Options) *Server {
 		opts:   opts,
 	}
 	s.signIns = newSignInLimits(opts)
+	s.formKey = make([]byte, 32)
+	rand.Read(s.formKey)
 	s.jobs.ctx, s.jobs.stop = context.WithCancel(context.Background())
 	if opts.HeavyExports > 0 {
 		s.heavy = make(chan struct{}, opts.HeavyExports)

@@ -62,7 +62,7 @@ func newAccountServer(t *testing.T, edit func(*handlers.Options)) *accountServer
 	}
 	s.handler = handlers.NewServer(slog.New(slog.NewTextHandler(io.Discard, nil)), handlers.Deps{
 		Actors: actors, Sectors: sectors, Auth: tokens, Importer: importer, DB: db, Unavailable: postgis.Unavailable,
-		Users: s.users, History: actors, Workshops: postgis.NewWorkshopStore(db), Geocoding: postgis.NewGeocodingStore(db),
+		Users: s.users, History: actors, Suggestions: postgis.NewSuggestionStore(db), Workshops: postgis.NewWorkshopStore(db), Geocoding: postgis.NewGeocodingStore(db),
 		Territories: postgis.NewTerritoryStore(db), Coverage: postgis.NewCoverageStore(db), Nearby: actors,
 		Tiles: ts, TerritoryTiles: ts}, opts)
 	srv := httptest.NewServer(s.handler)

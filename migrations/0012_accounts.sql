@@ -36,3 +36,23 @@ CREATE INDEX password_links_user ON password_links (user_id);
 -- API tokens keep their role; the existing ones were keepers' and stay so.
 UPDATE tokens SET role = 'keeper' WHERE role NOT IN ('admin', 'keeper', 'moderator', 'animator');
 ALTER TABLE tokens ADD CONSTRAINT tokens_role CHECK (role IN ('admin', 'keeper', 'moderator', 'animator'));
+
+-- Public contributions: a new structure, or a correction of an actor
+-- (actor_id, with the changed fields only), waiting for a moderator. The
+-- proposer's email, if given, is deleted 30 days after the decision.
+CREATE TABLE suggestions (
+	id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	actor_id     bigint REFERENCES actors (id) ON DELETE SET NULL,
+	fields       jsonb NOT NULL,
+	email        text,
+	state        text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'accepted', 'rejected', 'merged')),
+	reason       text NOT NULL DEFAULT '',
+	duplicate_id bigint REFERENCES actors (id) ON DELETE SET NULL,
+	duplicate_reason text NOT NULL DEFAULT '',
+	result_id    bigint REFERENCES actors (id) ON DELETE SET NULL, -- the actor created, updated or merged into
+	decided_by   text NOT NULL DEFAULT '',
+	decided_at   timestamptz,
+	created_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX suggestions_pending ON suggestions (id) WHERE state = 'pending';
+CREATE INDEX suggestions_emails ON suggestions (decided_at) WHERE email IS NOT NULL AND decided_at IS NOT NULL;

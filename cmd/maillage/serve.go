@@ -106,9 +106,10 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 		Geocoder:  geocoder,
 		Geocoding: a.geocoding,
 
-		History: a.actors,
-		Users:   postgis.NewUserStore(a.db),
-		Mailer:  mailer,
+		History:     a.actors,
+		Suggestions: postgis.NewSuggestionStore(a.db),
+		Users:       postgis.NewUserStore(a.db),
+		Mailer:      mailer,
 
 		Workshops:      postgis.NewWorkshopStore(a.db),
 		WorkshopEvents: workshopEvents,
@@ -137,6 +138,27 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	} else {
 		close(geocodeDone)
 	}
+	// Proposers' emails go 30 days after the decision, checked hourly.
+	suggestions := postgis.NewSuggestionStore(a.db)
+	purgeDone := make(chan struct{})
+	defer func() { stopGeocoding(); <-purgeDone }()
+	go func() {
+		defer close(purgeDone)
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if n, err := suggestions.PurgeEmails(geocodeCtx); err != nil && geocodeCtx.Err() == nil {
+				logger.Warn("purging proposers' emails", "err", err)
+			} else if n > 0 {
+				logger.Info("proposers' emails deleted 30 days after the decision", "suggestions", n)
+			}
+			select {
+			case <-geocodeCtx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
