@@ -194,4 +194,6 @@ func TestSuggestionModeration(t *testing.T) {
 	}
 }
 
-func postgisSuggestions(s *accountServer) *postgis.SuggestionStore { return postgis.NewSuggestionStore(s.db) }
+func postgisSuggestions(s *accountServer) *postgis.SuggestionStore {
+	return postgis.NewSuggestionStore(s.db)
+}
