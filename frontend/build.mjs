@@ -31,6 +31,7 @@ const pages = [
   { html: 'ateliers.html', entry: 'keeper', src: 'src/workshop/keeper.js' },
   { html: 'couverture.html', entry: 'coverage', src: 'src/coverage.js' },
   { html: 'connexion.html', entry: 'signin', src: 'src/signin.js' },
+  { html: 'moderation.html', entry: 'moderation', src: 'src/moderation.js' },
 ];
 
 const result = await esbuild.build({

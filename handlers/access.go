@@ -120,6 +120,7 @@ var routeAccess = map[string]access{
 	"GET /":                           public,
 	"GET /gestion":                    public, // the page asks to sign in
 	"GET /connexion":                  public,
+	"GET /moderation":                 public, // the page asks to sign in
 	"GET /acteurs/:id":                public,
 	"GET /ateliers":                   public,
 	"GET /ateliers/:code":             public,

@@ -99,6 +99,7 @@ func (s *Server) routes() {
 	e.GET("/", s.index)
 	e.GET("/gestion", s.keeperPage)
 	e.GET("/connexion", s.signInPage)
+	e.GET("/moderation", s.moderationPage)
 	e.GET("/acteurs/:id", s.actorPage)
 	e.GET("/ateliers", s.workshopsPage)
 	e.GET("/ateliers/:code", s.workshopPage("participant"))

@@ -151,6 +151,15 @@ func (s *Server) createSuggestion(c *echo.Context) error {
 	return c.JSON(http.StatusAccepted, map[string]any{"id": sg.ID, "state": sg.State})
 }
 
+// moderationPage serves the moderation page (/moderation), which signs
+// in and reads the queue through the API.
+func (s *Server) moderationPage(c *echo.Context) error {
+	if err := readParams(c).err(); err != nil {
+		return err
+	}
+	return s.serveShell(c, "moderation.html", http.StatusOK, pageJSON{}, nil, "")
+}
+
 // suggestionJSON is a suggestion in the moderation queue, with the actor
 // it corrects and its duplicate candidate.
 type suggestionJSON struct {

@@ -38,9 +38,10 @@ type config struct {
 	MaxImportBytes     int64  // MAILLAGE_MAX_IMPORT_BYTES
 	ImportSyncMax      int64  // MAILLAGE_IMPORT_SYNC_BYTES: larger uploads run as import jobs
 	TrustedProxies     []*net.IPNet
-	PublicURL          *url.URL // MAILLAGE_PUBLIC_URL: origin of the links the server gives; nil: the request's Host
-	HeavyExports       int      // MAILLAGE_HEAVY_EXPORTS: concurrent actor CSV and GeoJSON exports; 0: no limit
-	SMTPURL            string   // MAILLAGE_SMTP_URL: where password links are mailed from; empty: the CLI gives them
+	PublicURL          *url.URL      // MAILLAGE_PUBLIC_URL: origin of the links the server gives; nil: the request's Host
+	HeavyExports       int           // MAILLAGE_HEAVY_EXPORTS: concurrent actor CSV and GeoJSON exports; 0: no limit
+	SMTPURL            string        // MAILLAGE_SMTP_URL: where password links are mailed from; empty: the CLI gives them
+	SuggestionMinFill  time.Duration // MAILLAGE_SUGGESTION_MIN_FILL: a suggestion sent sooner after its form is dropped
 
 	RequestTimeout     time.Duration // MAILLAGE_REQUEST_TIMEOUT: deadline of a request, then 503
 	LongRequestTimeout time.Duration // MAILLAGE_LONG_REQUEST_TIMEOUT: deadline of imports and exports
@@ -150,6 +151,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		cfg.PublicURL = u
 	}
 	cfg.SMTPURL = env("MAILLAGE_SMTP_URL", "")
+	if cfg.SuggestionMinFill, err = time.ParseDuration(env("MAILLAGE_SUGGESTION_MIN_FILL", def.SuggestionMinFill.String())); err != nil || cfg.SuggestionMinFill < 0 {
+		return cfg, fmt.Errorf("MAILLAGE_SUGGESTION_MIN_FILL: a duration such as 3s")
+	}
 	if cfg.SMTPURL != "" {
 		if _, err := smtpmail.New(cfg.SMTPURL); err != nil {
 			return cfg, fmt.Errorf("MAILLAGE_SMTP_URL: %v (smtp://user:password@host:587?from=carte@example.org)", err)

@@ -57,6 +57,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	}
 	defer stopTiles()
 	opts.GeocodePerMinute = cfg.GeocodePerMinute
+	opts.SuggestionMinFill = cfg.SuggestionMinFill
 	// Keepers' tokens are cached while revocations are heard.
 	tokensCtx, stopTokens := context.WithCancel(context.Background())
 	tokensDone := make(chan struct{})
