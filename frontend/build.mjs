@@ -21,7 +21,8 @@ for (const name of await readdir(dist).catch(() => [])) {
 }
 
 // Each page: its HTML shell, its entry point's name and source, the
-// locale keys of its title and description, and the most its first load
+// locale keys of its title and description, whether search engines
+// should leave it out (noindex), and the most its first load
 // (HTML, scripts and styles, gzip-compressed) may weigh, in KiB.
 const pages = [
   { html: 'index.html', entry: 'app', src: 'src/main.js', title: 'title', description: 'description' },
@@ -30,6 +31,8 @@ const pages = [
   { html: 'synthese.html', entry: 'record', src: 'src/workshop/record.js', title: 'workshop.appName' },
   { html: 'ateliers.html', entry: 'keeper', src: 'src/workshop/keeper.js', title: 'server.workshopsTitle' },
   { html: 'couverture.html', entry: 'coverage', src: 'src/coverage.js', title: 'coverage.pageTitle', description: 'coverage.description' },
+  { html: 'connexion.html', entry: 'signin', src: 'src/signin.js', title: 'signin.pageTitle', noindex: true },
+  { html: 'moderation.html', entry: 'moderation', src: 'src/moderation.js', title: 'moderation.pageTitle', noindex: true },
 ];
 
 // The <head> every shell shares, in place of its <!-- maillage-head -->:
@@ -44,6 +47,7 @@ const head = (p) =>
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>{{${p.title}}}</title>`,
     ...(p.description ? [`<meta name="description" content="{{${p.description}}}">`] : []),
+    ...(p.noindex ? ['<meta name="robots" content="noindex">'] : []),
     `<link rel="icon" href="${icon}">`,
     `<link rel="stylesheet" href="assets/${p.entry}.css">`,
     '<!-- maillage-config -->',

@@ -13,9 +13,10 @@ const (
 // ImportOutcome is the result of importing one actor: its id and change, or
 // the error that made it fail.
 type ImportOutcome struct {
-	ID     int64
-	Change string
-	Err    error
+	ID        int64
+	Change    string
+	Err       error
+	Duplicate *Duplicate // a created actor that may repeat another (same SIRET, or similar name within 300 m)
 }
 
 // MergeImported returns existing updated with what an import brings in.

@@ -132,12 +132,13 @@ func (s *Server) startImportJob(c *echo.Context, fh *multipart.FileHeader, opt a
 		form.RemoveAll()
 		return err
 	}
+	author, _ := geo.AuthorOf(c.Request().Context())
 	s.jobs.wg.Add(1)
 	go func() {
 		defer s.jobs.wg.Done()
 		defer form.RemoveAll()
 		defer f.Close()
-		s.runImportJob(j, f, opt)
+		s.runImportJob(j, f, opt, author)
 	}()
 	c.Response().Header().Set("Location", fmt.Sprintf("/api/imports/%d", j.ID))
 	return c.JSON(http.StatusAccepted, j)
@@ -145,8 +146,8 @@ func (s *Server) startImportJob(c *echo.Context, fh *multipart.FileHeader, opt a
 
 // runImportJob imports f for job j, beating its heartbeat, and records
 // how it ended.
-func (s *Server) runImportJob(j *geo.ImportJob, f io.Reader, opt actorfile.Options) {
-	ctx, cancel := context.WithCancel(s.jobs.ctx)
+func (s *Server) runImportJob(j *geo.ImportJob, f io.Reader, opt actorfile.Options, author geo.Author) {
+	ctx, cancel := context.WithCancel(geo.WithAuthor(s.jobs.ctx, author))
 	defer cancel()
 	var mu sync.Mutex
 	var last actorfile.Progress

@@ -16,11 +16,30 @@ import (
 
 const keeperKey = "keeper"
 
-// keeper returns the authenticated keeper of the request, or nil for an
-// anonymous caller.
-func keeper(c *echo.Context) *geo.Keeper {
+// caller returns the authenticated caller of the request (a session or
+// a bearer token, of any role), or nil for an anonymous one.
+func caller(c *echo.Context) *geo.Keeper {
 	k, _ := c.Get(keeperKey).(*geo.Keeper)
 	return k
+}
+
+// keeper returns the caller when it may edit the directory (an admin or
+// a keeper), else nil: what decides who sees drafts and unneutralised
+// figures.
+func keeper(c *echo.Context) *geo.Keeper {
+	if k := caller(c); k != nil && (k.Role == geo.AccountAdmin || k.Role == geo.AccountKeeper) {
+		return k
+	}
+	return nil
+}
+
+// workshopManager returns the caller when it may create and run every
+// workshop (an admin, a keeper or an animator), else nil.
+func workshopManager(c *echo.Context) *geo.Keeper {
+	if k := caller(c); k != nil && k.Role != geo.AccountModerator {
+		return k
+	}
+	return nil
 }
 
 // authenticate reads an "Authorization: Bearer" token. A request without
@@ -30,6 +49,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		h := c.Request().Header.Get("Authorization")
 		if h == "" {
+			if err := s.authenticateSession(c); err != nil {
+				return err
+			}
 			return next(c)
 		}
 		scheme, token, ok := strings.Cut(h, " ")
@@ -45,17 +67,6 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set(keeperKey, k)
-		return next(c)
-	}
-}
-
-// requireKeeper refuses anonymous callers with 401.
-func requireKeeper(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c *echo.Context) error {
-		if keeper(c) == nil {
-			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="maillage"`)
-			return geo.Errorf(geo.EUnauthorized, "this requires a keeper's token (maillage token create NAME)")
-		}
 		return next(c)
 	}
 }

@@ -5,26 +5,37 @@ import (
 
 	"github.com/labstack/echo/v5"
 
+	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/handlers/ogc"
 )
 
-// routes shows the whole HTTP surface. Reads are public; writes need a
-// keeper's bearer token.
+// routes shows the whole HTTP surface. Who may call each route is in
+// routeAccess (access.go), which authorize applies.
 func (s *Server) routes() {
 	e := s.echo
-	e.Use(s.recoverPanic, s.logRequests, s.securityHeaders, s.deadline, s.limitBody, s.strictJSON, s.authenticate)
+	e.Use(s.recoverPanic, s.logRequests, s.securityHeaders, s.deadline, s.limitBody, s.strictJSON, s.authenticate, s.authorize)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 
 	api := e.Group("/api")
+	api.GET("/session", s.getSession)
+	api.POST("/session", s.signIn)
+	api.DELETE("/session", s.signOut)
+	api.POST("/password-links", s.requestPasswordLink)
+	api.PUT("/password", s.setPassword)
+	api.GET("/users", s.listUsers)
+	api.POST("/users", s.createUser)
+	api.PATCH("/users/:id", s.updateUser)
+	api.DELETE("/users/:id", s.deleteUser)
+
 	api.GET("/sectors", s.listSectors)
 	api.GET("/sectors/:slug", s.getSector)
-	api.POST("/sectors", s.createSector, requireKeeper)
-	api.PATCH("/sectors/:slug", s.updateSector, requireKeeper)
-	api.DELETE("/sectors/:slug", s.deleteSector, requireKeeper)
-	api.GET("/sector-proposals", s.listSectorProposals, requireKeeper)
-	api.POST("/sector-proposals/apply", s.applySectorProposals, requireKeeper)
+	api.POST("/sectors", s.createSector)
+	api.PATCH("/sectors/:slug", s.updateSector)
+	api.DELETE("/sectors/:slug", s.deleteSector)
+	api.GET("/sector-proposals", s.listSectorProposals)
+	api.POST("/sector-proposals/apply", s.applySectorProposals)
 
 	api.GET("/actors", s.listActors)
 	api.GET("/actors.geojson", s.actorsGeoJSON, s.limitHeavy)
@@ -33,31 +44,40 @@ func (s *Server) routes() {
 	api.GET("/actors/nearby", s.nearbyActors)
 	api.GET("/actors/facets", s.actorFacets)
 	api.GET("/actors/:id", s.getActor)
-	api.POST("/actors", s.createActor, requireKeeper)
-	api.PATCH("/actors/:id", s.updateActor, requireKeeper)
-	api.DELETE("/actors/:id", s.deleteActor, requireKeeper)
+	api.POST("/actors", s.createActor)
+	api.PATCH("/actors/:id", s.updateActor)
+	api.DELETE("/actors/:id", s.deleteActor)
+	api.GET("/suggestions/form", s.suggestionForm)
+	api.POST("/suggestions", s.createSuggestion, s.limitPerIP(s.opts.SuggestionsPerMinute))
+	api.GET("/suggestions", s.listSuggestions)
+	api.GET("/suggestions/count", s.countSuggestions)
+	api.POST("/suggestions/:id/accept", s.decideSuggestion(geo.SuggestionAccepted))
+	api.POST("/suggestions/:id/reject", s.decideSuggestion(geo.SuggestionRejected))
+	api.POST("/suggestions/:id/merge", s.decideSuggestion(geo.SuggestionMerged))
+	api.GET("/actors/:id/history", s.actorHistory)
+	api.POST("/actors/:id/restore", s.restoreActor)
 
-	api.POST("/imports", s.importFile, requireKeeper)
-	api.GET("/imports/:id", s.getImport, requireKeeper)
-	api.DELETE("/imports/:id", s.cancelImport, requireKeeper)
+	api.POST("/imports", s.importFile)
+	api.GET("/imports/:id", s.getImport)
+	api.DELETE("/imports/:id", s.cancelImport)
 
 	api.GET("/territories", s.listTerritories)
 	api.GET("/territories/:code", s.getTerritory)
-	api.POST("/territories/imports", s.importTerritories, requireKeeper)
+	api.POST("/territories/imports", s.importTerritories)
 	api.GET("/coverage", s.coverage)
 	api.GET("/coverage.geojson", s.coverageGeoJSON)
 	api.GET("/coverage.csv", s.coverageCSV)
 
 	api.GET("/geocode", s.searchAddress, s.limitPerIP(s.opts.GeocodePerMinute))
-	api.GET("/geocoding/review", s.listReviews, requireKeeper)
-	api.PUT("/actors/:id/location", s.setLocation, requireKeeper)
+	api.GET("/geocoding/review", s.listReviews)
+	api.PUT("/actors/:id/location", s.setLocation)
 
-	api.POST("/workshops", s.createWorkshop, requireKeeper)
-	api.GET("/workshops", s.listWorkshops, requireKeeper)
+	api.POST("/workshops", s.createWorkshop)
+	api.GET("/workshops", s.listWorkshops)
 	api.POST("/workshops/join", s.joinWorkshop, s.limitJoinFailures(s.opts.WorkshopJoinFailures))
 	api.GET("/workshops/:id", s.getWorkshop)
 	api.PATCH("/workshops/:id", s.updateWorkshop)
-	api.DELETE("/workshops/:id", s.deleteWorkshop, requireKeeper)
+	api.DELETE("/workshops/:id", s.deleteWorkshop)
 	api.PUT("/workshops/:id/view", s.setWorkshopView)
 	api.GET("/workshops/:id/events", s.workshopEvents(newStreamCap(s.opts.WorkshopStreamsPerIP)))
 	api.GET("/workshops/:id/annotations", s.listAnnotations)
@@ -85,6 +105,8 @@ func (s *Server) routes() {
 
 	e.GET("/", s.index)
 	e.GET("/gestion", s.keeperPage)
+	e.GET("/connexion", s.signInPage)
+	e.GET("/moderation", s.moderationPage)
 	e.GET("/acteurs/:id", s.actorPage)
 	e.GET("/ateliers", s.workshopsPage)
 	e.GET("/ateliers/:code", s.workshopPage("participant"))

@@ -4,6 +4,7 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -78,6 +79,14 @@ type Options struct {
 
 	GeocodePerMinute int // requests to /api/geocode per client IP and minute; 0: no limit
 
+	SuggestionsPerMinute int           // suggestions per client IP and minute (bursts of a quarter); 0: no limit
+	SuggestionMinFill    time.Duration // a suggestion sent sooner after its form is dropped
+
+	SessionTTL          time.Duration // life of a signed-in session
+	SignInFailures      int           // wrong passwords per account in SignInWindow before 429; 0: no limit
+	SignInFailuresPerIP int           // wrong passwords per client IP in SignInWindow before 429; 0: no limit
+	SignInWindow        time.Duration // the window of those counts
+
 	WorkshopJoinFailures int           // wrong join codes per client IP and minute before 429; 0: no limit
 	WorkshopStreamsPerIP int           // concurrent workshop event streams per client IP; 0: no limit
 	WorkshopHeartbeat    time.Duration // comment sent on idle event streams
@@ -114,6 +123,14 @@ func DefaultOptions() Options {
 
 		GeocodePerMinute: 60,
 
+		SuggestionsPerMinute: 8,
+		SuggestionMinFill:    3 * time.Second,
+
+		SessionTTL:          12 * time.Hour,
+		SignInFailures:      10,
+		SignInFailuresPerIP: 50,
+		SignInWindow:        15 * time.Minute,
+
 		WorkshopJoinFailures: 10,
 		WorkshopStreamsPerIP: 200, // a whole room behind one address
 		WorkshopHeartbeat:    15 * time.Second,
@@ -145,6 +162,11 @@ type Deps struct {
 	Workshops      WorkshopStore       // workshops, annotations, votes and their events
 	WorkshopEvents WorkshopEventSource // live events of this process; nil: 503 on event streams
 
+	History     HistoryStore    // the history of actors (audit_log)
+	Suggestions SuggestionStore // the public's suggestions; nil: 503 on their routes
+	Users       UserStore       // accounts and sessions; nil: nobody signs in
+	Mailer      Mailer          // sends password links; nil: admins give them with the CLI
+
 	Territories       TerritoryStore     // communes, EPCI, départements, regions
 	TerritoryImporter TerritoryImporter  // files of territories
 	TerritoryTiles    TerritoryTileStore // vector tiles of territories
@@ -166,6 +188,9 @@ type Server struct {
 	opts   Options
 	jobs   importJobs
 	heavy  chan struct{} // one token per heavy export running; nil: no limit
+
+	signIns *signInLimits
+	formKey []byte // signs the form tokens of suggestions
 }
 
 // NewServer returns a server on the given dependencies and options.
@@ -176,6 +201,9 @@ func NewServer(logger *slog.Logger, deps Deps, opts Options) *Server {
 		logger: logger,
 		opts:   opts,
 	}
+	s.signIns = newSignInLimits(opts)
+	s.formKey = make([]byte, 32)
+	rand.Read(s.formKey)
 	s.jobs.ctx, s.jobs.stop = context.WithCancel(context.Background())
 	if opts.HeavyExports > 0 {
 		s.heavy = make(chan struct{}, opts.HeavyExports)

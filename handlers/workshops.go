@@ -63,7 +63,7 @@ func pathID(c *echo.Context, name, what string) (int64, error) {
 func (s *Server) workshopAccess(c *echo.Context, id int64, queryToken string) (geo.WorkshopAccess, error) {
 	ctx := c.Request().Context()
 	token, _ := c.Get(workshopTokenKey).(string)
-	if token == "" && keeper(c) == nil {
+	if token == "" && caller(c) == nil {
 		token = queryToken
 	}
 	if token != "" && !geo.IsWorkshopToken(token) { // a keeper's, in ?token=
@@ -75,7 +75,7 @@ func (s *Server) workshopAccess(c *echo.Context, id int64, queryToken string) (g
 		token = ""
 	}
 	acc, err := s.Workshops.WorkshopAccess(ctx, id, token)
-	if err == nil && keeper(c) != nil {
+	if err == nil && workshopManager(c) != nil {
 		acc = geo.WorkshopAccess{Role: geo.RoleKeeper}
 	}
 	return acc, err

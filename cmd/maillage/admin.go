@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/internal/pgcluster"
 )
 
@@ -19,6 +20,10 @@ func tokenCmd(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 		return usagef("token: create NAME, revoke NAME or list")
 	}
 	sub, rest := args[0], args[1:]
+	role := geo.AccountKeeper
+	if sub == "create" && len(rest) == 3 && (rest[1] == "--role" || rest[1] == "-role") {
+		role, rest = rest[2], rest[:1]
+	}
 	switch {
 	case (sub == "create" || sub == "revoke") && len(rest) != 1:
 		return usagef("token %s takes one NAME", sub)
@@ -34,7 +39,7 @@ func tokenCmd(ctx context.Context, cfg config, logger *slog.Logger, args []strin
 	defer a.close()
 	switch sub {
 	case "create":
-		token, err := a.tokens.CreateToken(ctx, rest[0])
+		token, err := a.tokens.CreateRoleToken(ctx, rest[0], role)
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/handlers"
 	"github.com/maillage/maillage/internal/cli"
+	"github.com/maillage/maillage/internal/smtpmail"
 	"github.com/maillage/maillage/tiles"
 )
 
@@ -42,6 +43,8 @@ type config struct {
 	PublicURL          *url.URL           // MAILLAGE_PUBLIC_URL: origin of the links the server gives; nil: the request's Host
 	HeavyExports       int                // MAILLAGE_HEAVY_EXPORTS: concurrent actor CSV and GeoJSON exports; 0: no limit
 	Territory          []geo.TerritoryRef // MAILLAGE_TERRITORY: codes of the territories points are expected in; none: France
+	SMTPURL            string             // MAILLAGE_SMTP_URL: where password links are mailed from; empty: the CLI gives them
+	SuggestionMinFill  time.Duration      // MAILLAGE_SUGGESTION_MIN_FILL: a suggestion sent sooner after its form is dropped
 
 	RequestTimeout     time.Duration // MAILLAGE_REQUEST_TIMEOUT: deadline of a request, then 503
 	LongRequestTimeout time.Duration // MAILLAGE_LONG_REQUEST_TIMEOUT: deadline of imports and exports
@@ -147,6 +150,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if cfg.Territory, err = geo.ParseTerritoryRefs(env("MAILLAGE_TERRITORY", ""), "MAILLAGE_TERRITORY"); err != nil {
 		return cfg, fmt.Errorf("MAILLAGE_TERRITORY: codes of imported territories separated by commas, such as 29,17 or region:53: %w", err)
+	}
+	cfg.SMTPURL = env("MAILLAGE_SMTP_URL", "")
+	if cfg.SuggestionMinFill, err = time.ParseDuration(env("MAILLAGE_SUGGESTION_MIN_FILL", def.SuggestionMinFill.String())); err != nil || cfg.SuggestionMinFill < 0 {
+		return cfg, fmt.Errorf("MAILLAGE_SUGGESTION_MIN_FILL: a duration such as 3s")
+	}
+	if cfg.SMTPURL != "" {
+		if _, err := smtpmail.New(cfg.SMTPURL); err != nil {
+			return cfg, fmt.Errorf("MAILLAGE_SMTP_URL: %v (smtp://user:password@host:587?from=carte@example.org)", err)
+		}
 	}
 	if cfg.HeavyExports, err = strconv.Atoi(env("MAILLAGE_HEAVY_EXPORTS", strconv.Itoa(def.HeavyExports))); err != nil || cfg.HeavyExports < 0 {
 		return cfg, fmt.Errorf("MAILLAGE_HEAVY_EXPORTS: a number of exports (0: no limit)")

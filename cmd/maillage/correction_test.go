@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,13 +15,17 @@ import (
 	"github.com/maillage/maillage/internal/postgistest"
 )
 
-// TestDragToCorrect is a keeper fixing a point on the page: enter a token,
-// click the actor, drag its marker; the actor's location becomes manual.
+// TestDragToCorrect is a keeper fixing a point on the page: set a
+// password with the link of `maillage user create`, sign in, click the
+// actor, drag its marker; the actor's location becomes manual.
 func TestDragToCorrect(t *testing.T) {
 	dbURL := postgistest.NewURL(t)
 	var out bytes.Buffer
 	env := map[string]string{"DATABASE_URL": dbURL, "MAILLAGE_GEOCODER": "local"}
-	token := runOK(t, env, "token", "create", "cress")
+	_, link, ok := strings.Cut(runOK(t, env, "user", "create", "marie@cress.example", "--role", "keeper"), "/connexion#lien=")
+	if !ok {
+		t.Fatalf("user create printed no link")
+	}
 	env["MAILLAGE_BASEMAP_URL"] = tileServer(t).URL + "/{z}/{x}/{y}.png"
 	url := startServe(t, env)
 
@@ -61,17 +66,32 @@ func TestDragToCorrect(t *testing.T) {
 			t.Errorf("%s shows %d keeper controls", page, n)
 		}
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/gestion"), chromedp.WaitVisible(`#actor-count[data-count="1"]`),
-		chromedp.Click(".correction-toggle"), chromedp.WaitVisible(".correction-form input")); err != nil {
-		t.Fatalf("opening the keeper's form: %v", err)
-	}
-	checkAccessibility(t, ctx, "/gestion, the token form")
+	const password = "un mot de passe solide"
 	err := chromedp.Do(ctx,
-		chromedp.SendKeys(".correction-form input", token),
-		chromedp.Click(`.correction-form button[type="submit"]`),
+		chromedp.Navigate(url+"/connexion#lien="+link),
+		chromedp.WaitVisible("#signin-new-password"),
+		chromedp.SendKeys("#signin-new-password", password),
+		chromedp.Click(`#signin-password-form button[type="submit"]`),
+		chromedp.WaitVisible("#signin-email"),
+		chromedp.Navigate(url+"/gestion"),
+		chromedp.WaitVisible(`#actor-count[data-count="1"]`),
+		chromedp.Click(".correction-toggle"), // not signed in: to /connexion and back
+		chromedp.WaitVisible("#signin-email"),
 	)
 	if err != nil {
-		t.Fatalf("entering the token: %v", err)
+		t.Fatalf("reaching the sign-in form: %v", err)
+	}
+	checkAccessibility(t, ctx, "/connexion, the sign-in form")
+	err = chromedp.Do(ctx,
+		chromedp.SendKeys("#signin-email", "marie@cress.example"),
+		chromedp.SendKeys("#signin-password", password),
+		chromedp.Click(`#signin-form button[type="submit"]`),
+		chromedp.WaitReady(`#actor-count[data-count="1"]`),
+		chromedp.Click(".correction-toggle"),
+		chromedp.WaitVisible(`.correction-toggle[aria-pressed="true"]`),
+	)
+	if err != nil {
+		t.Fatalf("signing in: %v", err)
 	}
 	// One actor: the map is centred on it.
 	center, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {

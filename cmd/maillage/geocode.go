@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/ban"
 	"github.com/maillage/maillage/geo/geocoding"
 	"github.com/maillage/maillage/geo/nominatim"
@@ -90,7 +91,7 @@ func geocodeCmd(ctx context.Context, cfg config, logger *slog.Logger, args []str
 		}
 	}
 	start := time.Now()
-	sum, err := runner.Run(ctx, bar.callback())
+	sum, err := runner.Run(geo.WithAuthor(ctx, geo.Author{Who: "geocoder", Route: "maillage geocode"}), bar.callback())
 	bar.finish()
 	if err != nil {
 		return err

@@ -147,7 +147,7 @@ func importCmd(ctx context.Context, cfg config, logger *slog.Logger, args []stri
 					bar.describe(progressText(p))
 				}
 			}
-			return a.importer.Import(ctx, f, path, opt, progress)
+			return a.importer.Import(geo.WithAuthor(ctx, geo.Author{Who: "cli", Route: "maillage import"}), f, path, opt, progress)
 		}, printReport)
 }
 

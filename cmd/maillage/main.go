@@ -4,6 +4,7 @@
 //	maillage import [flags] FILE    import actors from a CSV or GeoJSON file
 //	maillage export --format csv|geojson [--output FILE] [--raw]
 //	maillage token create|revoke|list [NAME]
+//	maillage user create|reset|list [EMAIL]
 //	maillage geocode                geocode the actors waiting for a point
 //	maillage addresses import FILE... import BAN address files for the local geocoder
 //	maillage territories import FILE  import communes, EPCI, départements or regions
@@ -38,7 +39,10 @@ Usage:
       --schema data-inclusion (a CSV or JSON file of data·inclusion structures)
   maillage sectors propose [--apply] count (and give) the sectors proposed from NAF codes, names, descriptions
   maillage export --format csv|geojson [--output FILE] [--raw]
-  maillage token create NAME | token revoke NAME | token list
+  maillage token create NAME [--role ROLE] | token revoke NAME | token list
+                                      API tokens; ROLE admin, keeper (default), moderator or animator
+  maillage user create EMAIL [--role ROLE] | user reset EMAIL | user list
+                                      accounts; create and reset print a one-time link to set the password
   maillage geocode                    geocode every actor waiting for a point (MAILLAGE_GEOCODER)
   maillage addresses import FILE...   import BAN address files (adresses-XX.csv or BAL) for the local geocoder
   maillage territories import [--level L] [--source NAME] [--attribution TEXT] [--dry-run] [--json] FILE
@@ -75,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return sectorsCmd(ctx, cfg, logger, rest, stdout)
 	case "token":
 		return tokenCmd(ctx, cfg, logger, rest, stdout)
+	case "user":
+		return userCmd(ctx, cfg, logger, rest, stdout)
 	case "migrate":
 		return migrateCmd(ctx, cfg, logger, rest, stdout)
 	case "geocode":

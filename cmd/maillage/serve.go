@@ -19,6 +19,7 @@ import (
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/geo/territoryfile"
 	"github.com/maillage/maillage/handlers"
+	"github.com/maillage/maillage/internal/smtpmail"
 )
 
 // serve runs the web server until ctx ends, then shuts down gracefully and
@@ -65,6 +66,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	}
 	defer closeTiles()
 	opts.GeocodePerMinute = cfg.GeocodePerMinute
+	opts.SuggestionMinFill = cfg.SuggestionMinFill
 	// Keepers' tokens are cached while revocations are heard.
 	a.tokens.ListenTokens(listener)
 	chain := newChain(cfg, a)
@@ -91,6 +93,14 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	} else if n > 0 {
 		logger.Warn("import jobs interrupted by a stop of their server: nothing of them was stored", "jobs", n)
 	}
+	var mailer handlers.Mailer
+	if cfg.SMTPURL != "" {
+		m, err := smtpmail.New(cfg.SMTPURL)
+		if err != nil {
+			return err
+		}
+		mailer = m
+	}
 	hs := handlers.NewServer(logger, handlers.Deps{
 		Actors:      a.actors,
 		Sectors:     a.sectors,
@@ -106,6 +116,11 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 
 		Geocoder:  geocoder,
 		Geocoding: a.geocoding,
+
+		History:     a.actors,
+		Suggestions: postgis.NewSuggestionStore(a.db),
+		Users:       postgis.NewUserStore(a.db),
+		Mailer:      mailer,
 
 		Workshops:      postgis.NewWorkshopStore(a.db),
 		WorkshopEvents: workshopEvents,
@@ -127,7 +142,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	fmt.Fprintf(stdout, "maillage listening on http://%s\n", displayAddr(ln.Addr()))
 	// Background geocoding of the actors waiting for a point, stopped
 	// with ctx before the database closes.
-	geocodeCtx, stopGeocoding := context.WithCancel(ctx)
+	geocodeCtx, stopGeocoding := context.WithCancel(geo.WithAuthor(ctx, geo.Author{Who: "geocoder", Route: "geocoding"}))
 	geocodeDone := make(chan struct{})
 	defer func() { stopGeocoding(); <-geocodeDone }()
 	if chain != nil {
@@ -136,6 +151,27 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	} else {
 		close(geocodeDone)
 	}
+	// Proposers' emails go 30 days after the decision, checked hourly.
+	suggestions := postgis.NewSuggestionStore(a.db)
+	purgeDone := make(chan struct{})
+	defer func() { stopGeocoding(); <-purgeDone }()
+	go func() {
+		defer close(purgeDone)
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if n, err := suggestions.PurgeEmails(geocodeCtx); err != nil && geocodeCtx.Err() == nil {
+				logger.Warn("purging proposers' emails", "err", err)
+			} else if n > 0 {
+				logger.Info("proposers' emails deleted 30 days after the decision", "suggestions", n)
+			}
+			select {
+			case <-geocodeCtx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -188,7 +224,7 @@ func importDemo(ctx context.Context, a *app, dir string, logger *slog.Logger) er
 	}
 	return importDemoOnce(ctx, a, dir, "demo_imported", paths, logger,
 		func(i int, f *os.File, path string) (int, int, int, error) {
-			res, err := a.importer.Import(ctx, f, path, demoFiles[i].opt, nil)
+			res, err := a.importer.Import(geo.WithAuthor(ctx, geo.Author{Who: "system", Route: "demo import"}), f, path, demoFiles[i].opt, nil)
 			if err != nil {
 				return 0, 0, 0, err
 			}

@@ -109,31 +109,6 @@ export async function fetchActors(opts) {
 }
 
 /**
- * Places actor id at [lng, lat] by hand (PUT api/actors/{id}/location),
- * with a keeper's token. Returns the actor; throws ApiError (status 401
- * for a wrong token).
- */
-export async function putLocation(id, [lng, lat], token) {
-  const url = new URL(`api/actors/${encodeURIComponent(id)}/location`, root);
-  let res;
-  try {
-    res = await fetch(url, {
-      method: 'PUT',
-      headers: {
-        Accept: 'application/json',
-        'Content-Type': 'application/json',
-        Authorization: `Bearer ${token}`,
-      },
-      body: JSON.stringify({ type: 'Point', coordinates: [lng, lat] }),
-    });
-  } catch (err) {
-    throw new ApiError(`PUT ${url.pathname}: ${err.message}`, 0);
-  }
-  if (!res.ok) throw new ApiError(`PUT ${url.pathname}: HTTP ${res.status}`, res.status);
-  return res.json();
-}
-
-/**
  * Returns the address candidates of q from the server's geocoder
  * (GET api/geocode): [{label, score, type, location: GeoJSON Point}].
  */

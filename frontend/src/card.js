@@ -182,7 +182,7 @@ export function actorCard(actor, sectors, t, link) {
  * current()}: open fetches the actor and resolves to it (null when it
  * failed); onClose is called when the reader closes the panel.
  */
-export function createDetails(container, sectors, t, { linkOf, onClose }) {
+export function createDetails(container, sectors, t, { linkOf, onClose, actorExtra }) {
   let current = null;
   let returnFocus = null;
   let pending = null;
@@ -273,7 +273,10 @@ export function createDetails(container, sectors, t, { linkOf, onClose }) {
         body.replaceChildren(el('p', 'details__error', err.status === 404 ? t.card.notFound : t.card.failed));
         return null;
       }
-      body.replaceChildren(actorCard(actor, sectors, t, linkOf(actor.id)));
+      const card = actorCard(actor, sectors, t, linkOf(actor.id));
+      const extra = actorExtra?.(actor);
+      if (extra) card.append(extra);
+      body.replaceChildren(card);
       if (focus) body.querySelector('#details-title')?.focus();
       return actor;
     },

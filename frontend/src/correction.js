@@ -1,13 +1,12 @@
-// Correction mode for directory keepers: with a keeper's token (entered
-// once, kept for the browser tab in sessionStorage), a clicked actor gets
-// a draggable marker and its new position is saved by hand.
+// Correction mode for directory keepers: signed in as a keeper (or an
+// admin), a clicked actor gets a draggable marker and its new position is
+// saved by hand, through the session.
 
 import L from 'leaflet';
 import iconURL from 'leaflet/dist/images/marker-icon.png';
 import iconRetinaURL from 'leaflet/dist/images/marker-icon-2x.png';
 import shadowURL from 'leaflet/dist/images/marker-shadow.png';
-import { putLocation } from './api.js';
-import { KEEPER_TOKEN, readStored, writeStored } from './storage.js';
+import { loadSession, sessionWrite } from './session.js';
 
 // Leaflet's pin, from the bundle: esbuild renames its images, so that
 // Leaflet's own guess of their path fails (a 404 and no pin).
@@ -19,8 +18,7 @@ const pin = L.icon({
   shadowUrl: asset(shadowURL),
 });
 
-const storedToken = () => readStored(KEEPER_TOKEN);
-const storeToken = (token) => writeStored(KEEPER_TOKEN, token);
+const editors = new Set(['admin', 'keeper']);
 
 /**
  * Adds the correction control to map. status shows notices; tiles is the
@@ -29,7 +27,7 @@ const storeToken = (token) => writeStored(KEEPER_TOKEN, token);
  * is clicked: true when correction mode took the click.
  */
 export function createCorrection(map, status, t, tiles) {
-  let token = storedToken();
+  let session = null;
   let active = false;
   let dragged = null; // the draggable marker
 
@@ -37,17 +35,6 @@ export function createCorrection(map, status, t, tiles) {
   L.DomEvent.disableClickPropagation(box);
   const toggle = L.DomUtil.create('button', 'correction-toggle', box);
   toggle.type = 'button';
-  const form = L.DomUtil.create('form', 'correction-form', box);
-  form.hidden = true;
-  const label = L.DomUtil.create('label', '', form);
-  label.textContent = t.correction.tokenLabel;
-  const input = L.DomUtil.create('input', '', label);
-  input.type = 'password';
-  input.autocomplete = 'off';
-  input.required = true;
-  const ok = L.DomUtil.create('button', '', form);
-  ok.type = 'submit';
-  ok.textContent = t.correction.tokenSubmit;
   const hint = L.DomUtil.create('p', 'correction-hint', box);
   hint.hidden = true;
   hint.textContent = t.correction.hint;
@@ -66,27 +53,28 @@ export function createCorrection(map, status, t, tiles) {
     tiles.hide(null);
   }
 
-  toggle.addEventListener('click', () => {
+  const signIn = () => location.assign(new URL('connexion?suite=/gestion', document.baseURI));
+
+  toggle.addEventListener('click', async () => {
     if (active) {
       active = false;
       release();
-    } else if (token) {
-      active = true;
-    } else {
-      form.hidden = !form.hidden;
-      if (!form.hidden) input.focus();
+      render();
+      return;
     }
-    render();
-  });
-
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    token = input.value.trim();
-    if (!token) return;
-    storeToken(token);
-    input.value = '';
-    form.hidden = true;
-    active = true;
+    try {
+      session = await loadSession();
+    } catch {
+      status.notice(t.correction.failed);
+      return;
+    }
+    if (!session) {
+      signIn();
+    } else if (!editors.has(session.user.role)) {
+      status.notice(t.correction.notAllowed);
+    } else {
+      active = true;
+    }
     render();
   });
 
@@ -109,16 +97,18 @@ export function createCorrection(map, status, t, tiles) {
       marker.on('dragend', async () => {
         const { lat, lng } = marker.getLatLng();
         try {
-          await putLocation(actor.id, [lng, lat], token);
+          await sessionWrite('PUT', `api/actors/${encodeURIComponent(actor.id)}/location`, {
+            type: 'Point',
+            coordinates: [lng, lat],
+          });
           placed = marker.getLatLng();
           tiles.reload();
           status.notice(t.correction.saved(actor.name ?? ''));
         } catch (err) {
           console.error('maillage:', err);
           marker.setLatLng(placed);
-          if (err.status === 401) {
-            token = '';
-            storeToken('');
+          if (err.status === 401 || err.status === 403) {
+            session = null;
             active = false;
             release();
             render();

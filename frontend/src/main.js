@@ -17,9 +17,11 @@ import { createNearby } from './nearby.js';
 import { createSearch } from './search.js';
 import { indexSectors, primarySector } from './sectors.js';
 import { createShare } from './share.js';
+import { loadSession } from './session.js';
+import { createSuggest } from './suggest.js';
 import { addTerritoryControl, firstBounds } from './territories.js';
 import { createStatus } from './status.js';
-import { readURL, stateURL, writeURL } from './urlstate.js';
+import { readURL, root, stateURL, writeURL } from './urlstate.js';
 import { createWorkshopOverlay } from './workshoplayer.js';
 
 const WORLD = [-180, -90, 180, 90];
@@ -186,7 +188,31 @@ async function start() {
     map.getContainer().dataset.matches = String(markers.length);
   }
 
+  // The public's suggestions (not in embeds): a new structure from the
+  // header, a correction from an actor's panel; moderators see the count
+  // of pending ones.
+  const suggest = initial.embed ? null : createSuggest(t, sectorItems, status);
+  if (suggest) {
+    const open = document.createElement('button');
+    open.type = 'button';
+    open.id = 'suggest-button';
+    open.className = 'button button--header';
+    open.textContent = t.suggest.open;
+    open.addEventListener('click', () => suggest.open());
+    document.getElementById('share-button')?.before(open);
+    showPendingCount(open);
+  }
+
   details = createDetails(document.getElementById('details'), sectors, t, {
+    actorExtra: (actor) => {
+      if (!suggest) return null;
+      const report = document.createElement('button');
+      report.type = 'button';
+      report.className = 'button details__report';
+      report.textContent = t.suggest.report;
+      report.addEventListener('click', () => suggest.open(actor));
+      return report;
+    },
     linkOf: (id) => stateURL({ actor: id }).href,
     onClose: () => {
       selected = null;
@@ -358,3 +384,24 @@ async function start() {
 }
 
 start();
+
+// showPendingCount adds, after el, a link to the moderation page with the
+// count of pending suggestions, for a moderator signed in, when there are.
+async function showPendingCount(el) {
+  try {
+    const session = await loadSession();
+    if (!session || !['admin', 'keeper', 'moderator'].includes(session.user.role)) return;
+    const res = await fetch(new URL('api/suggestions/count', root), { headers: { Accept: 'application/json' } });
+    if (!res.ok) return;
+    const { pending } = await res.json();
+    if (!pending) return;
+    const link = document.createElement('a');
+    link.className = 'app-link';
+    link.id = 'pending-suggestions';
+    link.href = new URL('moderation', root).href;
+    link.textContent = t.suggest.pendingLink(pending);
+    el.after(link);
+  } catch (err) {
+    console.error('maillage:', err);
+  }
+}

@@ -3,6 +3,7 @@ package actorfile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sort"
 	"sync/atomic"
@@ -90,7 +91,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 	cr := &countingReader{r: r}
 	res := &Result{DryRun: opt.DryRun}
 	var p Progress
-	var storeFailed []Problem
+	var storeFailed, storeWarned []Problem
 	refused := 0 // rows the store refused
 	err = im.Store.ImportBatches(ctx, opt.DryRun, opt.Attribution, func(put func([]*geo.Actor) ([]geo.ImportOutcome, error)) error {
 		// The file is read a batch ahead of the store, in a goroutine of
@@ -149,6 +150,11 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 				switch o.Change {
 				case geo.ImportCreated:
 					res.Created++
+					if d := o.Duplicate; d != nil {
+						why := map[string]string{"siret": "the same SIRET", "name": "a similar name within 300 m"}[d.Reason]
+						storeWarned = append(storeWarned, Problem{Row: b.rows[i].Line, Field: "duplicate",
+							Reason: fmt.Sprintf("may repeat actor %d %q (%s)", d.ActorID, cut(d.Name, 60), why)})
+					}
 				case geo.ImportUpdated:
 					res.Updated++
 				case geo.ImportUnchanged:
@@ -178,6 +184,8 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, filename string, op
 	rep := res.Report
 	rep.Valid -= refused
 	rep.Failed = capped(rep.Failed, storeFailed, rep.failedOver, maxFailures)
+	rep.Warnings = capped(rep.Warnings, storeWarned, rep.warnedOver, maxWarnings)
+	sort.SliceStable(rep.Warnings, func(i, j int) bool { return rep.Warnings[i].Row < rep.Warnings[j].Row })
 	sort.SliceStable(rep.Failed, func(i, j int) bool { return rep.Failed[i].Row < rep.Failed[j].Row })
 	rep.Finish()
 	if progress != nil {

@@ -6,6 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/maillage/maillage/geo"
 
 	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/internal/postgistest"
@@ -15,7 +18,9 @@ import (
 // BenchmarkImportSIAE imports the real SIAE list (3,853 rows): parsing
 // alone is the baseline; "store" adds the upserts into a fresh PostGIS
 // database, and "reimport" imports it again over itself (nothing changes).
-// Compare the rows/s of the three in one run.
+// Compare the rows/s of the three in one run. "audit" imports it into
+// fresh databases without and with the history (audit_log), alternately,
+// and reports the ratio of their times.
 func BenchmarkImportSIAE(b *testing.B) {
 	path := filepath.Join(sharedData(b), "actors", "siae-france.geojson")
 	data, err := os.ReadFile(path)
@@ -58,6 +63,33 @@ func BenchmarkImportSIAE(b *testing.B) {
 			n = res.Rows
 		}
 		rowsPerSec(b, n)
+	})
+	// The cost of the history (audit_log): the same import into fresh
+	// databases without and with it, alternately, in one run.
+	b.Run("audit", func(b *testing.B) {
+		var with, without time.Duration
+		for b.Loop() {
+			for _, off := range []bool{true, false} {
+				b.StopTimer()
+				im := importer(b)
+				actx := geo.WithAuthor(ctx, geo.Author{Who: "cli", Route: "import", Off: off})
+				b.StartTimer()
+				start := time.Now()
+				res, err := im.Import(actx, bytes.NewReader(data), "siae-france.geojson", opt, nil)
+				d := time.Since(start)
+				if err != nil || res.Created != features {
+					b.Fatalf("import: %v %+v", err, res)
+				}
+				if off {
+					without += d
+				} else {
+					with += d
+				}
+			}
+		}
+		b.ReportMetric(without.Seconds()/float64(b.N), "s_without_history")
+		b.ReportMetric(with.Seconds()/float64(b.N), "s_with_history")
+		b.ReportMetric(with.Seconds()/without.Seconds(), "history_ratio")
 	})
 	b.Run("reimport", func(b *testing.B) {
 		im := importer(b)

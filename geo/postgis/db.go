@@ -99,6 +99,7 @@ func (db *DB) connect(ctx context.Context, url string, statementTimeout time.Dur
 		pcfg.MinConns = pcfg.MaxConns
 		pcfg.AfterConnect = warmGeography
 	}
+	pcfg.PrepareConn = prepareAuthor
 	db.Pool, err = pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return connectError(err)

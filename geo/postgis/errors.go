@@ -39,6 +39,9 @@ func mapError(err error, what string) error {
 		case "sectors_pkey":
 			return &geo.Error{Code: geo.EConflict, Message: "a sector with this slug already exists",
 				Fields: map[string]string{"slug": "already used"}}
+		case "users_email_key":
+			return &geo.Error{Code: geo.EConflict, Message: "an account with this email already exists",
+				Fields: map[string]string{"email": "already used"}}
 		case "tokens_pkey":
 			return &geo.Error{Code: geo.EConflict, Message: "a token with this name already exists",
 				Fields: map[string]string{"name": "already used"}}

@@ -110,6 +110,9 @@ func (s *ActorStore) ImportBatches(ctx context.Context, dryRun bool, attribution
 				sources[actors[i].Source] = true
 			}
 		}
+		if err := flagDuplicates(ctx, tx, out); err != nil {
+			return nil, err
+		}
 		return out, ctx.Err()
 	}
 	if err := fill(put); err != nil {
@@ -447,4 +450,50 @@ func matchActor(ctx context.Context, tx pgx.Tx, a *geo.Actor) (int64, error) {
 		}
 	}
 	return 0, nil
+}
+
+// flagDuplicates sets the Duplicate of the actors created in out: an
+// older actor with the same SIRET, or with a folded name of trigram
+// similarity at least DuplicateSimilarity within DuplicateRadius. One
+// query for the batch.
+func flagDuplicates(ctx context.Context, tx pgx.Tx, out []geo.ImportOutcome) error {
+	var ids []int64
+	at := map[int64]int{}
+	for i, o := range out {
+		if o.Change == geo.ImportCreated && o.ID != 0 {
+			ids = append(ids, o.ID)
+			at[o.ID] = i
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT a.id, d.id, d.name, d.reason
+		FROM actors a
+		CROSS JOIN LATERAL (
+			SELECT d.id, d.name, CASE WHEN a.siret <> '' AND d.siret = a.siret THEN 'siret' ELSE 'name' END AS reason
+			FROM actors d
+			WHERE d.id < a.id AND (
+				(a.siret <> '' AND d.siret = a.siret)
+				OR (a.location IS NOT NULL AND ST_DWithin(d.location, a.location, 0.01)
+					AND ST_DWithin(d.location::geography, a.location::geography, $2)
+					AND similarity(maillage_fold(d.name), maillage_fold(a.name)) >= $3))
+			ORDER BY (a.siret <> '' AND d.siret = a.siret) DESC, d.id
+			LIMIT 1
+		) d
+		WHERE a.id = ANY($1)`, ids, DuplicateRadius, DuplicateSimilarity)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		d := &geo.Duplicate{}
+		if err := rows.Scan(&id, &d.ActorID, &d.Name, &d.Reason); err != nil {
+			return err
+		}
+		out[at[id]].Duplicate = d
+	}
+	return rows.Err()
 }

@@ -15,7 +15,8 @@ const AppRole = "maillage_app"
 // EnsureAppRole creates AppRole if missing, and grants it what the server
 // needs on the current database: connect, temporary tables (imports stage
 // their rows in one), and the rows of every table and sequence of the
-// public schema; schema_migrations only read. With a password the role
+// public schema; schema_migrations only read, audit_log only read and
+// appended to. With a password the role
 // may log in with it (ALTER ROLE on each call, so that changing the
 // setting changes the password); without, it logs in only where the
 // server trusts it, as on the private cluster's socket. It must run as
@@ -44,6 +45,7 @@ func (db *DB) EnsureAppRole(ctx context.Context, password string) error {
 		`SELECT format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO %I', $1::text)`,
 		`SELECT format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO %I', $1::text)`,
 		`SELECT format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON schema_migrations FROM %I', $1::text)`,
+		`SELECT format('REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM %I', $1::text)`,
 	} {
 		if _, err := db.execFormatted(ctx, grant, AppRole); err != nil {
 			return err

@@ -57,17 +57,26 @@ func hashToken(token string) []byte {
 	return sum[:]
 }
 
-// CreateToken makes a new token called name and returns it; this is the
-// only time it can be read. Returns EInvalid for an empty name, EConflict
-// if the name is taken.
+// CreateToken makes a new keeper's token called name and returns it;
+// this is the only time it can be read. Returns EInvalid for an empty
+// name, EConflict if the name is taken.
 func (s *TokenStore) CreateToken(ctx context.Context, name string) (string, error) {
+	return s.CreateRoleToken(ctx, name, geo.AccountKeeper)
+}
+
+// CreateRoleToken is CreateToken for a token of role. Returns EInvalid
+// for a role not in geo.Roles.
+func (s *TokenStore) CreateRoleToken(ctx context.Context, name, role string) (string, error) {
+	if err := geo.CheckRole(role); err != nil {
+		return "", err
+	}
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
 		return "", &geo.Error{Code: geo.EInvalid, Message: "invalid token name",
 			Fields: map[string]string{"name": "required, at most 100 characters"}}
 	}
 	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(randomBytes(32))
-	_, err := s.db.Pool.Exec(ctx, `INSERT INTO tokens (name, hash) VALUES ($1, $2)`, name, hashToken(token))
+	_, err := s.db.Pool.Exec(ctx, `INSERT INTO tokens (name, hash, role) VALUES ($1, $2, $3)`, name, hashToken(token), role)
 	if err != nil {
 		return "", mapError(err, "token")
 	}
