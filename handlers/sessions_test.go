@@ -64,7 +64,7 @@ func newAccountServer(t *testing.T, edit func(*handlers.Options)) *accountServer
 		Actors: actors, Sectors: sectors, Auth: tokens, Importer: importer, DB: db, Unavailable: postgis.Unavailable,
 		Users: s.users, History: actors, Suggestions: postgis.NewSuggestionStore(db), Workshops: postgis.NewWorkshopStore(db), Geocoding: postgis.NewGeocodingStore(db),
 		Territories: postgis.NewTerritoryStore(db), Coverage: postgis.NewCoverageStore(db), Nearby: actors,
-		Tiles: ts, TerritoryTiles: ts}, opts)
+		Tiles: ts, TerritoryTiles: ts, Features: postgis.NewFeatureStore(db)}, opts)
 	srv := httptest.NewServer(s.handler)
 	t.Cleanup(func() { srv.Close(); ts.Close() })
 	s.Server = srv
