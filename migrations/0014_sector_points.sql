@@ -17,18 +17,21 @@ CREATE EXTENSION IF NOT EXISTS btree_gist;
 CREATE TABLE sector_points (
 	actor_id    bigint NOT NULL,
 	sector_slug text NOT NULL,
-	location    geometry(Point, 4326) NOT NULL,
-	PRIMARY KEY (actor_id, sector_slug),
-	FOREIGN KEY (actor_id, sector_slug) REFERENCES actor_sectors (actor_id, sector_slug)
-		ON DELETE CASCADE ON UPDATE CASCADE
+	location    geometry(Point, 4326) NOT NULL
 );
 
-CREATE INDEX sector_points_nearest ON sector_points USING gist (sector_slug, (location::geography));
-
+-- Filled before its key, foreign key and index exist: one join and one
+-- index build instead of a check and an index insertion per row.
 INSERT INTO sector_points (actor_id, sector_slug, location)
 SELECT s.actor_id, s.sector_slug, a.location
 FROM actor_sectors s JOIN actors a ON a.id = s.actor_id
 WHERE a.status = 'published' AND a.location IS NOT NULL;
+
+ALTER TABLE sector_points ADD PRIMARY KEY (actor_id, sector_slug),
+	ADD FOREIGN KEY (actor_id, sector_slug) REFERENCES actor_sectors (actor_id, sector_slug)
+		ON DELETE CASCADE ON UPDATE CASCADE;
+
+CREATE INDEX sector_points_nearest ON sector_points USING gist (sector_slug, (location::geography));
 
 -- Sectors given to actors.
 CREATE FUNCTION sector_points_insert() RETURNS trigger

@@ -39,8 +39,10 @@ const CoverageSQL = `
 		SELECT p.commune, count(*)::int AS actors
 		FROM actor_places p JOIN actors a ON a.id = p.actor_id
 		WHERE p.commune IN (SELECT code FROM c) AND a.status = 'published'
-			AND (@sectors::text[] IS NULL OR EXISTS (
-				SELECT 1 FROM actor_sectors s WHERE s.actor_id = a.id AND s.sector_slug = ANY(@sectors)))
+			-- One hashed set of the sectors' actors, tested before actors
+			-- is read, rather than a lookup per actor of the communes.
+			AND (@sectors::text[] IS NULL OR p.actor_id IN (
+				SELECT s.actor_id FROM actor_sectors s WHERE s.sector_slug = ANY(@sectors)))
 		GROUP BY p.commune
 	)
 	SELECT c.code, c.name, c.population, c.epci, c.departement, c.region, c.inside,
