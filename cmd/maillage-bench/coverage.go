@@ -81,11 +81,10 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	}
 	fmt.Fprintf(stdout, "%d published actors with a point, %d communes (%d with a reference point); one by one on 1 commune in %d\n\n",
 		actors, communes, len(points), *sample)
-	fmt.Fprintln(stdout, "| sector | actors | communes | set | one by one (scaled) | one by one / set | "+
-		"filtered KNN one by one (scaled) | filtered / sector KNN |")
-	fmt.Fprintln(stdout, "| --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Fprintln(stdout, "| sector | actors | communes | set | one by one (scaled) | one by one / set |")
+	fmt.Fprintln(stdout, "| --- | --- | --- | --- | --- | --- |")
 	cov := postgis.NewCoverageStore(db)
-	var setTotal, oneTotal, oldTotal time.Duration
+	var setTotal, oneTotal time.Duration
 	for _, slug := range slugs {
 		var n int64
 		if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM actor_sectors s JOIN actors a ON a.id = s.actor_id
@@ -99,22 +98,15 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 			return fmt.Errorf("coverage of %s: %w", slug, err)
 		}
 		set := time.Since(start)
-		one, err := oneByOne(ctx, db, points, *sample, sectorKNN, slug)
-		if err != nil {
-			return err
-		}
-		old, err := oneByOne(ctx, db, points, *sample, filteredKNN, slug)
+		one, err := oneByOne(ctx, db, points, *sample, slug)
 		if err != nil {
 			return err
 		}
 		setTotal += set
 		oneTotal += one
-		oldTotal += old
-		fmt.Fprintf(stdout, "| %s | %d | %d | %s | %s | %.2fx | %s | %.1fx |\n", slug, n, len(found), secs(set), secs(one),
-			one.Seconds()/set.Seconds(), secs(old), old.Seconds()/one.Seconds())
+		fmt.Fprintf(stdout, "| %s | %d | %d | %s | %s | %.2fx |\n", slug, n, len(found), secs(set), secs(one), one.Seconds()/set.Seconds())
 	}
-	fmt.Fprintf(stdout, "| all %d sectors | %d | | %s | %s | %.2fx | %s | %.1fx |\n\n", len(slugs), actors, secs(setTotal),
-		secs(oneTotal), oneTotal.Seconds()/setTotal.Seconds(), secs(oldTotal), oldTotal.Seconds()/oneTotal.Seconds())
+	fmt.Fprintf(stdout, "| all %d sectors | %d | | %s | %s | %.2fx |\n\n", len(slugs), actors, secs(setTotal), secs(oneTotal), oneTotal.Seconds()/setTotal.Seconds())
 
 	// The HTTP measure: no tile cache, so every /api/coverage is computed.
 	h := handlers.NewServer(logger, handlers.Deps{Actors: postgis.NewActorStore(db), Sectors: postgis.NewSectorStore(db),
@@ -184,28 +176,21 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	return nil
 }
 
-// sectorKNN is the nearest published actor of one sector as CoverageSQL
-// finds it: a KNN scan of sector_points_nearest.
-const sectorKNN = `
-	SELECT p.location::geography <-> ST_Point($1, $2, 4326)::geography FROM sector_points p
-	WHERE p.sector_slug = $3
-	ORDER BY p.location::geography <-> ST_Point($1, $2, 4326)::geography LIMIT 1`
-
-// filteredKNN is the same distance as it was found before sector_points:
-// a KNN scan of every published actor, filtered by sector on the way.
-const filteredKNN = `
+// nearestKNN is CoverageSQL's distance to the nearest published actor of
+// a sector: a KNN scan of actors_location_geography filtered by sector.
+const nearestKNN = `
 	SELECT a.location::geography <-> ST_Point($1, $2, 4326)::geography FROM actors a
 	WHERE a.status = 'published' AND a.location IS NOT NULL AND EXISTS (
 		SELECT 1 FROM actor_sectors s WHERE s.actor_id = a.id AND s.sector_slug = $3)
 	ORDER BY a.location::geography <-> ST_Point($1, $2, 4326)::geography LIMIT 1`
 
-// oneByOne runs query for every sample-th point, one round trip each, and
+// oneByOne runs nearestKNN for every sample-th point, one round trip each, and
 // returns the time scaled up by sample.
-func oneByOne(ctx context.Context, db *postgis.DB, points [][2]float64, sample int, query, slug string) (time.Duration, error) {
+func oneByOne(ctx context.Context, db *postgis.DB, points [][2]float64, sample int, slug string) (time.Duration, error) {
 	start := time.Now()
 	for i := 0; i < len(points); i += sample {
 		var d *float64
-		if err := db.Pool.QueryRow(ctx, query, points[i][0], points[i][1], slug).Scan(&d); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		if err := db.Pool.QueryRow(ctx, nearestKNN, points[i][0], points[i][1], slug).Scan(&d); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return 0, fmt.Errorf("one by one, %s: %w", slug, err)
 		}
 	}
