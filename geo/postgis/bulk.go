@@ -74,6 +74,6 @@ func (s *ActorStore) CopyActors(ctx context.Context, next func() *geo.Actor) (in
 	if err := tx.Commit(ctx); err != nil {
 		return 0, err
 	}
-	_, err = s.db.Pool.Exec(ctx, `VACUUM (ANALYZE) actors, actor_sectors, tile_clusters`)
+	_, err = s.db.Pool.Exec(ctx, `VACUUM (ANALYZE) actors, actor_sectors, actor_places, tile_clusters`)
 	return n, err
 }

@@ -12,10 +12,8 @@ import (
 // territories made of the communes inside @wlevel/@wcode, every commune
 // when @wlevel is NULL), its published actors of @sectors (NULL: all) and
 // the distance from its reference point to the nearest published actor of
-// @sectors, on the sphere, in metres: for each sector a KNN scan (ORDER BY
-// <-> LIMIT 1) of the GiST index sector_points_nearest, keyed by sector then
-// location, and the smallest of them; without @sectors, a KNN scan of
-// actors_location_geography.
+// @sectors, by a KNN scan (ORDER BY <-> LIMIT 1) of the GiST index
+// actors_location_geography: distances on the sphere, in metres.
 const CoverageSQL = `
 	WITH w AS MATERIALIZED (
 		SELECT c.code, c.name, c.population, coalesce(c.epci, '') AS epci,
@@ -45,19 +43,14 @@ const CoverageSQL = `
 	)
 	SELECT c.code, c.name, c.population, c.epci, c.departement, c.region, c.inside,
 		coalesce(n.actors, 0) AS actors, c.ref_point IS NOT NULL AS located,
-		CASE WHEN c.ref_point IS NOT NULL AND @sectors::text[] IS NULL THEN (
+		CASE WHEN c.ref_point IS NOT NULL THEN (
 			SELECT a.location::geography <-> c.ref_point::geography
 			FROM actors a
 			WHERE a.status = 'published' AND a.location IS NOT NULL
+				AND (@sectors::text[] IS NULL OR EXISTS (
+					SELECT 1 FROM actor_sectors s WHERE s.actor_id = a.id AND s.sector_slug = ANY(@sectors)))
 			ORDER BY a.location::geography <-> c.ref_point::geography
-			LIMIT 1)
-		WHEN c.ref_point IS NOT NULL THEN (
-			SELECT min(k.d) FROM unnest(@sectors::text[]) AS q(slug), LATERAL (
-				SELECT p.location::geography <-> c.ref_point::geography AS d
-				FROM sector_points p
-				WHERE p.sector_slug = q.slug
-				ORDER BY p.location::geography <-> c.ref_point::geography
-				LIMIT 1) k) END AS nearest_m
+			LIMIT 1) END AS nearest_m
 	FROM c LEFT JOIN counts n ON n.commune = c.code
 	ORDER BY c.code`
 
