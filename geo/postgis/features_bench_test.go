@@ -22,8 +22,14 @@ func BenchmarkFeaturePaging(b *testing.B) {
 	if testing.Short() {
 		total = 150_000
 	}
-	db := postgistest.New(b)
 	ctx := context.Background()
+	// Loading 1.5 M actors on a busy machine can outlast the default
+	// statement timeout of 5 minutes.
+	db, err := postgis.Open(ctx, postgis.Config{URL: postgistest.NewURL(b), NoMigrate: true, StatementTimeout: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
 	g, err := synth.NewGenerator(synth.Spec{Seed: 1, SpreadM: 20000, Places: []synth.Place{
 		{Name: "Paris", Point: geo.Point{Lon: 2.35, Lat: 48.86}, Weight: 5},
 		{Name: "Lyon", Point: geo.Point{Lon: 4.84, Lat: 45.76}, Weight: 2},
