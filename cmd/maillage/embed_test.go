@@ -143,8 +143,8 @@ func TestEmbedFiltersAndCommunes(t *testing.T) {
 		shoot(t, ctx, "embed-locked.png")
 
 		// The options of the issue's example URL, read as the builder writes them.
-		do(t, chromedp.Navigate(url+"/?embed=1&legend=0&full=0&sectors=insertion,reemploi&lock=1&lat=48.39&lon=-4.49&z=12"),
-			chromedp.WaitVisible("#search-input"))
+		do(t, chromedp.Navigate(url+"/?embed=1&legend=0&full=0&sectors=insertion,reemploi&lock=1&lat=48.39&lon=-4.49&z=12"))
+		poll(t, "the embed's search box", `!!document.querySelector("#search-input") && getComputedStyle(document.querySelector(".toolbar")).display === "flex"`)
 		poll(t, "actors drawn in the second embed", `(document.querySelector("#map").dataset.sectors ?? "") !== ""`)
 		if got := eval(t, `[!!document.querySelector(".embed-legend"), !!document.querySelector(".full-map-link")].join(" ")`); got != "false false" {
 			t.Errorf("legend, full-map link = %s, want neither", got)
