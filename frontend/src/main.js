@@ -19,6 +19,7 @@ import { indexSectors, primarySector } from './sectors.js';
 import { createShare } from './share.js';
 import { loadSession } from './session.js';
 import { createSuggest } from './suggest.js';
+import { historyButton } from './history.js';
 import { addTerritoryControl, firstBounds } from './territories.js';
 import { createStatus } from './status.js';
 import { readURL, root, stateURL, writeURL } from './urlstate.js';
@@ -206,12 +207,16 @@ async function start() {
   details = createDetails(document.getElementById('details'), sectors, t, {
     actorExtra: (actor) => {
       if (!suggest) return null;
+      const extra = document.createElement('div');
       const report = document.createElement('button');
       report.type = 'button';
       report.className = 'button details__report';
       report.textContent = t.suggest.report;
       report.addEventListener('click', () => suggest.open(actor));
-      return report;
+      extra.append(report);
+      // Keepers signed in see the history, and restore a version.
+      if (editorSession) extra.append(historyButton(actor, t, () => details.open(actor.id, { focus: false })));
+      return extra;
     },
     linkOf: (id) => stateURL({ actor: id }).href,
     onClose: () => {
@@ -387,9 +392,13 @@ start();
 
 // showPendingCount adds, after el, a link to the moderation page with the
 // count of pending suggestions, for a moderator signed in, when there are.
+// editorSession is the session of a keeper or an admin signed in, else null.
+let editorSession = null;
+
 async function showPendingCount(el) {
   try {
     const session = await loadSession();
+    if (session && ['admin', 'keeper'].includes(session.user.role)) editorSession = session;
     if (!session || !['admin', 'keeper', 'moderator'].includes(session.user.role)) return;
     const res = await fetch(new URL('api/suggestions/count', root), { headers: { Accept: 'application/json' } });
     if (!res.ok) return;

@@ -254,6 +254,17 @@ export default {
     pendingLink: (n) => (n === 1 ? '1 proposition à examiner' : `${n} propositions à examiner`),
   },
 
+  history: {
+    show: 'Historique',
+    hide: "Masquer l'historique",
+    entry: (action, who, when) => `${action} par ${who}, le ${when}`,
+    actions: { create: 'Création', update: 'Modification', delete: 'Suppression', sectors: 'Secteurs' },
+    change: (field, before, after) => `${field} : ${before} → ${after}`,
+    restore: 'Restaurer cette version',
+    restored: 'Version restaurée.',
+    failed: "L'historique n'a pas pu être lu ou restauré. Réessayez.",
+  },
+
   moderation: {
     pageTitle: 'Modération — maillage',
     title: 'Propositions à examiner',
