@@ -56,6 +56,7 @@ type Pinger interface {
 // Options are the server's limits and settings, with defaults in
 // DefaultOptions.
 type Options struct {
+	FormKey            []byte          // signs the suggestion forms' tokens: the same on every server of a database (nil: random)
 	MaxBodyBytes       int64           // JSON request bodies
 	MaxImportBytes     int64           // uploaded import files
 	ImportSyncMax      int64           // larger import files run as jobs (202 and GET /api/imports/{id})
@@ -202,8 +203,11 @@ func NewServer(logger *slog.Logger, deps Deps, opts Options) *Server {
 		opts:   opts,
 	}
 	s.signIns = newSignInLimits(opts)
-	s.formKey = make([]byte, 32)
-	rand.Read(s.formKey)
+	s.formKey = opts.FormKey
+	if s.formKey == nil { // a lone server, as in tests
+		s.formKey = make([]byte, 32)
+		rand.Read(s.formKey)
+	}
 	s.jobs.ctx, s.jobs.stop = context.WithCancel(context.Background())
 	if opts.HeavyExports > 0 {
 		s.heavy = make(chan struct{}, opts.HeavyExports)

@@ -67,6 +67,9 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	defer closeTiles()
 	opts.GeocodePerMinute = cfg.GeocodePerMinute
 	opts.SuggestionMinFill = cfg.SuggestionMinFill
+	if opts.FormKey, err = a.db.Secret(ctx, "suggestion_form_key"); err != nil {
+		return err
+	}
 	// Keepers' tokens are cached while revocations are heard.
 	a.tokens.ListenTokens(listener)
 	chain := newChain(cfg, a)

@@ -54,3 +54,34 @@ func TestPing(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSecret checks that an installation secret is made once and then
+// read the same by every caller, as every server on a database needs it,
+// even when several ask at once.
+func TestSecret(t *testing.T) {
+	ctx := context.Background()
+	db := postgistest.New(t)
+	got := make([][]byte, 8)
+	errs := make(chan error, len(got))
+	for i := range got {
+		go func() {
+			var err error
+			got[i], err = db.Secret(ctx, "test_key")
+			errs <- err
+		}()
+	}
+	for range got {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, s := range got {
+		if len(s) != 32 || string(s) != string(got[0]) {
+			t.Fatalf("secret %d is %x, want 32 bytes equal to %x", i, s, got[0])
+		}
+	}
+	other, err := db.Secret(ctx, "other_key")
+	if err != nil || string(other) == string(got[0]) {
+		t.Errorf("another key gives %x (%v), want a secret of its own", other, err)
+	}
+}
