@@ -44,8 +44,9 @@ var shellTitle = regexp.MustCompile(`(?s)<title>.*?</title>`)
 
 var workshopTitle = template.Must(template.New("title").Parse(`<title>{{.}}</title>`))
 
-// workshopsPage serves the keepers' list of workshops (/ateliers); the
-// page asks for a keeper's token itself.
+// workshopsPage serves the list of workshops (/ateliers); the page works
+// through the session of an account that manages workshops, or asks for
+// a keeper's token itself.
 func (s *Server) workshopsPage(c *echo.Context) error {
 	if err := readParams(c).err(); err != nil {
 		return err

@@ -133,8 +133,7 @@ func TestModerationInBrowser(t *testing.T) {
 		t.Fatalf("merging: %v", err)
 	}
 
-	// The history shows the merge by the moderator; the keeper restores
-	// the version before it.
+	// The history shows the merge by the moderator.
 	var hist struct {
 		Items []struct {
 			ID     int64
@@ -149,9 +148,50 @@ func TestModerationInBrowser(t *testing.T) {
 	if last < 1 || hist.Items[last].Route != "POST /api/suggestions/:id/merge" || hist.Items[last].Who != "user:modo@cress.example" {
 		t.Fatalf("history after the merge: %+v", hist.Items)
 	}
+
+	// A keeper signs in on the page, opens the actor and its history,
+	// and restores the version before the merge with its button.
+	newAccount(t, env, url, "garde@cress.example", "keeper", "un autre mot de passe")
+	before := strconv.FormatInt(hist.Items[last-1].ID, 10)
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(url+"/connexion?suite=/acteurs/"+strconv.FormatInt(id, 10)),
+		chromedp.WaitVisible("#signin-out"), // the moderator is still signed in
+		chromedp.Click("#signin-out"),
+		chromedp.WaitVisible("#signin-email"),
+		chromedp.SendKeys("#signin-email", "garde@cress.example"),
+		chromedp.SendKeys("#signin-password", "un autre mot de passe"),
+		chromedp.Click(`#signin-form button[type="submit"]`),
+		chromedp.WaitVisible("#details .history__toggle"),
+		chromedp.Click("#details .history__toggle"),
+		chromedp.WaitVisible(`#details .history__item[data-version="`+before+`"] .history__restore`),
+	)
+	if err != nil {
+		t.Fatalf("opening the history as the keeper: %v", err)
+	}
+	checkAccessibility(t, ctx, "/acteurs/{id}, the history open for a keeper")
+	if err := chromedp.Do(ctx, chromedp.Click(`#details .history__item[data-version="`+before+`"] .history__restore`)); err != nil {
+		t.Fatalf("restoring: %v", err)
+	}
+	// The panel is drawn again with its history open, the restore first.
+	shown := `(() => {
+		const first = document.querySelector('#details .history__item');
+		const said = document.querySelector('#details .history__problem');
+		return !!first && first.querySelector('.history__route').textContent === 'POST /api/actors/:id/restore' &&
+			said.textContent === 'Version restaurée.' &&
+			document.querySelector('#details-title').textContent.includes('Recyclerie');
+	})()`
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](shown, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		panel, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#details").innerText`))
+		t.Fatalf("the panel after the restore shows %q: %v", panel, err)
+	}
 	var restored struct{ Name, Description string }
-	if code := sendJSON(t, "POST", path+"/restore", map[string]any{"version": hist.Items[last-1].ID}, keeper, &restored); code != 200 ||
-		restored.Name != "La Recyclerie du Marais" || restored.Description != "" {
-		t.Errorf("restore = %d %+v, want the name and description before the merge", code, restored)
+	getJSON(t, path, &restored)
+	if restored.Name != "La Recyclerie du Marais" || restored.Description != "" {
+		t.Errorf("actor after the restore = %+v, want the name and description before the merge", restored)
+	}
+	hist.Items = nil
+	sendJSON(t, "GET", path+"/history", nil, keeper, &hist)
+	if n := len(hist.Items); n != last+2 || hist.Items[n-1].Route != "POST /api/actors/:id/restore" || hist.Items[n-1].Who != "user:garde@cress.example" {
+		t.Errorf("history after the restore: %+v", hist.Items)
 	}
 }

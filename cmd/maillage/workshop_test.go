@@ -136,16 +136,28 @@ func TestWorkshopPages(t *testing.T) {
 	}
 	phone := newTab(t, "phone", phoneCtx)
 
-	// A keeper creates the workshop on /ateliers, on the map's view of
-	// Mont-Bonvillers.
+	// An animator signs in on /ateliers (not signed in, the page offers
+	// the sign-in page) and creates the workshop, on the map's view of
+	// Mont-Bonvillers, through the session.
+	newAccount(t, env, url, "anim@cress.example", "animator", "un mot de passe solide")
 	var ws struct {
 		ID          int64
 		Code        string
 		AnimatorURL string
 	}
-	t.Run("a keeper creates the workshop", func(t *testing.T) {
-		projector.do(t, chromedp.Navigate(url+"/ateliers"), chromedp.WaitVisible("#access-token"),
-			chromedp.SendKeys("#access-token", keeper+"\r"), chromedp.WaitVisible("#keeper-title"),
+	t.Run("an animator creates the workshop", func(t *testing.T) {
+		projector.do(t, chromedp.Navigate(url+"/ateliers"), chromedp.WaitVisible("#access-token"))
+		checkAccessibility(t, projector.ctx, "/ateliers, not signed in")
+		projector.do(t, chromedp.Click(".keeper-signin a"),
+			chromedp.WaitVisible("#signin-email"),
+			chromedp.SendKeys("#signin-email", "anim@cress.example"),
+			chromedp.SendKeys("#signin-password", "un mot de passe solide"),
+			chromedp.Click(`#signin-form button[type="submit"]`),
+			chromedp.WaitVisible("#keeper-title"))
+		if who := projector.eval(t, `document.querySelector("#keeper-account").textContent`); !strings.Contains(who, "anim@cress.example") {
+			t.Errorf("/ateliers signed in says %q", who)
+		}
+		projector.do(t,
 			chromedp.SendKeys("#keeper-title", "Diagnostic du Pays-Haut"),
 			chromedp.SendKeys("#keeper-description", "Atouts, manques, besoins et pistes du territoire."),
 			chromedp.SetValue("#keeper-date", "2026-12-10"),
@@ -163,6 +175,17 @@ func TestWorkshopPages(t *testing.T) {
 		}
 		projector.poll(t, "the workshop listed", `!!document.querySelector('.keeper-table tr[data-code="`+ws.Code+`"]')`)
 		checkAccessibility(t, projector.ctx, "/ateliers")
+
+		// Without an account, a keeper's token still opens the list.
+		scriptCtx, cancelScript := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
+		t.Cleanup(cancelScript)
+		if err := chromedp.Do(scriptCtx, chromedp.Navigate("about:blank")); err != nil {
+			t.Fatal(err)
+		}
+		script := newTab(t, "script", scriptCtx)
+		script.do(t, chromedp.Navigate(url+"/ateliers"), chromedp.WaitVisible("#access-token"),
+			chromedp.SendKeys("#access-token", keeper+"\r"),
+			chromedp.WaitVisible(`.keeper-table tr[data-code="`+ws.Code+`"]`))
 		var list struct {
 			Items []struct {
 				ID      int64     `json:"id"`

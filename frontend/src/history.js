@@ -16,9 +16,11 @@ const show = (v) => (v === null || v === undefined ? '—' : typeof v === 'objec
 
 /**
  * Returns a "Historique" button for actor that unfolds its history;
- * onRestored(actor) is called after a version is restored.
+ * onRestored(actor) is called after a version is restored. With
+ * expanded, the history is unfolded at once and message said (the panel
+ * drawn again after a restore keeps its history open).
  */
-export function historyButton(actor, t, onRestored) {
+export function historyButton(actor, t, onRestored, { expanded = false, message = '' } = {}) {
   const th = t.history;
   const box = el('div', 'history');
   const toggle = el('button', 'button history__toggle', th.show);
@@ -65,12 +67,7 @@ export function historyButton(actor, t, onRestored) {
     }
   }
 
-  toggle.addEventListener('click', async () => {
-    if (!list.hidden) {
-      list.hidden = true;
-      toggle.textContent = th.show;
-      return;
-    }
+  async function unfold() {
     try {
       await load();
       list.hidden = false;
@@ -79,6 +76,16 @@ export function historyButton(actor, t, onRestored) {
       console.error('maillage:', err);
       problem.textContent = th.failed;
     }
+  }
+
+  toggle.addEventListener('click', () => {
+    if (list.hidden) return unfold();
+    list.hidden = true;
+    toggle.textContent = th.show;
   });
+  if (expanded) {
+    problem.textContent = message;
+    unfold();
+  }
   return box;
 }

@@ -201,7 +201,7 @@ async function start() {
     open.textContent = t.suggest.open;
     open.addEventListener('click', () => suggest.open());
     document.getElementById('share-button')?.before(open);
-    showPendingCount(open);
+    sessionKnown = showPendingCount(open);
   }
 
   details = createDetails(document.getElementById('details'), sectors, t, {
@@ -215,7 +215,17 @@ async function start() {
       report.addEventListener('click', () => suggest.open(actor));
       extra.append(report);
       // Keepers signed in see the history, and restore a version.
-      if (editorSession) extra.append(historyButton(actor, t, () => details.open(actor.id, { focus: false })));
+      // After a restore the panel is drawn again with the restored
+      // actor, its history still open and saying so.
+      if (editorSession) {
+        const again = reopenHistory === actor.id;
+        reopenHistory = null;
+        const restored = () => {
+          reopenHistory = actor.id;
+          details.open(actor.id, { focus: false });
+        };
+        extra.append(historyButton(actor, t, restored, { expanded: again, message: again ? t.history.restored : '' }));
+      }
       return extra;
     },
     linkOf: (id) => stateURL({ actor: id }).href,
@@ -378,6 +388,7 @@ async function start() {
 
   if (config.notFound) status.notice(t.card.notFound);
   if (initial.actor) {
+    await sessionKnown; // a keeper's panel shows the history
     const full = await openActor(initial.actor, { move: false, focus: false });
     const at = latLngOf(full);
     if (at && !(initial.center && initial.zoom !== null)) map.setView(at, Math.max(config.actorZoom + 3, 15));
@@ -394,6 +405,10 @@ start();
 // count of pending suggestions, for a moderator signed in, when there are.
 // editorSession is the session of a keeper or an admin signed in, else null.
 let editorSession = null;
+// sessionKnown resolves once the session is read (editorSession set).
+let sessionKnown = Promise.resolve();
+// reopenHistory is the id of the actor whose version was just restored.
+let reopenHistory = null;
 
 async function showPendingCount(el) {
   try {

@@ -372,7 +372,7 @@ export default {
         "Ouvrez le lien d'animation reçu à la création de l'atelier, ou collez ici son secret (wsa_…) ou un jeton de responsable d'annuaire.",
       recordIntro:
         "Ce compte rendu n'est pas encore public. Collez le secret d'animation (wsa_…) ou un jeton de responsable d'annuaire pour le voir.",
-      keeperIntro: "La gestion des ateliers demande un jeton de responsable d'annuaire (maillage token create NOM).",
+      keeperIntro: "À défaut de compte, un script peut coller ici un jeton de responsable d'annuaire (maillage token create NOM).",
       label: 'Secret ou jeton',
       submit: 'Valider',
       bad: "Ce secret ou ce jeton n'est pas reconnu.",
@@ -549,6 +549,11 @@ export default {
       failed: "L'atelier n'a pas pu être créé.",
       invalid: (fields) => `À corriger : ${fields}`,
       changeToken: 'Changer de jeton',
+      signInIntro:
+        "La gestion des ateliers est réservée aux comptes d'administration, de responsable d'annuaire ou d'animation d'ateliers.",
+      wrongRole: (email, role) => `Le compte ${email} (${role}) ne gère pas les ateliers.`,
+      signIn: 'Se connecter',
+      account: 'Changer de compte ou se déconnecter',
     },
 
     // The main map's layer of published workshops.

@@ -5,10 +5,10 @@ import { el, labelFor } from '../dom.js';
 
 /**
  * Shows the form in gate (made visible), with intro as its explanation and, when bad is
- * true, the message that the last token was refused. Resolves with the
- * typed token.
+ * true, the message that the last token was refused; lead (nodes) comes
+ * before the explanation. Resolves with the typed token.
  */
-export function askToken(gate, t, intro, { bad = false } = {}) {
+export function askToken(gate, t, intro, { bad = false, lead = [] } = {}) {
   const a = t.workshop.access;
   return new Promise((resolve) => {
     const form = el('form', 'ws-block access');
@@ -21,7 +21,7 @@ export function askToken(gate, t, intro, { bad = false } = {}) {
     input.required = true;
     const submit = el('button', 'button', a.submit);
     submit.type = 'submit';
-    form.append(title, p);
+    form.append(title, ...lead, p);
     if (bad) {
       const err = el('p', 'compose__error', a.bad);
       err.setAttribute('role', 'alert');

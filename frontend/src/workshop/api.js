@@ -25,12 +25,14 @@ async function failure(method, url, res) {
 
 /**
  * Sends a request to path (relative to the app's root) and returns the
- * decoded JSON, or null for 204.
+ * decoded JSON, or null for 204. Without a token, a write of someone
+ * signed in carries csrf, the CSRF token of their session.
  */
-export async function request(method, path, { token = '', body, signal } = {}) {
+export async function request(method, path, { token = '', csrf = '', body, signal } = {}) {
   const url = new URL(path, root);
   const headers = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
+  else if (csrf && method !== 'GET') headers['X-CSRF-Token'] = csrf;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res;
   try {
@@ -53,12 +55,15 @@ const ws = (id) => `api/workshops/${encodeURIComponent(id)}`;
 /** Returns one workshop, as the token's holder sees it. */
 export const getWorkshop = (id, token, opts) => request('GET', ws(id), { token, ...opts });
 
-/** Returns the workshops a keeper sees: {items, total, next}. */
-export const listWorkshops = (token, params = {}) =>
-  request('GET', `api/workshops?${new URLSearchParams(params)}`, { token });
+/** Returns the workshops a keeper or an animator sees: {items, total, next}; auth as createWorkshop's. */
+export const listWorkshops = (auth, params = {}) =>
+  request('GET', `api/workshops?${new URLSearchParams(params)}`, { ...auth });
 
-/** Creates a workshop; the answer carries animator_secret and animator_url once. */
-export const createWorkshop = (body, token) => request('POST', 'api/workshops', { token, body });
+/**
+ * Creates a workshop; the answer carries animator_secret and animator_url
+ * once. auth is {token} (a keeper's token) or {csrf} (a session's).
+ */
+export const createWorkshop = (body, auth) => request('POST', 'api/workshops', { ...auth, body });
 
 /** Changes a workshop's fields (title, status, published…). */
 export const patchWorkshop = (id, body, token) => request('PATCH', ws(id), { token, body });

@@ -1,7 +1,9 @@
 // Entry point of the keepers' page (/ateliers): the workshops with their
 // links, and the form that creates one (title, description, date, the
-// territory as the map's view or a drawn zone, focus sectors). The
-// keeper's token is entered once per tab, as in the map's correction mode.
+// territory as the map's view or a drawn zone, focus sectors). Someone
+// signed in with an account that manages workshops (admin, keeper,
+// animator) works through their session; anyone else is offered the
+// sign-in page, or a keeper's token (a script's), entered once per tab.
 
 import 'leaflet/dist/leaflet.css';
 import '@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css';
@@ -13,6 +15,7 @@ import { button, el, labelFor } from '../dom.js';
 import t from '../i18n/fr.js';
 import { createSearch } from '../search.js';
 import { indexSectors } from '../sectors.js';
+import { loadSession } from '../session.js';
 import { root } from '../urlstate.js';
 import { askToken } from './access.js';
 import * as api from './api.js';
@@ -26,22 +29,53 @@ const k = w.keeper;
 
 const pageURL = (code, suffix = '') => new URL(`ateliers/${encodeURIComponent(code)}${suffix}`, root).href;
 
-/** Gets a keeper's token that the API accepts. */
+// The accounts' roles that manage workshops.
+const MANAGERS = ['admin', 'keeper', 'animator'];
+
+/** The gate's invitation to sign in, naming the account when it cannot manage workshops. */
+function signInLead(session) {
+  const p = el('p', 'keeper-signin');
+  if (session) p.append(k.wrongRole(session.user.email, t.signin.roles[session.user.role] ?? session.user.role), ' ');
+  else p.append(k.signInIntro, ' ');
+  p.append(link(k.signIn, new URL('connexion?suite=/ateliers', root).href));
+  return [p];
+}
+
+/**
+ * Gets the rights to manage workshops and their first page: {auth,
+ * session, page}, auth being {csrf} for someone signed in with an
+ * account that may, else {token}, a keeper's token typed in the gate.
+ */
 async function authorize(gate) {
+  let session = null;
+  try {
+    session = await loadSession();
+  } catch (err) {
+    console.warn('maillage: session', err);
+  }
+  if (session && MANAGERS.includes(session.user.role)) {
+    const auth = { csrf: session.csrf_token };
+    try {
+      return { auth, session, page: await api.listWorkshops(auth, { limit: '100' }) };
+    } catch (err) {
+      if (err.status !== 401 && err.status !== 403) throw err;
+      session = null; // ended meanwhile
+    }
+  }
   let bad = false;
   for (;;) {
     const token = keeperToken();
     if (token) {
       try {
-        const page = await api.listWorkshops(token, { limit: '100' });
-        return { token, page };
+        const auth = { token };
+        return { auth, session: null, page: await api.listWorkshops(auth, { limit: '100' }) };
       } catch (err) {
         if (err.status !== 401 && err.status !== 403) throw err;
         saveKeeperToken('');
         bad = true;
       }
     }
-    saveKeeperToken(await askToken(gate, t, w.access.keeperIntro, { bad }));
+    saveKeeperToken(await askToken(gate, t, w.access.keeperIntro, { bad, lead: signInLead(session) }));
   }
 }
 
@@ -131,13 +165,14 @@ async function start() {
   const shell = openShell({ needsWorkshop: false });
   const { config, gate, notices } = shell;
 
-  let token;
+  let auth;
+  let session;
   let first;
   let sectorItems;
   try {
     sectorItems = await fetchSectors();
     notices.done();
-    ({ token, page: first } = await authorize(gate));
+    ({ auth, session, page: first } = await authorize(gate));
   } catch (err) {
     shell.fail(err);
     return;
@@ -145,7 +180,19 @@ async function start() {
   shell.reveal();
   const listNode = document.getElementById('keeper-list');
   renderList(listNode, first.items ?? []);
-  document.getElementById('keeper-token').addEventListener('click', () => {
+  const changeToken = document.getElementById('keeper-token');
+  if (session) {
+    // Signed in: who, and the sign-in page to sign out.
+    changeToken.hidden = true;
+    const who = document.getElementById('keeper-account');
+    who.append(
+      t.signin.who(session.user.email, t.signin.roles[session.user.role] ?? session.user.role),
+      ' ',
+      link(k.account, new URL('connexion?suite=/ateliers', root).href),
+    );
+    who.hidden = false;
+  }
+  changeToken.addEventListener('click', () => {
     saveKeeperToken('');
     window.location.reload();
   });
@@ -259,7 +306,7 @@ async function start() {
     else body.bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => Number(v.toFixed(6)));
     submit.disabled = true;
     try {
-      const created = await api.createWorkshop(body, token);
+      const created = await api.createWorkshop(body, auth);
       const heading = el('h2', 'keeper-result__title', k.created(created.code));
       heading.tabIndex = -1;
       result.replaceChildren(
@@ -272,7 +319,7 @@ async function start() {
       form.reset();
       date.value = new Date().toISOString().slice(0, 10);
       drawing.set(null);
-      renderList(listNode, (await api.listWorkshops(token, { limit: '100' })).items ?? []);
+      renderList(listNode, (await api.listWorkshops(auth, { limit: '100' })).items ?? []);
     } catch (err) {
       console.warn('maillage: create workshop', err);
       const fields = Object.entries(err.fields ?? {}).map(([f, why]) => `${f} : ${why}`);
