@@ -182,6 +182,12 @@ func TestMapPage(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.KeyEvent(keys.Enter), chromedp.KeyEvent(keys.Tab)); err != nil {
 			t.Fatal(err)
 		}
+		// The list's filters come first, folded: one Tab more.
+		if eval(t, `String(document.activeElement.matches(".list-filters__summary"))`) == "true" {
+			if err := chromedp.Do(ctx, chromedp.KeyEvent(keys.Tab)); err != nil {
+				t.Fatal(err)
+			}
+		}
 		name := eval(t, `document.activeElement.matches(".list .actor-list__item") ? document.activeElement.querySelector(".actor-list__name").textContent : ""`)
 		if name == "" {
 			t.Fatalf("Tab after the skip link reaches %s", eval(t, `document.activeElement.outerHTML.slice(0, 200)`))
@@ -387,8 +393,16 @@ func TestMapPage(t *testing.T) {
 			if err := chromedp.Do(ctx, chromedp.Navigate(href), chromedp.WaitVisible("#actor-count[data-count]")); err != nil {
 				t.Fatal(err)
 			}
-			poll(t, "the same actor, on screen, from its URL "+href,
-				`document.querySelector("#details-title")?.textContent === `+jsString(name)+` && `+panelCheck)
+			reopened := `document.querySelector("#details-title")?.textContent === ` + jsString(name) + ` && ` + panelCheck
+			if _, err := chromedp.Run(ctx, chromedp.Poll[bool](reopened, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+				t.Fatalf("at %d px, the same actor, on screen, from its URL %s: %v; the page shows %s", width, href, err, eval(t, `JSON.stringify({
+					title: document.querySelector("#details-title")?.textContent, hidden: document.querySelector("#details").hidden,
+					details: document.querySelector("#details").getBoundingClientRect(), map: document.querySelector("#map").getBoundingClientRect(),
+					selected: document.querySelector(".selected-marker")?.getBoundingClientRect() ?? null,
+					attribution: document.querySelector(".leaflet-control-attribution")?.getBoundingClientRect() ?? null,
+					attributionText: document.querySelector(".leaflet-control-attribution")?.textContent,
+					size: [innerWidth, innerHeight]})`))
+			}
 		}
 
 		// "Autour de moi" on a phone opens the panel too.

@@ -125,6 +125,7 @@ func TestModerationInBrowser(t *testing.T) {
 		!strings.Contains(seen["values"].(string), "<script>alert('xss')</script>") || seen["markup"].(float64) != 0 {
 		t.Errorf("moderation page shows %v; want the markup as text and the duplicate named", seen)
 	}
+	checkAccessibility(t, ctx, "/moderation, a suggestion and its duplicate")
 	err = chromedp.Do(ctx,
 		chromedp.Click(".suggestion .merge"),
 		chromedp.WaitNotPresent(".suggestion"),

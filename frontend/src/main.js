@@ -218,8 +218,10 @@ async function start() {
       // After a restore the panel is drawn again with the restored
       // actor, its history still open and saying so.
       if (editorSession) {
+        // Kept while this actor is shown: the panel may be drawn more
+        // than once for one opening.
         const again = reopenHistory === actor.id;
-        reopenHistory = null;
+        if (!again) reopenHistory = null;
         const restored = () => {
           reopenHistory = actor.id;
           details.open(actor.id, { focus: false });
@@ -230,6 +232,7 @@ async function start() {
     },
     linkOf: (id) => stateURL({ actor: id }).href,
     onClose: () => {
+      reopenHistory = null;
       selected = null;
       selectedAt = null;
       view.select(null);
