@@ -40,8 +40,13 @@ var AggregatedActorTileSQL = withTileConstants(tileSpace + `
 				AND ($4::text[] IS NULL OR p.slugs && $4)
 			GROUP BY p.slugs[1]) layers)`)
 
-// ClusterTileSQL is the cluster tile query, for the benchmark.
+// ClusterTileSQL is the cluster tile query with a sector filter, for the
+// benchmark.
 var ClusterTileSQL = clusterTileSQL
+
+// CellTileSQL is the cluster tile query without a sector filter, for the
+// benchmark.
+var CellTileSQL = cellTileSQL
 
 // PerSectorActorTileSQL is the actor tile query before one actor, one
 // marker: one feature per actor and sector.
@@ -103,6 +108,6 @@ func (s *TileStore) TilePlans(ctx context.Context) (generic, custom int64, conns
 	conns = s.pool.Stat().TotalConns()
 	err = s.pool.QueryRow(ctx, `
 		SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0)
-		FROM pg_prepared_statements WHERE statement IN ($1, $2)`, actorTileSQL, clusterTileSQL).Scan(&generic, &custom)
+		FROM pg_prepared_statements WHERE statement IN ($1, $2, $3)`, actorTileSQL, clusterTileSQL, cellTileSQL).Scan(&generic, &custom)
 	return generic, custom, conns, err
 }

@@ -96,7 +96,8 @@ func warmTileConn(ctx context.Context, conn *pgx.Conn) error {
 		sql  string
 		args []any
 	}{
-		{clusterTileSQL, []any{tiles.ClusterZooms - 1, 0, 0, nil}},
+		{clusterTileSQL, []any{tiles.ClusterZooms - 1, 0, 0, []string{""}}},
+		{cellTileSQL, []any{tiles.ClusterZooms - 1, 0, 0, nil}},
 		{actorTileSQL, []any{tiles.ClusterZooms, 0, 0, nil}},
 		{territory, territoryArgs},
 	} {
@@ -178,6 +179,21 @@ var clusterTileSQL = withTileConstants(tileSpace + `,
 			FROM e, cells k JOIN bysector b ON b.cx = k.cx AND b.cy = k.cy
 			GROUP BY split_part(b.sectors, ':', 1) COLLATE "C") layers)`)
 
+// cellTileSQL is clusterTileSQL without a sector filter, read from the
+// cells kept whole by migration 0017 (tile_cells: count, centroid sums,
+// "sectors", "sets" and layer per cell) instead of regrouping the sector
+// sets of tile_clusters at each read. $4 is unused; it keeps the
+// parameters of the other tile queries.
+var cellTileSQL = withTileConstants(tileSpace + `
+	SELECT (SELECT version FROM tile_data_version),
+		(SELECT string_agg(layer, ''::bytea) FROM (
+			SELECT ST_AsMVT(ROW(c.n, c.sectors, c.sets, ST_MakePoint(round(e.fx * (c.sx / c.n) + -e.xmin * e.fx),
+					round(e.fy * (c.sy / c.n) + -e.ymax * e.fy)))::tile_cell,
+				c.layer, {extent}, 'geom') AS layer
+			FROM e, tile_cells c
+			WHERE c.z = $1 AND c.tx = $2 AND c.ty = $3 AND c.n > 0 AND $4::text[] IS NULL
+			GROUP BY c.layer) layers)`)
+
 // actorTileSQL is a tile of single actors: each actor once, in the layer
 // of its primary sector (the first by position), with all its sectors as
 // the property "sectors" (slugs joined by commas), and with the points of
@@ -216,6 +232,9 @@ func (s *TileStore) Tile(ctx context.Context, t tiles.Tile, sectors []string, cl
 	query := actorTileSQL
 	if t.Z < min(clusterZoom, tiles.ClusterZooms) {
 		query = clusterTileSQL
+		if filter == nil {
+			query = cellTileSQL
+		}
 	}
 	var version int64
 	var mvt []byte

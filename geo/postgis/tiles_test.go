@@ -317,6 +317,49 @@ func TestClusterCountsAcrossSectors(t *testing.T) {
 	if stale > 0 {
 		t.Errorf("%d actors have a sector list other than their sectors in order", stale)
 	}
+	// The cells kept whole (0017) are those made anew from tile_clusters.
+	var staleCells int
+	if err := db.Pool.QueryRow(ctx, `
+		WITH kept AS (
+			SELECT z, tx, ty, cx, cy, n, round(sx::numeric, 3) AS sx, round(sy::numeric, 3) AS sy, sectors, sets, layer
+			FROM tile_cells WHERE n > 0),
+		anew AS (
+			SELECT z, tx, ty, cx, cy, sum(n)::integer AS n, round(sum(sx)::numeric, 3) AS sx, round(sum(sy)::numeric, 3) AS sy
+			FROM tile_clusters WHERE n > 0 GROUP BY 1, 2, 3, 4, 5)
+		SELECT (SELECT count(*) FROM (
+				SELECT z, tx, ty, cx, cy, n, sx, sy FROM kept EXCEPT SELECT * FROM anew) d)
+			+ (SELECT count(*) FROM (SELECT * FROM anew EXCEPT SELECT z, tx, ty, cx, cy, n, sx, sy FROM kept) d)`).
+		Scan(&staleCells); err != nil {
+		t.Fatal(err)
+	}
+	if staleCells > 0 {
+		t.Errorf("%d cells of tile_cells differ from tile_clusters", staleCells)
+	}
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `
+		CREATE TEMP TABLE kept ON COMMIT DROP AS SELECT z, tx, ty, cx, cy, sectors, sets, layer FROM tile_cells WHERE n > 0;
+		SELECT tile_cells_refresh(array_agg(z), array_agg(tx), array_agg(ty), array_agg(cx), array_agg(cy))
+		FROM (SELECT DISTINCT z, tx, ty, cx, cy FROM tile_clusters) k`); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.QueryRow(ctx, `
+		SELECT count(*) FROM (
+			(SELECT * FROM kept EXCEPT SELECT z, tx, ty, cx, cy, sectors, sets, layer FROM tile_cells WHERE n > 0)
+			UNION ALL
+			(SELECT z, tx, ty, cx, cy, sectors, sets, layer FROM tile_cells WHERE n > 0 EXCEPT SELECT * FROM kept)) d`).
+		Scan(&staleCells); err != nil {
+		t.Fatal(err)
+	}
+	if staleCells > 0 {
+		t.Errorf("%d cells of tile_cells list other sectors or sets than tile_clusters", staleCells)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
 	var multi int
 	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM tile_clusters WHERE z = 11 AND n > 0 AND cardinality(sectors) > 1`).Scan(&multi); err != nil {
 		t.Fatal(err)
