@@ -75,19 +75,21 @@ BEGIN
 END
 $$;
 
--- Actors: not the 3857 point, geocoding's bookkeeping nor the timestamps.
+-- Actors: not the 3857 point, geocoding's bookkeeping, the timestamps nor
+-- sector_slugs (0011), derived from actor_sectors, whose own triggers below
+-- record the sectors.
 CREATE TRIGGER audit_actors_insert AFTER INSERT ON actors
 	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
 	EXECUTE FUNCTION audit_rows('actor', 'location_3857', 'created_at', 'updated_at',
-		'geocode_attempts', 'geocode_next_attempt', 'geocode_candidates');
+		'geocode_attempts', 'geocode_next_attempt', 'geocode_candidates', 'sector_slugs');
 CREATE TRIGGER audit_actors_update AFTER UPDATE ON actors
 	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
 	EXECUTE FUNCTION audit_rows('actor', 'location_3857', 'created_at', 'updated_at',
-		'geocode_attempts', 'geocode_next_attempt', 'geocode_candidates');
+		'geocode_attempts', 'geocode_next_attempt', 'geocode_candidates', 'sector_slugs');
 CREATE TRIGGER audit_actors_delete AFTER DELETE ON actors
 	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
 	EXECUTE FUNCTION audit_rows('actor', 'location_3857', 'created_at', 'updated_at',
-		'geocode_attempts', 'geocode_next_attempt', 'geocode_candidates');
+		'geocode_attempts', 'geocode_next_attempt', 'geocode_candidates', 'sector_slugs');
 
 -- Workshops and their annotations (workshop moderation: hiding,
 -- pinning, editing); not the animator's secret nor the pushed view.
