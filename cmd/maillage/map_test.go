@@ -102,6 +102,8 @@ func TestMapPage(t *testing.T) {
 	})
 
 	t.Run("unticking a sector removes its features", func(t *testing.T) {
+		// After the navigation above, the list may not have loaded yet.
+		poll(t, "the list's total", `document.querySelector("#list").dataset.total !== undefined`)
 		before := eval(t, `document.querySelector("#list").dataset.total`)
 		if err := chromedp.Do(ctx, chromedp.Click(`.legend input[value="insertion"]`)); err != nil {
 			t.Fatal(err)
