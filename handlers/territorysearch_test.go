@@ -1,9 +1,6 @@
 package handlers_test
 
 import (
-	"bytes"
-	"mime/multipart"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -23,21 +20,8 @@ func TestCommuneSearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	fw, _ := w.CreateFormFile("file", "communes-29-finistere.geojson")
-	fw.Write(data)
-	w.Close()
-	req, _ := http.NewRequest("POST", s.URL+"/api/territories/imports", &body)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+s.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("import = %d", resp.StatusCode)
+	if status, _ := s.postFile(t, "/api/territories/imports", "communes-29-finistere.geojson", data, nil); status != 200 {
+		t.Fatalf("import = %d", status)
 	}
 	type commune struct {
 		Code  string `json:"code"`

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,7 +18,6 @@ import (
 // actor, drag its marker; the actor's location becomes manual.
 func TestDragToCorrect(t *testing.T) {
 	dbURL := postgistest.NewURL(t)
-	var out bytes.Buffer
 	env := map[string]string{"DATABASE_URL": dbURL, "MAILLAGE_GEOCODER": "local"}
 	_, link, ok := strings.Cut(runOK(t, env, "user", "create", "marie@cress.example", "--role", "keeper"), "/connexion#lien=")
 	if !ok {
@@ -31,10 +28,7 @@ func TestDragToCorrect(t *testing.T) {
 
 	csvPath := filepath.Join(t.TempDir(), "acteurs.csv")
 	os.WriteFile(csvPath, []byte("nom;secteur;latitude;longitude\nRecyclerie du Marais;réemploi;46,3239;-0,4588\n"), 0o644)
-	out.Reset()
-	if err := run(context.Background(), []string{"maillage", "import", csvPath}, testEnv(env), &out, &out); err != nil {
-		t.Fatalf("import: %v %s", err, out.String())
-	}
+	runOK(t, env, "import", csvPath)
 	var list struct {
 		Items []struct {
 			ID        int64 `json:"id"`

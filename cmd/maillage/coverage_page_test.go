@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -96,20 +95,8 @@ func TestCoveragePages(t *testing.T) {
 			}
 		}
 	}()
-	eval := func(t *testing.T, js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		return v
-	}
-	poll := func(t *testing.T, what, js string) {
-		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(40*time.Second))); err != nil {
-			t.Fatalf("waiting for %s (%s): %v", what, js, err)
-		}
-	}
+	tb := &tab{name: "couverture", ctx: ctx, wait: 40 * time.Second}
+	eval, poll := tb.eval, tb.poll
 	// hasColor tells whether a canvas of the tile pane has a pixel within
 	// tol of rgb.
 	hasColor := func(rgb [3]int, tol int) string {
@@ -233,10 +220,7 @@ func TestCoveragePages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pdf := filepath.Join(outDir(t), "coverage-a4.pdf")
-		if err := os.WriteFile(pdf, res.Data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		pdf := writeOut(t, "coverage-a4.pdf", res.Data)
 		// The text of the PDF itself, page by page (pdftotext ends each page
 		// with a form feed).
 		pdftotext, err := exec.LookPath("pdftotext")

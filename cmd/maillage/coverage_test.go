@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -50,15 +49,10 @@ func waitCoverage(t *testing.T, url, code string, ok func(coverageItem) bool) {
 // server caches coverage.
 func TestCoverageFresh(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": postgistest.NewURL(t)}
-	var out bytes.Buffer
 	file := filepath.Join(sharedData(t), "territories", "communes-29-finistere.geojson")
-	if err := run(context.Background(), []string{"maillage", "territories", "import", file}, testEnv(env), &out, &out); err != nil {
-		t.Fatalf("territories import: %v %s", err, out.String())
+	if report := runOK(t, env, "territories", "import", file); !strings.Contains(report, "created 279") {
+		t.Errorf("report: %s", report)
 	}
-	if !strings.Contains(out.String(), "created 279") {
-		t.Errorf("report: %s", out.String())
-	}
-	out.Reset()
 	token := runOK(t, env, "token", "create", "cress")
 	url := startServe(t, env)
 

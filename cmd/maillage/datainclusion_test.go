@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"io"
@@ -55,11 +54,7 @@ func taxonomyValues(t *testing.T, name string) map[string]bool {
 // tables.
 func TestDataInclusionRoundTrip(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": postgistest.NewURL(t)}
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"maillage", "import", "--sector", "insertion", "--source", "ASP",
-		filepath.Join(sharedData(t), "actors", "siae-france.geojson")}, testEnv(env), &out, &out); err != nil {
-		t.Fatalf("import: %v %s", err, out.String())
-	}
+	runOK(t, env, "import", "--sector", "insertion", "--source", "ASP", filepath.Join(sharedData(t), "actors", "siae-france.geojson"))
 	base := startServe(t, env)
 	dir := t.TempDir()
 	for _, ext := range []string{"csv", "json"} {
@@ -70,11 +65,7 @@ func TestDataInclusionRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			env2 := map[string]string{"DATABASE_URL": postgistest.NewURL(t)}
-			var out bytes.Buffer
-			if err := run(context.Background(), []string{"maillage", "import", "--schema", "data-inclusion", file},
-				testEnv(env2), &out, &out); err != nil {
-				t.Fatalf("import: %v %s", err, out.String())
-			}
+			runOK(t, env2, "import", "--schema", "data-inclusion", file)
 			second := download(t, startServe(t, env2)+"/api/actors."+ext+"?schema=data-inclusion")
 			if !bytes.Equal(first, second) {
 				a, b := bytes.Split(first, []byte("\n")), bytes.Split(second, []byte("\n"))

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -39,11 +37,7 @@ const attributionVisible = `(() => {
 // our own territories in the search while the address service hangs.
 func TestEmbedFiltersAndCommunes(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": postgistest.NewURL(t), "MAILLAGE_DEMO_DIR": sharedData(t)}
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"maillage", "token", "create", "cress"}, testEnv(env), &out, &out); err != nil {
-		t.Fatalf("token create: %v %s", err, out.String())
-	}
-	token := strings.TrimSpace(out.String())
+	token := runOK(t, env, "token", "create", "cress")
 	env["MAILLAGE_BASEMAP_URL"] = tileServer(t).URL + "/{z}/{x}/{y}.png"
 	url := startServe(t, env)
 	// The demo's SIAE have no legal form: three structures near Nantes do.
@@ -54,36 +48,12 @@ func TestEmbedFiltersAndCommunes(t *testing.T) {
 	}
 
 	ctx := browserWithin(t, 25*time.Minute) // axe-core is slow on a busy machine
-	watchConsole(t, ctx)
-	eval := func(t *testing.T, js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		return v
-	}
-	poll := func(t *testing.T, what, js string) {
-		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-			t.Fatalf("waiting for %s (%s): %v", what, js, err)
-		}
-	}
+	tb := newTab(t, "embed", ctx)
+	tb.wait = 30 * time.Second
 	// After an emulated viewport and several navigations, chromedp's
 	// selector queries can wait for ever for a replaced document: the
-	// later steps read and click through JavaScript.
-	js := func(t *testing.T, code string) {
-		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](code)); err != nil {
-			t.Fatalf("%s: %v", code, err)
-		}
-	}
-	do := func(t *testing.T, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// later steps read and click through JavaScript (js).
+	eval, poll, js, do := tb.eval, tb.poll, tb.run, tb.do
 
 	t.Run("the embed builder makes the embed it shows", func(t *testing.T) {
 		do(t, chromedp.Navigate(url+"/?lat=46.3239&lon=-0.4588&z=11"), chromedp.WaitVisible("#actor-count[data-count]"),

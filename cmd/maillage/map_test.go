@@ -2,14 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -49,21 +47,8 @@ func TestMapPage(t *testing.T) {
 	})
 
 	ctx := browserWithin(t, 5*time.Minute) // axe-core reads the whole page three times
-	watchConsole(t, ctx)
-	eval := func(t *testing.T, js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		return v
-	}
-	poll := func(t *testing.T, what, js string) {
-		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-			t.Fatalf("waiting for %s (%s): %v", what, js, err)
-		}
-	}
+	tb := newTab(t, "map", ctx)
+	eval, poll := tb.eval, tb.poll
 
 	var located struct {
 		Total int `json:"total"`
@@ -595,22 +580,6 @@ func TestMapPage(t *testing.T) {
 }
 
 func eval2bool(s string) bool { return s == "true" }
-
-func shoot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(outDir(t), name), shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func jsString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
 
 // postActor creates an actor through the API with a keeper's token and
 // returns its id.

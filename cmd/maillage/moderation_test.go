@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -42,13 +41,10 @@ func sendJSON(t *testing.T, method, url string, body any, header map[string]stri
 // password through the one-time link it printed.
 func newAccount(t *testing.T, env map[string]string, url, email, role, password string) {
 	t.Helper()
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"maillage", "user", "create", email, "--role", role}, testEnv(env), &out, &out); err != nil {
-		t.Fatalf("user create: %v %s", err, out.String())
-	}
-	_, link, ok := strings.Cut(strings.TrimSpace(out.String()), "/connexion#lien=")
+	printed := runOK(t, env, "user", "create", email, "--role", role)
+	_, link, ok := strings.Cut(printed, "/connexion#lien=")
 	if !ok {
-		t.Fatalf("no link printed: %s", out.String())
+		t.Fatalf("no link printed: %s", printed)
 	}
 	if code := sendJSON(t, "PUT", url+"/api/password", map[string]string{"link": link, "password": password}, nil, nil); code != 204 {
 		t.Fatalf("setting the password of %s = %d", email, code)
@@ -63,11 +59,7 @@ func newAccount(t *testing.T, env map[string]string, url, email, role, password 
 func TestModerationInBrowser(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": postgistest.NewURL(t), "MAILLAGE_GEOCODER": "local",
 		"MAILLAGE_SUGGESTION_MIN_FILL": "0s"}
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"maillage", "token", "create", "cress"}, testEnv(env), &out, &out); err != nil {
-		t.Fatalf("token create: %v %s", err, out.String())
-	}
-	keeper := map[string]string{"Authorization": "Bearer " + strings.TrimSpace(out.String())}
+	keeper := map[string]string{"Authorization": "Bearer " + runOK(t, env, "token", "create", "cress")}
 	env["MAILLAGE_BASEMAP_URL"] = tileServer(t).URL + "/{z}/{x}/{y}.png"
 	url := startServe(t, env)
 	newAccount(t, env, url, "modo@cress.example", "moderator", "un mot de passe solide")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -65,11 +64,7 @@ func readIDs(t *testing.T, path string) []int64 {
 // /api/actors?bbox= does.
 func TestOGCWithGDAL(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": postgistest.NewURL(t)}
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"maillage", "import", "--sector", "insertion", "--source", "ASP",
-		filepath.Join(sharedData(t), "actors", "siae-france.geojson")}, testEnv(env), &out, &out); err != nil {
-		t.Fatalf("import: %v %s", err, out.String())
-	}
+	runOK(t, env, "import", "--sector", "insertion", "--source", "ASP", filepath.Join(sharedData(t), "actors", "siae-france.geojson"))
 	base := startServe(t, env)
 	ogc := "OAPIF:" + base + "/ogc"
 

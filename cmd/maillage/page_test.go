@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/png"
@@ -139,6 +140,103 @@ func watchConsole(t *testing.T, ctx context.Context) {
 			t.Error(p)
 		}
 	})
+}
+
+// tab is one browser tab of a test and the steps its test runs in it.
+// Each step fails the test, naming the tab, when it does not succeed.
+// A tab made by newTab also fails the test with the console's errors; a
+// tab{} literal does not watch the console.
+type tab struct {
+	name string
+	ctx  context.Context
+	// wait is how long poll waits; 20 seconds if zero.
+	wait time.Duration
+}
+
+// newTab watches the console and dialogs of ctx for the whole test (see
+// watchConsole) and returns its tab, named name in failures.
+func newTab(t *testing.T, name string, ctx context.Context) *tab {
+	watchConsole(t, ctx)
+	return &tab{name: name, ctx: ctx}
+}
+
+// do runs the chromedp actions in the tab.
+func (tb *tab) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(tb.ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", tb.name, err)
+	}
+}
+
+// eval returns the value of the JavaScript expression js, a string.
+func (tb *tab) eval(t *testing.T, js string) string {
+	t.Helper()
+	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		t.Fatalf("%s: %s: %v", tb.name, js, err)
+	}
+	return v
+}
+
+// run runs the JavaScript code js and ignores its value.
+func (tb *tab) run(t *testing.T, js string) {
+	t.Helper()
+	if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[chromedp.Void](js)); err != nil {
+		t.Fatalf("%s: %s: %v", tb.name, js, err)
+	}
+}
+
+// poll waits until the JavaScript expression js is true, and logs how
+// long that took; what names the wait in the log and in the failure.
+func (tb *tab) poll(t *testing.T, what, js string) {
+	t.Helper()
+	wait := tb.wait
+	if wait == 0 {
+		wait = 20 * time.Second
+	}
+	start := time.Now()
+	defer func() { t.Logf("%s: %s in %v", tb.name, what, time.Since(start).Round(time.Millisecond)) }()
+	if _, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(wait))); err != nil {
+		t.Fatalf("%s: waiting for %s (%s): %v", tb.name, what, js, err)
+	}
+}
+
+// clickMap clicks the map of the tab at a fraction (fx, fy) of its box.
+func (tb *tab) clickMap(t *testing.T, fx, fy float64) {
+	t.Helper()
+	var box struct{ X, Y, W, H float64 }
+	if err := json.Unmarshal([]byte(tb.eval(t, `(() => { const r = document.querySelector("#map").getBoundingClientRect();
+		return JSON.stringify({X: r.x, Y: r.y, W: r.width, H: r.height}); })()`)), &box); err != nil {
+		t.Fatal(err)
+	}
+	tb.do(t, chromedp.MouseClickXY(box.X+fx*box.W, box.Y+fy*box.H))
+}
+
+// writeOut writes data to the file name in out/ (see outDir) and returns
+// its path.
+func writeOut(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	path := filepath.Join(outDir(t), name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// shoot saves a screenshot of the tab of ctx as name in out/.
+func shoot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeOut(t, name, shot)
+}
+
+// jsString is s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 // checkPage opens the map page at url and checks that it draws want

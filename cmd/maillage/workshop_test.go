@@ -2,13 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -23,57 +21,6 @@ import (
 	"github.com/maillage/maillage/internal/postgistest"
 )
 
-// tab is one browser tab of a test, with what it logged.
-type tab struct {
-	name string
-	ctx  context.Context
-}
-
-// newTab watches the console and dialogs of ctx for the whole test (see
-// watchConsole); ctx's target must exist (navigate first).
-func newTab(t *testing.T, name string, ctx context.Context) *tab {
-	watchConsole(t, ctx)
-	return &tab{name: name, ctx: ctx}
-}
-
-func (tb *tab) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	if err := chromedp.Do(tb.ctx, steps...); err != nil {
-		t.Fatalf("%s: %v", tb.name, err)
-	}
-}
-
-func (tb *tab) eval(t *testing.T, js string) string {
-	t.Helper()
-	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](js))
-	if err != nil {
-		t.Fatalf("%s: %s: %v", tb.name, js, err)
-	}
-	return v
-}
-
-// poll waits until js is true in the tab.
-func (tb *tab) poll(t *testing.T, what, js string) {
-	t.Helper()
-	start := time.Now()
-	defer func() { t.Logf("%s: %s in %v", tb.name, what, time.Since(start).Round(time.Millisecond)) }()
-	if _, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		t.Fatalf("%s: waiting for %s (%s): %v", tb.name, what, js, err)
-	}
-}
-
-// clickMap clicks the map of the tab at a fraction (fx, fy) of its box.
-func (tb *tab) clickMap(t *testing.T, fx, fy float64) {
-	t.Helper()
-	var box struct{ X, Y, W, H float64 }
-	if err := json.Unmarshal([]byte(tb.eval(t, `(() => { const r = document.querySelector("#map").getBoundingClientRect();
-		return JSON.stringify({X: r.x, Y: r.y, W: r.width, H: r.height}); })()`)), &box); err != nil {
-		t.Fatal(err)
-	}
-	tb.do(t, chromedp.MouseClickXY(box.X+fx*box.W, box.Y+fy*box.H))
-}
-
-// check reports the console errors and dialogs of the tab.
 // apiDo sends a JSON request with a bearer token and decodes the answer.
 func apiDo(t *testing.T, method, url, token string, body, out any) int {
 	t.Helper()
@@ -419,9 +366,7 @@ func TestWorkshopPages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(outDir(t), "workshop-record.pdf"), pdf, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeOut(t, "workshop-record.pdf", pdf)
 		boxes := regexp.MustCompile(`/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]`).FindAllSubmatch(pdf, -1)
 		if len(boxes) == 0 {
 			t.Fatal("the printed record has no page")

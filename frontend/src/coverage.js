@@ -16,6 +16,7 @@ import { createActorTiles } from './actortiles.js';
 import { fetchSectors } from './api.js';
 import { createTerritoryLayer } from './basemap.js';
 import { readConfig } from './config.js';
+import { el } from './dom.js';
 import { renderCoverageTable } from './coveragetable.js';
 import { indexSectors } from './sectors.js';
 import { root } from './urlstate.js';
@@ -36,13 +37,6 @@ async function getJSON(path) {
     throw err;
   }
   return res.json();
-}
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text != null) node.textContent = text;
-  return node;
 }
 
 /** Reads the view's choices from the URL. */

@@ -1,12 +1,7 @@
 // The table of communes of the coverage view: weakest coverage first, each
 // column sortable with a button in its header (aria-sort says the order).
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text != null) node.textContent = text;
-  return node;
-}
+import { el } from './dom.js';
 
 /**
  * Fills container with a table of items (coverage items of communes).

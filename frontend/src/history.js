@@ -2,15 +2,9 @@
 // first, each with who, when, through which route and the fields it
 // changed, and "restaurer cette version". Values are inserted as text.
 
+import { el } from './dom.js';
 import { sessionWrite } from './session.js';
 import { root } from './urlstate.js';
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 const show = (v) => (v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 

@@ -9,6 +9,7 @@ import './moderation.css';
 import L from 'leaflet';
 import t from './i18n/fr.js';
 import { readConfig } from './config.js';
+import { el } from './dom.js';
 import { loadSession, sessionWrite } from './session.js';
 import { root } from './urlstate.js';
 
@@ -20,13 +21,6 @@ const status = $('moderation-status');
 const say = (text) => {
   status.textContent = text;
 };
-
-function el(tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-}
 
 // The value of field of an actor in the API's JSON.
 function actorValue(actor, field) {
@@ -66,20 +60,20 @@ async function decide(id, action, body) {
 }
 
 function render(item) {
-  const li = el('li', undefined, 'suggestion');
+  const li = el('li', 'suggestion');
   li.dataset.id = item.id;
   const current = item.actor ?? null;
   const title = current ? tm.correctionOf(current.name) : tm.newStructure(proposedValue(item.fields, 'name') ?? '');
-  li.append(el('h2', title));
-  li.append(el('p', tm.received(new Date(item.created_at).toLocaleString('fr-FR'))));
+  li.append(el('h2', '', title));
+  li.append(el('p', '', tm.received(new Date(item.created_at).toLocaleString('fr-FR'))));
   if (item.duplicate) {
-    const d = el('p', tm.duplicate(item.duplicate.name, tm.reasons[item.duplicate.reason] ?? item.duplicate.reason), 'duplicate');
+    const d = el('p', 'duplicate', tm.duplicate(item.duplicate.name, tm.reasons[item.duplicate.reason] ?? item.duplicate.reason));
     li.append(d);
   }
   const compare = current ?? item.duplicate_actor;
   const table = el('table');
   const head = el('tr');
-  head.append(el('th', tm.field), el('th', current ? tm.current : tm.duplicateColumn), el('th', tm.proposed));
+  head.append(el('th', '', tm.field), el('th', '', current ? tm.current : tm.duplicateColumn), el('th', '', tm.proposed));
   table.append(head);
   const inputs = {};
   for (const f of FIELDS) {
@@ -95,20 +89,20 @@ function render(item) {
     inputs[f] = { input, given: proposed !== undefined };
     cell.append(input);
     if (proposed !== undefined && proposed !== before) cell.classList.add('changed');
-    tr.append(el('th', tm.fields[f] ?? f), el('td', before), cell);
+    tr.append(el('th', '', tm.fields[f] ?? f), el('td', '', before), cell);
     table.append(tr);
   }
   li.append(table);
 
-  const actions = el('div', undefined, 'actions');
-  const accept = el('button', tm.accept);
+  const actions = el('div', 'actions');
+  const accept = el('button', '', tm.accept);
   const reason = el('input');
   reason.placeholder = tm.reasonPlaceholder;
   reason.setAttribute('aria-label', tm.reasonPlaceholder);
-  const reject = el('button', tm.reject);
+  const reject = el('button', '', tm.reject);
   actions.append(accept);
   if (item.duplicate) {
-    const merge = el('button', tm.merge(item.duplicate.name));
+    const merge = el('button', '', tm.merge(item.duplicate.name));
     merge.className = 'merge';
     merge.addEventListener('click', () => act(li, 'merge', { actor_id: item.duplicate.actor_id }));
     actions.append(merge);

@@ -4,16 +4,10 @@
 // people, and the server's form token, which dates the form.
 
 import { searchAddress } from './api.js';
+import { el } from './dom.js';
 import { root } from './urlstate.js';
 
 const FIELDS = ['name', 'street', 'postcode', 'city', 'siret', 'website', 'description'];
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 /**
  * Returns {open(actor)}: opens the form, empty or prefilled from actor.

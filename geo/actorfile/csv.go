@@ -27,12 +27,9 @@ func parseCSV(text io.Reader, head string, hm *headerMatcher, b *builder, each f
 			return nil, fileError("unreadable CSV: %v", err)
 		}
 	}
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, fileError("empty file")
-	}
+	header, err := csvHeader(cr)
 	if err != nil {
-		return nil, fileError("unreadable CSV header: %v", err)
+		return nil, err
 	}
 	cols := make([]column, len(header))
 	named := false
@@ -57,10 +54,43 @@ func parseCSV(text io.Reader, head string, hm *headerMatcher, b *builder, each f
 			quote(strings.Join(header, string(delim))))
 	}
 
+	err = csvRows(cr, rep, func(cells []string, line int) error {
+		rec := newRecord(line)
+		for i, c := range cells {
+			if i < len(cols) {
+				rec.add(cols[i], c)
+			}
+		}
+		return buildRow(rep, b, rec, each)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// csvHeader reads the header line of cr. Returns EInvalid for an empty
+// file or an unreadable header.
+func csvHeader(cr *csv.Reader) ([]string, error) {
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, fileError("empty file")
+	}
+	if err != nil {
+		return nil, fileError("unreadable CSV header: %v", err)
+	}
+	return header, nil
+}
+
+// csvRows calls row with the cells and line of each record of cr that is
+// not blank, up to the end of the file. A record that is not valid CSV is
+// a problem of rep and is skipped. Returns the first error of row, or
+// EInvalid if cr cannot read on.
+func csvRows(cr *csv.Reader, rep *Report, row func(cells []string, line int) error) error {
 	for {
 		cells, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		var perr *csv.ParseError
 		if errors.As(err, &perr) {
@@ -68,26 +98,16 @@ func parseCSV(text io.Reader, head string, hm *headerMatcher, b *builder, each f
 			continue
 		}
 		if err != nil {
-			return nil, fileError("unreadable CSV: %v", err)
-		}
-		line, _ := cr.FieldPos(0)
-		rec := newRecord(line)
-		for i, c := range cells {
-			if i < len(cols) {
-				rec.add(cols[i], c)
-			}
+			return fileError("unreadable CSV: %v", err)
 		}
 		if blank(cells) {
 			continue
 		}
-		a, fails, warns := b.build(rec)
-		if rep.add(line, fails, warns) {
-			if err := each(Row{Line: line, Actor: a}, rep); err != nil {
-				return nil, err
-			}
+		line, _ := cr.FieldPos(0)
+		if err := row(cells, line); err != nil {
+			return err
 		}
 	}
-	return rep, nil
 }
 
 // detectDelimiter returns the delimiter of the header line of text: the

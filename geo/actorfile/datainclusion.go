@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"io"
 	"slices"
 	"strconv"
@@ -236,12 +235,9 @@ func scanDataInclusion(text *bufio.Reader, head string, b *builder, each func(Ro
 	rep.Delimiter = ","
 	cr := csv.NewReader(text)
 	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, fileError("empty file")
-	}
+	header, err := csvHeader(cr)
 	if err != nil {
-		return nil, fileError("unreadable CSV header: %v", err)
+		return nil, err
 	}
 	index := map[string]int{}
 	for i, h := range header {
@@ -256,20 +252,7 @@ func scanDataInclusion(text *bufio.Reader, head string, b *builder, each func(Ro
 	if _, ok := index["nom"]; !ok {
 		return nil, fileError("no column nom: not a file of data·inclusion structures")
 	}
-	for {
-		cells, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return rep, nil
-		}
-		var perr *csv.ParseError
-		if errors.As(err, &perr) {
-			rep.add(perr.StartLine, []Problem{{Row: perr.StartLine, Reason: "unreadable CSV: " + perr.Err.Error()}}, nil)
-			continue
-		}
-		if err != nil {
-			return nil, fileError("unreadable CSV: %v", err)
-		}
-		line, _ := cr.FieldPos(0)
+	err = csvRows(cr, rep, func(cells []string, line int) error {
 		get := func(member string) string {
 			if i, ok := index[member]; ok && i < len(cells) {
 				return UnsafeCell(cells[i]) // as our exports neutralise formulas
@@ -285,13 +268,12 @@ func scanDataInclusion(text *bufio.Reader, head string, b *builder, each func(Ro
 			}
 			return out
 		}
-		if blank(cells) {
-			continue
-		}
-		if err := buildRow(rep, b, dataInclusionRecord(line, get, list), each); err != nil {
-			return nil, err
-		}
+		return buildRow(rep, b, dataInclusionRecord(line, get, list), each)
+	})
+	if err != nil {
+		return nil, err
 	}
+	return rep, nil
 }
 
 func buildRow(rep *Report, b *builder, rec *record, each func(Row, *Report) error) error {

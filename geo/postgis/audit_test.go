@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/maillage/maillage/geo"
@@ -101,18 +100,7 @@ func TestAuditLogAppendOnly(t *testing.T) {
 	if err := db.EnsureAppRole(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
-	var dbname string
-	db.Pool.QueryRow(ctx, `SELECT current_database()`).Scan(&dbname)
-	cfg, err := pgx.ParseConfig(postgistest.ConnString(t, dbname))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User = postgis.AppRole
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connectAsApp(t, db)
 	if _, err := conn.Exec(ctx, `INSERT INTO actors (name) VALUES ('Essai')`); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,28 @@ import (
 	"github.com/maillage/maillage/internal/postgistest"
 )
 
+// connectAsApp connects to the database of db as the application role
+// (see EnsureAppRole) for the rest of the test.
+func connectAsApp(t *testing.T, db *postgis.DB) *pgx.Conn {
+	t.Helper()
+	ctx := context.Background()
+	var dbname string
+	if err := db.Pool.QueryRow(ctx, `SELECT current_database()`).Scan(&dbname); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pgx.ParseConfig(postgistest.ConnString(t, dbname))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.User = postgis.AppRole
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("connecting as %s: %v", postgis.AppRole, err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
 // TestAppRole checks that the application role reads and writes rows, and
 // can neither change the schema nor the record of migrations, and owns
 // nothing.
@@ -24,18 +46,7 @@ func TestAppRole(t *testing.T) {
 	if err := db.EnsureAppRole(ctx, ""); err != nil {
 		t.Fatalf("a second time: %v", err)
 	}
-	var dbname string
-	db.Pool.QueryRow(ctx, `SELECT current_database()`).Scan(&dbname)
-	cfg, err := pgx.ParseConfig(postgistest.ConnString(t, dbname))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User = postgis.AppRole
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatalf("connecting as %s: %v", postgis.AppRole, err)
-	}
-	defer conn.Close(ctx)
+	conn := connectAsApp(t, db)
 	allowed := []string{
 		`INSERT INTO sectors (slug, label, color, position) VALUES ('essai', 'Essai', '#123456', 99)`,
 		`UPDATE sectors SET label = 'Essai 2' WHERE slug = 'essai'`,

@@ -45,21 +45,7 @@ func (s *UserStore) CreateUser(ctx context.Context, email, role string) (*geo.Us
 	if err := geo.CheckRole(role); err != nil {
 		return nil, "", err
 	}
-	tx, err := s.db.Pool.Begin(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	defer tx.Rollback(ctx)
-	rows, _ := tx.Query(ctx, `INSERT INTO users (email, role) VALUES ($1, $2) RETURNING `+userColumns, email, role)
-	u, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[geo.User])
-	if err != nil {
-		return nil, "", mapError(err, "user")
-	}
-	link, err := issueLink(ctx, tx, u.ID)
-	if err != nil {
-		return nil, "", err
-	}
-	return &u, link, tx.Commit(ctx)
+	return s.userWithLink(ctx, `INSERT INTO users (email, role) VALUES ($1, $2) RETURNING `+userColumns, email, role)
 }
 
 func issueLink(ctx context.Context, tx pgx.Tx, userID int64) (string, error) {
@@ -78,12 +64,20 @@ func (s *UserStore) IssuePasswordLink(ctx context.Context, email string) (*geo.U
 	if err != nil {
 		return nil, "", err
 	}
+	return s.userWithLink(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email)
+}
+
+// userWithLink runs query, which returns the userColumns of one account,
+// and issues a one-time link token for that account, in one transaction.
+// Returns ENotFound if query returns no account, and the error of query
+// mapped (EConflict for a taken email).
+func (s *UserStore) userWithLink(ctx context.Context, query string, args ...any) (*geo.User, string, error) {
 	tx, err := s.db.Pool.Begin(ctx)
 	if err != nil {
 		return nil, "", err
 	}
 	defer tx.Rollback(ctx)
-	rows, _ := tx.Query(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email)
+	rows, _ := tx.Query(ctx, query, args...)
 	u, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[geo.User])
 	if err != nil {
 		return nil, "", mapError(err, "user")

@@ -196,6 +196,16 @@ func (q *query) format(c *echo.Context) string {
 	return "json"
 }
 
+// formatOnly reads a query string that may hold f and nothing else, and
+// returns the answer's format (see query.format). Returns EInvalid, naming
+// the parameters, for any other parameter or a bad f.
+func formatOnly(c *echo.Context) (string, error) {
+	q := readQuery(c)
+	q.only("f")
+	format := q.format(c)
+	return format, q.err()
+}
+
 // link is one link of an answer.
 type link struct {
 	Href  string `json:"href"`
@@ -234,11 +244,21 @@ func (a *API) collectionInfo(id string) (geo.FeatureCollectionInfo, error) {
 	return geo.FeatureCollectionInfo{}, geo.Errorf(geo.ENotFound, "collection %q not found", id)
 }
 
+// collectionFormat returns the collection named by the path parameter
+// collectionId and the answer's format read by formatOnly. Returns
+// ENotFound if there is no such collection, then EInvalid as formatOnly.
+func (a *API) collectionFormat(c *echo.Context) (geo.FeatureCollectionInfo, string, error) {
+	info, err := a.collectionInfo(c.Param("collectionId"))
+	if err != nil {
+		return info, "", err
+	}
+	format, err := formatOnly(c)
+	return info, format, err
+}
+
 func (a *API) landing(c *echo.Context) error {
-	q := readQuery(c)
-	q.only("f")
-	format := q.format(c)
-	if err := q.err(); err != nil {
+	format, err := formatOnly(c)
+	if err != nil {
 		return err
 	}
 	links := append(a.selfLinks(c, "", format, mediaJSON),
@@ -269,10 +289,8 @@ var conformanceClasses = []string{
 }
 
 func (a *API) conformance(c *echo.Context) error {
-	q := readQuery(c)
-	q.only("f")
-	format := q.format(c)
-	if err := q.err(); err != nil {
+	format, err := formatOnly(c)
+	if err != nil {
 		return err
 	}
 	body := struct {
@@ -330,10 +348,8 @@ func (a *API) describeCollection(c *echo.Context, info geo.FeatureCollectionInfo
 }
 
 func (a *API) collections(c *echo.Context) error {
-	q := readQuery(c)
-	q.only("f")
-	format := q.format(c)
-	if err := q.err(); err != nil {
+	format, err := formatOnly(c)
+	if err != nil {
 		return err
 	}
 	body := struct {
@@ -354,14 +370,8 @@ func (a *API) collections(c *echo.Context) error {
 }
 
 func (a *API) collection(c *echo.Context) error {
-	info, err := a.collectionInfo(c.Param("collectionId"))
+	info, format, err := a.collectionFormat(c)
 	if err != nil {
-		return err
-	}
-	q := readQuery(c)
-	q.only("f")
-	format := q.format(c)
-	if err := q.err(); err != nil {
 		return err
 	}
 	body, err := a.describeCollection(c, info, format, true)
@@ -375,14 +385,8 @@ func (a *API) collection(c *echo.Context) error {
 }
 
 func (a *API) queryables(c *echo.Context) error {
-	info, err := a.collectionInfo(c.Param("collectionId"))
+	info, format, err := a.collectionFormat(c)
 	if err != nil {
-		return err
-	}
-	q := readQuery(c)
-	q.only("f")
-	format := q.format(c)
-	if err := q.err(); err != nil {
 		return err
 	}
 	props := map[string]any{}

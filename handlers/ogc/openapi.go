@@ -137,10 +137,8 @@ func scalarSchema(p geo.FeatureProperty) obj {
 }
 
 func (a *API) openAPI(c *echo.Context) error {
-	q := readQuery(c)
-	q.only("f")
-	format := q.format(c)
-	if err := q.err(); err != nil {
+	format, err := formatOnly(c)
+	if err != nil {
 		return err
 	}
 	doc := a.openAPIDocument(a.url(c, "", nil))
