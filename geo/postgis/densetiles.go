@@ -37,6 +37,12 @@ const (
 	// its buffer aside: DenseCellThreshold(z) times its cells. About 62
 	// bytes an actor raw, so about 64 KB.
 	densePoints = 1024
+	// denseSpare is the most actors the dense cells of a tile (and its
+	// ring) may hold for the tile's single actors to be read in one scan
+	// of its envelope (theirs read and left out) rather than one scan per
+	// sparse cell: a hundred index scans of rural cells cost more than a
+	// few hundred extra rows.
+	denseSpare = 1024
 )
 
 // DenseCellThreshold returns the most actors a cell of the zoom-11 grid
@@ -52,9 +58,9 @@ func denseZoom(z int) bool { return z >= tiles.ClusterZooms && z <= denseMaxZoom
 
 // denseSQL writes the constants of the density-aware tile queries into q:
 // {cellzoom}, {cellbits} (the cells on a side of the whole grid, as a shift),
-// {grid} and the tile constants.
+// {grid}, {spare} (denseSpare) and the tile constants.
 func denseSQL(q string) string {
-	return withTileConstants(strings.NewReplacer("{cellzoom}", strconv.Itoa(cellZoom),
+	return withTileConstants(strings.NewReplacer("{cellzoom}", strconv.Itoa(cellZoom), "{spare}", strconv.Itoa(denseSpare),
 		"{cellbits}", strconv.Itoa(cellTileZoom), "{grid}", strconv.Itoa(tiles.GridSize)).Replace(q))
 }
 
@@ -75,15 +81,40 @@ const denseGrid = `,
 
 // densePointsSQL is, given k (the cells of the block and its ring: col, row,
 // n, the count after the filter), the single actors of the sparse cells
-// (n <= $5), as tile_feature rows with their layer: each cell's actors
-// are found by the geometry index in the cell's box (a centimetre wider,
-// for rounding) and the tile's buffered envelope, then kept by the very
-// cell rule of tile_clusters_add (migration 0011). OFFSET 0 keeps the
-// subquery a scan per cell: flattened into a join, the generic plan reads
-// the whole envelope once, dense cells included (20,000 actors in Paris).
-// The cells are read the same way (LATERAL, OFFSET 0), where the generic
-// plan would otherwise merge-join the whole zoom-11 grid.
+// (n <= $5), as tile_feature rows with their layer, read one of two ways,
+// chosen per tile by a one-time filter on what the dense cells hold:
+//   - when they hold at most {spare} actors (in most tiles, none), one
+//     index scan of the tile's buffered envelope, as actorTileSQL, leaving
+//     out the actors of dense cells;
+//   - otherwise, one index scan per sparse cell, in the cell's box (a
+//     centimetre wider, for rounding) and the envelope, so that the actors
+//     of dense cells are never read. OFFSET 0 keeps the subquery a scan per
+//     cell: flattened into a join, the generic plan reads the whole
+//     envelope once (20,000 actors in Paris). The cells are read the same
+//     way (LATERAL, OFFSET 0), where the generic plan would otherwise
+//     merge-join the whole zoom-11 grid.
+//
+// Either way an actor's cell is given by the very rule of
+// tile_clusters_add (migration 0011).
 const densePointsSQL = `
+	SELECT ROW(a.id, a.id, a.name, a.sector_slugs[1], NULLIF(a.kind, ''),
+			ST_MakePoint(a.x, a.y), array_to_string(a.sector_slugs, ','), NULL, NULL)::tile_feature AS f,
+		a.sector_slugs[1] COLLATE "C" AS layer
+	FROM (
+		SELECT a.id, a.name, a.kind, a.sector_slugs, a.col, a.row,
+			round(e.fx * a.px + -e.xmin * e.fx) AS x, round(e.fy * a.py + -e.ymax * e.fy) AS y
+		FROM e, (
+			SELECT a.id, a.name, a.kind, a.sector_slugs, ST_X(a.location_3857) AS px, ST_Y(a.location_3857) AS py,
+				least(greatest(floor((ST_X(a.location_3857) + 20037508.342789244) * (1 << {cellbits}) / 40075016.685578488)::int, 0), (1 << {cellbits}) - 1) AS col,
+				least(greatest(floor((20037508.342789244 - ST_Y(a.location_3857)) * (1 << {cellbits}) / 40075016.685578488)::int, 0), (1 << {cellbits}) - 1) AS row
+			FROM g, actors a
+			WHERE (SELECT coalesce(sum(k.n), 0) FROM k WHERE k.n > $5) <= {spare}
+				AND a.location_3857 && g.env
+				AND a.status = 'published' AND cardinality(a.sector_slugs) > 0
+				AND ($4::text[] IS NULL OR a.sector_slugs && $4)) a) a
+	WHERE a.x BETWEEN -{buffer} AND {extent} + {buffer} AND a.y BETWEEN -{buffer} AND {extent} + {buffer}
+		AND NOT EXISTS (SELECT FROM k WHERE k.n > $5 AND k.col = a.col AND k.row = a.row)
+	UNION ALL
 	SELECT ROW(a.id, a.id, a.name, a.sector_slugs[1], NULLIF(a.kind, ''),
 			ST_MakePoint(a.x, a.y), array_to_string(a.sector_slugs, ','), NULL, NULL)::tile_feature AS f,
 		a.sector_slugs[1] COLLATE "C" AS layer
@@ -103,7 +134,8 @@ const densePointsSQL = `
 			AND least(greatest(floor((ST_X(a.location_3857) + 20037508.342789244) * (1 << {cellbits}) / 40075016.685578488)::int, 0), (1 << {cellbits}) - 1) = k.col
 			AND least(greatest(floor((20037508.342789244 - ST_Y(a.location_3857)) * (1 << {cellbits}) / 40075016.685578488)::int, 0), (1 << {cellbits}) - 1) = k.row
 		OFFSET 0) a
-	WHERE k.n <= $5
+	WHERE (SELECT coalesce(sum(k.n), 0) FROM k WHERE k.n > $5) > {spare}
+		AND k.n <= $5
 		AND a.x BETWEEN -{buffer} AND {extent} + {buffer} AND a.y BETWEEN -{buffer} AND {extent} + {buffer}`
 
 // denseTileSQL is a density-aware actor tile without a sector filter: the

@@ -32,7 +32,10 @@ func inCell(p geo.Point, fx, fy float64) geo.Point {
 // actors of the tile add up to the published actors of the tile with a
 // sector in the filter, and so do each sector's; no actor of a dense cell
 // is a single feature (not even in a tile's buffer), and none is one twice.
-// It holds before and after actors move into and out of dense cells, are
+// Tiles whose dense cells hold more than 1,024 actors (the dense spot)
+// read their single actors cell by cell, the others (the spot at the
+// threshold, once over it) in one scan of the tile. It holds before and
+// after actors move into and out of dense cells, are
 // unpublished, deleted or given other sectors, and a cell crosses the
 // threshold when one more actor moves in.
 func TestDenseTileCounts(t *testing.T) {
@@ -54,13 +57,13 @@ func TestDenseTileCounts(t *testing.T) {
 		switch {
 		case i <= 2000:
 			return g.Next()
-		case i <= 2700: // the dense spot: one cell, more than the threshold of every zoom
+		case i <= 3300: // the dense spot: one cell, more than the threshold of every zoom, and than denseSpare
 			k := i - 2000
-			p := inCell(dense, 0.2+0.6*float64(k%26)/26, 0.2+0.6*float64(k/26)/27)
+			p := inCell(dense, 0.2+0.6*float64(k%26)/26, 0.2+0.6*float64(k/26)/51)
 			return &geo.Actor{Name: fmt.Sprint("dense ", k), Sectors: sets[k%len(sets)], Location: &p,
 				Status: geo.StatusPublished, Source: "test", ExternalID: fmt.Sprint("dense-", k)}
-		case i <= 2700+atEdge: // a cell of exactly the zoom-12 threshold
-			k := i - 2700
+		case i <= 3300+atEdge: // a cell of exactly the zoom-12 threshold
+			k := i - 3300
 			p := inCell(edge, 0.3+0.02*float64(k), 0.4)
 			return &geo.Actor{Name: fmt.Sprint("edge ", k), Sectors: []string{"culture"}, Location: &p,
 				Status: geo.StatusPublished, Source: "test", ExternalID: fmt.Sprint("edge-", k)}
