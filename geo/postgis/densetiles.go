@@ -68,16 +68,20 @@ func denseSQL(q string) string {
 // columns and rows) tile ($1, $2, $3) covers, c0..c1 x r0..r1, the tiles
 // of zoom 11 that hold it with its ring of neighbour cells (whose actors
 // may lie in the buffer), and the tile's buffered envelope, where single
-// actors are drawn.
+// actors are drawn. The block and its ring, at most 10 cells a side, lie
+// in at most 2 x 2 tiles of zoom 11: listed as VALUES, not
+// generate_series, whose estimate of 1,000 rows each made the generic plan
+// size its hash tables for a million cells, a cost paid at every tile.
 const denseGrid = `,
 	g AS MATERIALIZED (
 		SELECT $2::integer << ({cellbits} - $1::integer) AS c0, (($2::integer + 1) << ({cellbits} - $1::integer)) - 1 AS c1,
 			$3::integer << ({cellbits} - $1::integer) AS r0, (($3::integer + 1) << ({cellbits} - $1::integer)) - 1 AS r1,
 			ST_TileEnvelope($1, $2, $3, margin => {buffer}.0 / {extent}) AS env),
 	t AS MATERIALIZED (
-		SELECT tx, ty, g.c0 - 1 - tx * {grid} AS cx0, g.c1 + 1 - tx * {grid} AS cx1,
-			g.r0 - 1 - ty * {grid} AS cy0, g.r1 + 1 - ty * {grid} AS cy1
-		FROM g, generate_series((g.c0 - 1) >> 4, (g.c1 + 1) >> 4) AS tx, generate_series((g.r0 - 1) >> 4, (g.r1 + 1) >> 4) AS ty)`
+		SELECT DISTINCT x.tx, y.ty, g.c0 - 1 - x.tx * {grid} AS cx0, g.c1 + 1 - x.tx * {grid} AS cx1,
+			g.r0 - 1 - y.ty * {grid} AS cy0, g.r1 + 1 - y.ty * {grid} AS cy1
+		FROM g CROSS JOIN LATERAL (VALUES ((g.c0 - 1) >> 4), ((g.c1 + 1) >> 4)) AS x(tx)
+			CROSS JOIN LATERAL (VALUES ((g.r0 - 1) >> 4), ((g.r1 + 1) >> 4)) AS y(ty))`
 
 // densePointsSQL is, given k (the cells of the block and its ring: col, row,
 // n, the count after the filter), the single actors of the sparse cells
