@@ -16,8 +16,9 @@ import (
 // filter) is one cluster feature, made as the cluster tiles make theirs
 // (count, sectors, sets, in the layer of its most numerous sector, at its
 // members' centroid); the actors of the other cells are single features,
-// each read with an index scan of its own cell's box only. A tile thus
-// costs what it carries, however many actors its dense cells hold. An
+// read, when the dense cells hold many actors, with an index scan of each
+// sparse cell's box only (see densePointsSQL). A tile thus costs what it
+// carries, however many actors its dense cells hold. An
 // actor belongs to the cell tile_clusters counts it in (the same floor of
 // its web-mercator coordinates), so each is shown once: in its dense
 // cell's cluster, or as a point. A point in a tile's buffer is shown only
@@ -58,10 +59,11 @@ func denseZoom(z int) bool { return z >= tiles.ClusterZooms && z <= denseMaxZoom
 
 // denseSQL writes the constants of the density-aware tile queries into q:
 // {cellzoom}, {cellbits} (the cells on a side of the whole grid, as a shift),
-// {grid}, {spare} (denseSpare) and the tile constants.
+// {grid}, {gridbits}, {spare} (denseSpare) and the tile constants.
 func denseSQL(q string) string {
 	return withTileConstants(strings.NewReplacer("{cellzoom}", strconv.Itoa(cellZoom), "{spare}", strconv.Itoa(denseSpare),
-		"{cellbits}", strconv.Itoa(cellTileZoom), "{grid}", strconv.Itoa(tiles.GridSize)).Replace(q))
+		"{cellbits}", strconv.Itoa(cellTileZoom), "{grid}", strconv.Itoa(tiles.GridSize),
+		"{gridbits}", strconv.Itoa(tiles.GridBits)).Replace(q))
 }
 
 // denseGrid is, after tileSpace, the block of zoom-11 cells (global
@@ -80,8 +82,8 @@ const denseGrid = `,
 	t AS MATERIALIZED (
 		SELECT DISTINCT x.tx, y.ty, g.c0 - 1 - x.tx * {grid} AS cx0, g.c1 + 1 - x.tx * {grid} AS cx1,
 			g.r0 - 1 - y.ty * {grid} AS cy0, g.r1 + 1 - y.ty * {grid} AS cy1
-		FROM g CROSS JOIN LATERAL (VALUES ((g.c0 - 1) >> 4), ((g.c1 + 1) >> 4)) AS x(tx)
-			CROSS JOIN LATERAL (VALUES ((g.r0 - 1) >> 4), ((g.r1 + 1) >> 4)) AS y(ty))`
+		FROM g CROSS JOIN LATERAL (VALUES ((g.c0 - 1) >> {gridbits}), ((g.c1 + 1) >> {gridbits})) AS x(tx)
+			CROSS JOIN LATERAL (VALUES ((g.r0 - 1) >> {gridbits}), ((g.r1 + 1) >> {gridbits})) AS y(ty))`
 
 // densePointsSQL is, given k (the cells of the block and its ring: col, row,
 // n, the count after the filter), the single actors of the sparse cells
