@@ -47,9 +47,9 @@ var benchPlaces = []struct {
 }
 
 // benchZooms are the measured zooms: those of the issue (5, 8, 11, 14),
-// those of the pg_tileserv figures (6, 10) and the first zoom of single
-// actors (12).
-var benchZooms = []int{5, 6, 8, 10, 11, 12, 14}
+// those of the pg_tileserv figures (6, 10), the zooms of density-aware
+// actor tiles (12 to 14) and the first whose tiles show every actor (15).
+var benchZooms = []int{5, 6, 8, 10, 11, 12, 13, 14, 15}
 
 // benchTiles returns the fixed list of tiles of zoom z: the tile of each
 // bench place and its 8 neighbours.
@@ -449,6 +449,9 @@ func benchSet(ctx context.Context, db *postgis.DB, cfg config, label string, cli
 		fmt.Fprintf(stdout, " %.1f | %s / %s | %s | %.2fx |\n", b.rate(), ms(b.p50), ms(b.p99), kb(b.largest), u.rate()/b.rate())
 	}
 
+	if err := compareDensity(ctx, db, lists, clients, d, newServer, httpTile, stdout); err != nil {
+		return err
+	}
 	if err := compareServers(ctx, db, lists, clients, d, newServer, httpTile, stdout); err != nil {
 		return err
 	}
@@ -510,6 +513,77 @@ func benchSet(ctx context.Context, db *postgis.DB, cfg config, label string, cli
 	}
 	if errors.Is(ctx.Err(), context.Canceled) {
 		return ctx.Err()
+	}
+	return nil
+}
+
+// compareDensity measures, on each list of actor tiles (zoom 12 on),
+// uncached HTTP tiles with the density threshold off (every actor a
+// feature, postgis.TilePool{EveryActor: true}) and on (the server's): the
+// bytes sent, raw and gzipped, mean and largest, tiles/s and p50 / p99.
+func compareDensity(ctx context.Context, db *postgis.DB, lists []tileList, clients int, d time.Duration,
+	newServer func(*postgis.TileStore, *tiles.Cache, bool) (string, func(), error),
+	httpTile func(string, []tiles.Tile, bool) func(context.Context, int) (int, error), stdout io.Writer) error {
+	type side struct {
+		rawSum, gzSum, rawMax, gzMax int
+		stats                        benchStats
+	}
+	// run measures list l on a fresh tile store, threshold off or on.
+	run := func(l tileList, everyActor bool) (side, error) {
+		var out side
+		ts, err := postgis.NewTileStoreWith(ctx, db, postgis.TilePool{MaxConns: int32(clients), EveryActor: everyActor})
+		if err != nil {
+			return out, err
+		}
+		defer ts.Close()
+		url, stop, err := newServer(ts, nil, true)
+		if err != nil {
+			return out, err
+		}
+		defer stop()
+		var mu sync.Mutex
+		for _, gzip := range []bool{false, true} {
+			get := httpTile(url, l.tiles, gzip)
+			if _, err := passAll(ctx, clients, len(l.tiles), func(ctx context.Context, i int) (int, error) {
+				n, err := get(ctx, i)
+				mu.Lock()
+				defer mu.Unlock()
+				if gzip {
+					out.gzSum, out.gzMax = out.gzSum+n, max(out.gzMax, n)
+				} else {
+					out.rawSum, out.rawMax = out.rawSum+n, max(out.rawMax, n)
+				}
+				return n, err
+			}); err != nil {
+				return out, err
+			}
+		}
+		out.stats, err = measure(ctx, clients, d, len(l.tiles), httpTile(url, l.tiles, true))
+		return out, err
+	}
+	fmt.Fprintf(stdout, "\nActor tiles, uncached, through HTTP: the density threshold off (every actor a feature) and on (a zoom-11 cell of more than %d, %d, %d actors at zooms 12, 13, 14 is one cluster); sizes as sent, mean and largest:\n",
+		postgis.DenseCellThreshold(12), postgis.DenseCellThreshold(13), postgis.DenseCellThreshold(14))
+	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, "| zoom, tiles | off: mean raw / gzip | off: largest raw / gzip | off: tiles/s (p50 / p99) | on: mean raw / gzip | on: largest raw / gzip | on: tiles/s (p50 / p99) | on / off, tiles/s |")
+	fmt.Fprintln(stdout, "| --- | --- | --- | --- | --- | --- | --- | --- |")
+	for _, l := range lists {
+		if l.z < tiles.ClusterZooms {
+			continue
+		}
+		off, err := run(l, true)
+		if err != nil {
+			return err
+		}
+		on, err := run(l, false)
+		if err != nil {
+			return err
+		}
+		n := len(l.tiles)
+		cell := func(s side) string {
+			return fmt.Sprintf("%s / %s | %s / %s | %.0f (%s / %s)", kb(s.rawSum/n), kb(s.gzSum/n), kb(s.rawMax), kb(s.gzMax),
+				s.stats.rate(), ms(s.stats.p50), ms(s.stats.p99))
+		}
+		fmt.Fprintf(stdout, "| %s | %s | %s | %.2fx |\n", l.name, cell(off), cell(on), on.stats.rate()/off.stats.rate())
 	}
 	return nil
 }

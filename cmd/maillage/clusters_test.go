@@ -10,7 +10,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/maillage/maillage/geo"
+	"github.com/maillage/maillage/geo/postgis"
 	"github.com/maillage/maillage/internal/postgistest"
+	"github.com/maillage/maillage/tiles"
 )
 
 // TestClusterDiscs reads the cluster discs the map draws over France on
@@ -175,4 +178,116 @@ func mapOrigin(t *testing.T, ctx context.Context) (left, top float64) {
 		t.Fatalf("the map's corner: %v %v", xy, err)
 	}
 	return xy[0], xy[1]
+}
+
+// TestDenseActorTiles opens the map at zoom 12 on the densest zoom-11 cell
+// of the demo data, adding actors there when no cell is over the zoom-12
+// threshold: the cell's actors come as a cluster in the actor tile and are
+// drawn as the cluster discs below the actor zoom (once, whole, in the
+// clusters' pane, with an accessible name), beside single actors; a click
+// on the disc zooms in by two.
+func TestDenseActorTiles(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": postgistest.NewURL(t), "MAILLAGE_DEMO_DIR": sharedData(t)}
+	env["MAILLAGE_BASEMAP_URL"] = tileServer(t).URL + "/{z}/{x}/{y}.png"
+	url := startServe(t, env)
+
+	bg := context.Background()
+	db, err := postgis.Open(bg, postgis.Config{URL: env["DATABASE_URL"], NoMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var col, row, n int
+	if err := db.Pool.QueryRow(bg, `SELECT tx * 16 + cx, ty * 16 + cy, n FROM tile_cells WHERE z = 11 ORDER BY n DESC, 1, 2 LIMIT 1`).
+		Scan(&col, &row, &n); err != nil {
+		t.Fatal(err)
+	}
+	cell := tiles.Tile{Z: 15, X: col, Y: row}.Bounds()
+	center := geo.Point{Lon: (cell.MinLon + cell.MaxLon) / 2, Lat: (cell.MinLat + cell.MaxLat) / 2}
+	threshold := postgis.DenseCellThreshold(12)
+	t.Logf("densest zoom-11 cell of the demo: %d actors (threshold at zoom 12: %d)", n, threshold)
+	if n <= threshold {
+		i := 0
+		if _, err := postgis.NewActorStore(db).CopyActors(bg, func() *geo.Actor {
+			if i++; i > 2*threshold {
+				return nil
+			}
+			p := geo.Point{Lon: cell.MinLon + (cell.MaxLon-cell.MinLon)*float64(i)/float64(2*threshold+1), Lat: center.Lat}
+			return &geo.Actor{Name: fmt.Sprint("dense ", i), Sectors: []string{"culture"}, Location: &p,
+				Status: geo.StatusPublished, Source: "test", ExternalID: fmt.Sprint("dense-", i)}
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	ctx := browserWithin(t, 2*time.Minute)
+	watchConsole(t, ctx)
+	if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/?lat=%.6f&lon=%.6f&z=12", url, center.Lat, center.Lon))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#map")?.dataset.clusters === "12"`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("no discs drawn at zoom 12: %v", err)
+	}
+	type point struct {
+		Cluster bool      `json:"cluster"`
+		Count   int       `json:"count"`
+		Label   string    `json:"label"`
+		Pos     []float64 `json:"pos"`
+		Drawn   int       `json:"drawn"`
+		Box     []float64 `json:"box"`
+		Pane    bool      `json:"pane"`
+	}
+	js, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify((() => {
+		const m = document.querySelector("#map");
+		const mr = m.getBoundingClientRect();
+		const els = [...m.querySelectorAll(".cluster-marker")].map((e) => {
+			const r = e.getBoundingClientRect();
+			return {e, left: r.left - mr.left, top: r.top - mr.top, width: r.width, height: r.height};
+		});
+		return m.layerState().map((p) => {
+			const at = p.cluster ? els.filter((b) => Math.abs(b.left + b.width / 2 - p.x) < 1 && Math.abs(b.top + b.height / 2 - p.y) < 1) : [];
+			const b = at[0];
+			return {cluster: p.cluster, count: p.count, label: b ? b.e.getAttribute("aria-label") : "", pos: [p.x, p.y, p.r],
+				drawn: at.length, box: b ? [b.width, b.height] : [],
+				pane: b ? b.e.parentElement.classList.contains("leaflet-clusters-pane") : false};
+		});
+	})())`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps []point
+	if err := json.Unmarshal([]byte(js), &ps); err != nil {
+		t.Fatal(err)
+	}
+	var big *point
+	singles := 0
+	for i, p := range ps {
+		if !p.Cluster {
+			singles++
+			continue
+		}
+		if p.Drawn != 1 || !p.Pane || p.Label == "" || math.Abs(p.Box[0]-2*p.Pos[2]) > 1 {
+			t.Errorf("disc of %d: drawn %d times, in the clusters' pane %v, label %q, box %v for radius %.1f",
+				p.Count, p.Drawn, p.Pane, p.Label, p.Box, p.Pos[2])
+		}
+		if p.Count <= threshold {
+			t.Errorf("disc of %d actors at zoom 12, threshold %d", p.Count, threshold)
+		}
+		if big == nil || p.Count > big.Count {
+			big = &ps[i]
+		}
+	}
+	if big == nil || singles == 0 {
+		t.Fatalf("zoom 12 on the densest cell: %d single actors, disc %v", singles, big)
+	}
+	shoot(t, ctx, "dense-z12.png")
+	left, top := mapOrigin(t, ctx)
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY(left+big.Pos[0], top+big.Pos[1])); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`new URLSearchParams(location.search).get("z") === "14"`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("the map did not zoom in after a click on the disc of %d: %v", big.Count, err)
+	}
 }

@@ -2,8 +2,10 @@
 // sector). Tiles are fetched here, once: the same bytes feed an index of
 // the points of each loaded tile, which answers clicks (the nearest
 // feature) and the legend's counts of actors in view, and, from the actor
-// zoom, protomaps-leaflet's renderer of single actors. Below it the
-// clusters (across sectors) are drawn by clusters.js from the index.
+// zoom, protomaps-leaflet's renderer of single actors. The clusters (across
+// sectors) are drawn by clusters.js from the index: below the actor zoom
+// every feature is one, and from it up to zoom 14 the tiles keep the
+// actors of their dense cells as clusters beside the single actors.
 
 import L from 'leaflet';
 import { VectorTile } from '@mapbox/vector-tile';
@@ -115,7 +117,7 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
       if (res.status === 204) {
         index.set(`${z}/${x}/${y}`, []);
         onLoad?.();
-        if (z < actorZoom) scheduleClusters();
+        scheduleClusters();
         return undefined;
       }
       if (!res.ok) throw new Error(`GET ${url.pathname}: HTTP ${res.status}`);
@@ -124,10 +126,8 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
       index.set(`${z}/${x}/${y}`, indexTile(z, x, y, data));
       while (index.size > MAX_TILES) index.delete(index.keys().next().value);
       onLoad?.();
-      if (z < actorZoom) {
-        scheduleClusters();
-        return undefined; // clusters are drawn from the index, not on tile canvases
-      }
+      scheduleClusters();
+      if (z < actorZoom) return undefined; // clusters are drawn from the index, not on tile canvases
       return { data };
     },
   };
@@ -157,11 +157,12 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
     const z = dataZoom();
     const container = map.getContainer();
     delete container.dataset.clusters;
-    if (z >= actorZoom || filtered) {
+    if (filtered) {
       clusters.clear();
       return;
     }
-    clusters.draw(pointsIn(map.getBounds().pad(0.5), z), visible, z);
+    const cells = pointsIn(map.getBounds().pad(0.5), z).filter((p) => p.props.count !== undefined);
+    clusters.draw(cells, visible, z);
     // data-clusters: the zoom of the discs, once every tile of the view is in (for tests).
     if (viewLoaded(z)) container.dataset.clusters = String(z);
   }
@@ -271,18 +272,18 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
     hit(latlng) {
       const z = dataZoom();
       const pt = map.latLngToContainerPoint(latlng);
-      if (z < actorZoom) {
-        let best = null;
-        let bestD = Infinity;
-        for (const c of clusters?.clusters() ?? []) {
-          const d = map.latLngToContainerPoint(c.latlng).distanceTo(pt);
-          if (d <= c.r + HIT_PX / 2 && d < bestD) {
-            best = c;
-            bestD = d;
-          }
+      // Discs are drawn above single actors: they are hit first.
+      let disc = null;
+      let discD = Infinity;
+      for (const c of clusters?.clusters() ?? []) {
+        const d = map.latLngToContainerPoint(c.latlng).distanceTo(pt);
+        if (d <= c.r + HIT_PX / 2 && d < discD) {
+          disc = c;
+          discD = d;
         }
-        return best && { cluster: true, count: best.count, latlng: best.latlng };
       }
+      if (disc) return { cluster: true, count: disc.count, latlng: disc.latlng };
+      if (z < actorZoom) return null;
       const near = map.containerPointToLatLng(pt.add([HIT_PX + 26, HIT_PX + 26]));
       const far = map.containerPointToLatLng(pt.subtract([HIT_PX + 26, HIT_PX + 26]));
       let best = null;
@@ -327,33 +328,32 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
     /**
      * The drawn points in view, as the map shows them (for tests):
      * [{id, cluster, count, layer, sectors, shares, color, x, y, r}], x and
-     * y in container pixels, r the radius in pixels. Below the actor zoom
-     * these are the drawn discs: layer is the most numerous sector,
-     * sectors the shown sectors (most members first), shares their counts.
+     * y in container pixels, r the radius in pixels. The drawn discs come
+     * first (all there is below the actor zoom): layer is the most numerous
+     * sector, sectors the shown sectors (most members first), shares their
+     * counts; then, from the actor zoom, the single actors.
      */
     layerState() {
       const out = [];
       const bounds = map.getBounds();
-      if (dataZoom() < actorZoom) {
-        for (const c of clusters?.clusters() ?? []) {
-          if (!bounds.contains(c.latlng)) continue;
-          const pt = map.latLngToContainerPoint(c.latlng);
-          out.push({
-            id: null,
-            cluster: true,
-            count: c.count,
-            layer: c.shares[0]?.[0].slug ?? null,
-            sectors: c.shares.map(([s]) => s.slug),
-            shares: c.shares.map(([, n]) => n),
-            color: c.shares[0]?.[0].color ?? null,
-            label: c.label,
-            x: pt.x,
-            y: pt.y,
-            r: c.r,
-          });
-        }
-        return out;
+      for (const c of clusters?.clusters() ?? []) {
+        if (!bounds.contains(c.latlng)) continue;
+        const pt = map.latLngToContainerPoint(c.latlng);
+        out.push({
+          id: null,
+          cluster: true,
+          count: c.count,
+          layer: c.shares[0]?.[0].slug ?? null,
+          sectors: c.shares.map(([s]) => s.slug),
+          shares: c.shares.map(([, n]) => n),
+          color: c.shares[0]?.[0].color ?? null,
+          label: c.label,
+          x: pt.x,
+          y: pt.y,
+          r: c.r,
+        });
       }
+      if (dataZoom() < actorZoom) return out;
       for (const p of pointsIn(bounds, dataZoom())) {
         if (p.props.count !== undefined || !shown(p.layer, p.props)) continue;
         const pt = map.latLngToContainerPoint([p.lat, p.lng]);

@@ -78,7 +78,10 @@ export function createMap(
     const hit = actors.hit(e.latlng);
     if (!hit) return;
     if (hit.cluster) {
-      map.setView(hit.latlng, Math.min(Math.max(map.getZoom() + 2, 8), config.actorZoom), { animate: true });
+      // Below the actor zoom, towards it; from it (a dense place), two zooms in.
+      const z = map.getZoom();
+      const to = z < config.actorZoom ? Math.min(Math.max(z + 2, 8), config.actorZoom) : Math.min(z + 2, map.getMaxZoom());
+      map.setView(hit.latlng, to, { animate: true });
     } else {
       onActorClick?.(hit);
     }

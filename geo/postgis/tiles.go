@@ -30,6 +30,8 @@ const tilesChannel = "maillage_tiles"
 type TileStore struct {
 	db   *DB
 	pool *pgxpool.Pool
+	// everyActor: no density threshold (TilePool.EveryActor).
+	everyActor bool
 }
 
 // TilePool sets up the pool of a tile store.
@@ -44,6 +46,11 @@ type TilePool struct {
 	// exceeds the generic plan's, which light tiles alone never reach.
 	// For comparison in the bench.
 	CustomPlans bool
+	// EveryActor turns the density threshold off: every actor is a
+	// feature from the actor zoom on, however many share a cell, as
+	// before density-aware tiles (see DenseCellThreshold). For comparison
+	// in the bench.
+	EveryActor bool
 	// Cold opens connections on demand, under load, and does not prepare
 	// their statements in advance. For comparison in the bench.
 	Cold bool
@@ -83,7 +90,7 @@ func NewTileStoreWith(ctx context.Context, db *DB, p TilePool) (*TileStore, erro
 			return nil, err
 		}
 	}
-	return &TileStore{db: db, pool: pool}, nil
+	return &TileStore{db: db, pool: pool, everyActor: p.EveryActor}, nil
 }
 
 // warmTileConn runs each tile statement once on an empty tile (in the
@@ -99,6 +106,8 @@ func warmTileConn(ctx context.Context, conn *pgx.Conn) error {
 		{clusterTileSQL, []any{tiles.ClusterZooms - 1, 0, 0, []string{""}}},
 		{cellTileSQL, []any{tiles.ClusterZooms - 1, 0, 0, nil}},
 		{actorTileSQL, []any{tiles.ClusterZooms, 0, 0, nil}},
+		{denseTileSQL, []any{tiles.ClusterZooms, 0, 0, nil, DenseCellThreshold(tiles.ClusterZooms)}},
+		{denseFilteredTileSQL, []any{tiles.ClusterZooms, 0, 0, []string{""}, DenseCellThreshold(tiles.ClusterZooms)}},
 		{territory, territoryArgs},
 	} {
 		rows, err := conn.Query(ctx, q.sql, q.args...)
@@ -223,22 +232,32 @@ var actorTileSQL = withTileConstants(tileSpace + `
 
 // Tile returns tile t as an MVT, one layer per sector (only those of
 // sectors when not empty), and the data version it shows. An empty tile is
-// nil. Zooms below clusterZoom (at most tiles.ClusterZooms) show clusters.
+// nil. Zooms below clusterZoom (at most tiles.ClusterZooms) show clusters;
+// from it, up to zoom 14, the dense cells of the zoom-11 grid stay clusters
+// (see DenseCellThreshold) unless the store shows every actor.
 func (s *TileStore) Tile(ctx context.Context, t tiles.Tile, sectors []string, clusterZoom int) ([]byte, int64, error) {
 	var filter any
 	if len(sectors) > 0 {
 		filter = sectors
 	}
 	query := actorTileSQL
-	if t.Z < min(clusterZoom, tiles.ClusterZooms) {
+	args := []any{t.Z, t.X, t.Y, filter}
+	switch {
+	case t.Z < min(clusterZoom, tiles.ClusterZooms):
 		query = clusterTileSQL
 		if filter == nil {
 			query = cellTileSQL
 		}
+	case denseZoom(t.Z) && !s.everyActor:
+		query = denseFilteredTileSQL
+		if filter == nil {
+			query = denseTileSQL
+		}
+		args = append(args, DenseCellThreshold(t.Z))
 	}
 	var version int64
 	var mvt []byte
-	if err := s.pool.QueryRow(ctx, query, t.Z, t.X, t.Y, filter).Scan(&version, &mvt); err != nil {
+	if err := s.pool.QueryRow(ctx, query, args...).Scan(&version, &mvt); err != nil {
 		return nil, 0, err
 	}
 	if len(mvt) == 0 {

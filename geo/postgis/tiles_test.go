@@ -92,7 +92,9 @@ func TestTileSQLMatchesAsMVTGeom(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	ts, err := postgis.NewTileStore(ctx, db, 2)
+	// Every actor a feature: the reference has no density threshold
+	// (TestDenseTileCounts checks the density-aware tiles).
+	ts, err := postgis.NewTileStoreWith(ctx, db, postgis.TilePool{MaxConns: 2, EveryActor: true})
 	if err != nil {
 		t.Fatal(err)
 	}
