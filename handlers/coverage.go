@@ -21,8 +21,9 @@ import (
 // CoverageStore computes the figures of coverage (geo/coverage.go).
 type CoverageStore interface {
 	// CoverageCommunes returns each commune's figures, the names of
-	// q.Level's territories and the data version they show.
-	CoverageCommunes(ctx context.Context, q geo.CoverageQuery) ([]geo.CommuneFigures, map[string]string, int64, error)
+	// q.Level's territories, the data version they show and when they
+	// were computed.
+	CoverageCommunes(ctx context.Context, q geo.CoverageQuery) (*geo.CommuneCoverage, error)
 	// CoverageGeometries returns the GeoJSON polygon (or point) of
 	// territories of level.
 	CoverageGeometries(ctx context.Context, level string, codes []string) (map[string][]byte, error)
@@ -106,11 +107,15 @@ func (s *Server) computeCoverage(ctx context.Context, q geo.CoverageQuery) ([]by
 			}
 		}
 	}
-	communes, names, version, err := s.Coverage.CoverageCommunes(ctx, q)
+	cc, err := s.Coverage.CoverageCommunes(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	body := coverageBody{Coverage: geo.BuildCoverage(q, communes, names, s.opts.Now().UTC()), DataVersion: version}
+	computedAt := s.opts.Now().UTC()
+	if cc.ComputedAt != nil {
+		computedAt = cc.ComputedAt.UTC()
+	}
+	body := coverageBody{Coverage: geo.BuildCoverage(q, cc.Communes, cc.Names, computedAt), DataVersion: cc.Version}
 	if body.Sources, err = s.coverageSources(ctx); err != nil {
 		return nil, err
 	}
@@ -119,7 +124,7 @@ func (s *Server) computeCoverage(ctx context.Context, q geo.CoverageQuery) ([]by
 		return nil, err
 	}
 	if s.TileCache != nil {
-		s.TileCache.Put(key, version, data)
+		s.TileCache.Put(key, cc.Version, data)
 	}
 	return data, nil
 }

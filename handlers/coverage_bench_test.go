@@ -71,9 +71,9 @@ func BenchmarkCoverage(b *testing.B) {
 
 	b.Run("france/set", func(b *testing.B) {
 		for b.Loop() {
-			rows, _, _, err := cov.CoverageCommunes(ctx, france)
-			if err != nil || len(rows) < 34969 {
-				b.Fatalf("%d communes, %v", len(rows), err)
+			cc, err := cov.CoverageFrom(ctx, france, postgis.CoverageLive)
+			if err != nil || len(cc.Communes) < 34969 {
+				b.Fatalf("%v", err)
 			}
 		}
 	})

@@ -37,8 +37,10 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	within := fs.String("within", "29", "the département of the HTTP measure")
 	requests := fs.Int("requests", 20, "requests of each kind in the HTTP measure")
 	importFile := fs.String("import", "", "a file of SIAE to import last (e.g. actors/siae-france.geojson)")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *sample < 1 || *requests < 1 {
-		return usagef("coverage [--sectors a,b] [--sample N] [--within CODE] [--requests N] [--import FILE]")
+	workers := fs.Int("workers", 2, "sectors recomputed at a time, each on its own connection")
+	live := fs.Bool("live", false, "also time the live statement (CoverageSQL) for all France and the first sector")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *sample < 1 || *requests < 1 || *workers < 1 {
+		return usagef("coverage [--sectors a,b] [--sample N] [--within CODE] [--requests N] [--workers N] [--live] [--import FILE]")
 	}
 	db, closeDB, err := openDB(ctx, cfg, logger)
 	if err != nil {
@@ -81,32 +83,40 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	}
 	fmt.Fprintf(stdout, "%d published actors with a point, %d communes (%d with a reference point); one by one on 1 commune in %d\n\n",
 		actors, communes, len(points), *sample)
-	fmt.Fprintln(stdout, "| sector | actors | communes | set | one by one (scaled) | one by one / set |")
-	fmt.Fprintln(stdout, "| --- | --- | --- | --- | --- | --- |")
+
+	// The full recompute of the stored coverage, every sector, against
+	// the same nearest-actor searches one by one on the actors' index.
 	cov := postgis.NewCoverageStore(db)
-	var setTotal, oneTotal time.Duration
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO coverage_dirty VALUES ('*') ON CONFLICT DO NOTHING`); err != nil {
+		return err
+	}
+	full, err := cov.RefreshCoverageWait(ctx, *workers)
+	if err != nil {
+		return err
+	}
+	var oneTotal time.Duration
 	for _, slug := range slugs {
-		var n int64
-		if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM actor_sectors s JOIN actors a ON a.id = s.actor_id
-			WHERE s.sector_slug = $1 AND a.status = 'published'`, slug).Scan(&n); err != nil {
-			return err
-		}
-		q := geo.CoverageQuery{Level: geo.LevelCommune, Sectors: []string{slug}, RadiusKm: 10}
-		start := time.Now()
-		found, _, _, err := cov.CoverageCommunes(ctx, q)
-		if err != nil {
-			return fmt.Errorf("coverage of %s: %w", slug, err)
-		}
-		set := time.Since(start)
 		one, err := oneByOne(ctx, db, points, *sample, slug)
 		if err != nil {
 			return err
 		}
-		setTotal += set
 		oneTotal += one
-		fmt.Fprintf(stdout, "| %s | %d | %d | %s | %s | %.2fx |\n", slug, n, len(found), secs(set), secs(one), one.Seconds()/set.Seconds())
 	}
-	fmt.Fprintf(stdout, "| all %d sectors | %d | | %s | %s | %.2fx |\n\n", len(slugs), actors, secs(setTotal), secs(oneTotal), oneTotal.Seconds()/setTotal.Seconds())
+	fmt.Fprintln(stdout, "| measure | time | one by one (scaled) / it |")
+	fmt.Fprintln(stdout, "| --- | --- | --- |")
+	fmt.Fprintf(stdout, "| full recompute, %d sectors + actors with none, %d workers | %s (nearest %s, counts %s) | %.2fx |\n",
+		len(full.Sectors)-1, *workers, secs(full.Took), secs(full.Nearest), secs(full.Counts), oneTotal.Seconds()/full.Took.Seconds())
+	fmt.Fprintf(stdout, "| the same KNN searches one by one on actors, %d sectors | %s | 1.00x |\n", len(slugs), secs(oneTotal))
+	if *live {
+		q := geo.CoverageQuery{Level: geo.LevelCommune, Sectors: []string{slugs[0]}, RadiusKm: 10}
+		start := time.Now()
+		if _, err := cov.CoverageFrom(ctx, q, postgis.CoverageLive); err != nil {
+			return err
+		}
+		set := time.Since(start)
+		fmt.Fprintf(stdout, "| live CoverageSQL, all France, %s | %s | |\n", slugs[0], secs(set))
+	}
+	fmt.Fprintln(stdout)
 
 	// The HTTP measure: no tile cache, so every /api/coverage is computed.
 	h := handlers.NewServer(logger, handlers.Deps{Actors: postgis.NewActorStore(db), Sectors: postgis.NewSectorStore(db),
@@ -142,12 +152,30 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 		return err
 	}
 	path := "/api/coverage?within=departement:" + *within + "&sectors=" + slugs[0] + "&radius_km=10"
+	q := geo.CoverageQuery{Level: geo.LevelCommune, Within: &geo.TerritoryRef{Level: geo.LevelDepartement, Code: *within},
+		Sectors: []string{slugs[0]}, RadiusKm: 10}
+	if cc, err := cov.CoverageCommunes(ctx, q); err != nil {
+		return err
+	} else if cc.ComputedAt == nil {
+		return errors.New("coverage: the stored coverage is not current; is a server writing?")
+	}
 	dep, err := p50(path)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "GET /healthz p50 %s; GET %s (uncached) p50 %s, %.0fx /healthz (%d requests each)\n",
+	fmt.Fprintf(stdout, "GET /healthz p50 %s; GET %s (uncached, stored) p50 %s, %.0fx /healthz (%d requests each)\n",
 		ms(health), path, ms(dep), dep.Seconds()/health.Seconds(), *requests)
+	var liveTook []time.Duration
+	for range 3 {
+		start := time.Now()
+		if _, err := cov.CoverageFrom(ctx, q, postgis.CoverageLive); err != nil {
+			return err
+		}
+		liveTook = append(liveTook, time.Since(start))
+	}
+	slices.Sort(liveTook)
+	fmt.Fprintf(stdout, "the same département computed live (CoverageSQL, 3 runs) p50 %s, %.1fx the stored request\n",
+		ms(liveTook[1]), liveTook[1].Seconds()/dep.Seconds())
 	if *importFile == "" {
 		return nil
 	}
@@ -165,14 +193,24 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 		return err
 	}
 	imported := time.Since(start)
+	var dirty []string
+	if err := db.Pool.QueryRow(ctx, `SELECT ARRAY(SELECT sector_slug FROM coverage_dirty ORDER BY 1)`).Scan(&dirty); err != nil {
+		return err
+	}
+	// What the background refresher of a server does after the import.
+	ref, err := cov.RefreshCoverageWait(ctx, *workers)
+	if err != nil {
+		return err
+	}
 	*requests = 1
 	insertion := "/api/coverage?within=departement:" + *within + "&sectors=insertion&radius_km=10"
 	first, err := p50(insertion)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "import of %s (%d created, %d updated, %d unchanged) %s, then the first GET %s %s: coverage up to date %s after the import began\n",
-		*importFile, res.Created, res.Updated, res.Unchanged, secs(imported), insertion, ms(first), secs(imported+first))
+	fmt.Fprintf(stdout, "import of %s (%d created, %d updated, %d unchanged) %s; sectors made dirty %q; refresh %s (nearest %s, counts %s); then the first GET %s (stored) %s: coverage up to date %s after the import began\n",
+		*importFile, res.Created, res.Updated, res.Unchanged, secs(imported), dirty, secs(ref.Took), secs(ref.Nearest), secs(ref.Counts),
+		insertion, ms(first), secs(imported+ref.Took+first))
 	return nil
 }
 
