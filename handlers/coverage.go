@@ -94,6 +94,11 @@ type coverageBody struct {
 	*geo.Coverage
 	Sources     []string `json:"sources"`
 	DataVersion int64    `json:"data_version"`
+	// Stored tells whether the figures come from the stored coverage
+	// (computed_at: when it was computed) or were computed for this
+	// request, because the stored figures of the sectors were not
+	// current.
+	Stored bool `json:"stored"`
 }
 
 // computeCoverage returns the JSON of the coverage of q, from the cache
@@ -115,7 +120,8 @@ func (s *Server) computeCoverage(ctx context.Context, q geo.CoverageQuery) ([]by
 	if cc.ComputedAt != nil {
 		computedAt = cc.ComputedAt.UTC()
 	}
-	body := coverageBody{Coverage: geo.BuildCoverage(q, cc.Communes, cc.Names, computedAt), DataVersion: cc.Version}
+	body := coverageBody{Coverage: geo.BuildCoverage(q, cc.Communes, cc.Names, computedAt), DataVersion: cc.Version,
+		Stored: cc.ComputedAt != nil}
 	if body.Sources, err = s.coverageSources(ctx); err != nil {
 		return nil, err
 	}
