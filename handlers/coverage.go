@@ -102,7 +102,8 @@ type coverageBody struct {
 }
 
 // computeCoverage returns the JSON of the coverage of q, from the cache
-// when the data has not changed since it was computed.
+// when the data has not changed since it was read from the stored
+// coverage.
 func (s *Server) computeCoverage(ctx context.Context, q geo.CoverageQuery) ([]byte, error) {
 	key := coverageKey(q)
 	if s.TileCache != nil {
@@ -129,7 +130,10 @@ func (s *Server) computeCoverage(ctx context.Context, q geo.CoverageQuery) ([]by
 	if err != nil {
 		return nil, err
 	}
-	if s.TileCache != nil {
+	// Only the stored figures are kept: figures computed live because the
+	// stored ones were not current would otherwise be served, at the same
+	// data version, after the refresher has stored them.
+	if s.TileCache != nil && body.Stored {
 		s.TileCache.Put(key, cc.Version, data)
 	}
 	return data, nil
