@@ -144,8 +144,8 @@ CREATE TRIGGER actor_places_coverage_delete AFTER DELETE ON actor_places
 	REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION actor_places_coverage();
 
 -- Territories changed: reference points, populations and placements may
--- all have moved.
-CREATE FUNCTION territories_coverage() RETURNS trigger
+-- all have moved. Actors or placements truncated: everything went.
+CREATE FUNCTION coverage_mark_all() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
 	PERFORM coverage_mark('{*}');
@@ -154,7 +154,11 @@ END
 $$;
 
 CREATE TRIGGER territories_coverage AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON territories
-	FOR EACH STATEMENT EXECUTE FUNCTION territories_coverage();
+	FOR EACH STATEMENT EXECUTE FUNCTION coverage_mark_all();
+CREATE TRIGGER actors_coverage_truncate AFTER TRUNCATE ON actors
+	FOR EACH STATEMENT EXECUTE FUNCTION coverage_mark_all();
+CREATE TRIGGER actor_places_coverage_truncate AFTER TRUNCATE ON actor_places
+	FOR EACH STATEMENT EXECUTE FUNCTION coverage_mark_all();
 
 -- The published actors with no sector, few or none, for sector ''.
 CREATE INDEX actors_without_sector ON actors (id) WHERE status = 'published' AND cardinality(sector_slugs) = 0;
