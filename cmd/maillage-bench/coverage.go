@@ -23,12 +23,16 @@ import (
 )
 
 // coverageCmd measures coverage on the application's database as it is
-// (territories imported, actors generated): for each sector, the coverage
-// of every commune of France in one statement against the same KNN query
-// issued once per commune (on every sample-th commune, scaled up); then an
-// uncached GET /api/coverage of a département against GET /healthz; with
-// --import, the time from the start of an import of SIAE (sector insertion)
-// to the end of the first /api/coverage of the département after it.
+// (territories imported, actors generated): the full recompute of the
+// stored coverage (every sector, every commune) against the same KNN
+// queries on the actors' index issued once per commune and sector (on
+// every sample-th commune, scaled up), and with --live the live statement
+// for one sector; then an uncached GET /api/coverage of a département,
+// read from the stored coverage, against GET /healthz and against the
+// same département computed live; with --import, the time from the start
+// of an import of SIAE (sector insertion) to the end of the first
+// /api/coverage of the département read from the stored coverage, through
+// the refresh a server runs after it.
 func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("coverage", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
