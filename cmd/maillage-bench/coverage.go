@@ -42,9 +42,10 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	requests := fs.Int("requests", 20, "requests of each kind in the HTTP measure")
 	importFile := fs.String("import", "", "a file of SIAE to import last (e.g. actors/siae-france.geojson)")
 	workers := fs.Int("workers", 2, "sectors recomputed at a time, each on its own connection")
+	full := fs.Bool("full", true, "measure the full recompute and the searches one by one (--full=false: skip them)")
 	live := fs.Bool("live", false, "also time the live statement (CoverageSQL) for all France and the first sector")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *sample < 1 || *requests < 1 || *workers < 1 {
-		return usagef("coverage [--sectors a,b] [--sample N] [--within CODE] [--requests N] [--workers N] [--live] [--import FILE]")
+		return usagef("coverage [--sectors a,b] [--sample N] [--within CODE] [--requests N] [--workers N] [--full=false] [--live] [--import FILE]")
 	}
 	db, closeDB, err := openDB(ctx, cfg, logger)
 	if err != nil {
@@ -91,16 +92,30 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	// The full recompute of the stored coverage, every sector, against
 	// the same nearest-actor searches one by one on the actors' index.
 	cov := postgis.NewCoverageStore(db)
+	if !*full {
+		if _, err := cov.RefreshCoverageWait(ctx, *workers); err != nil {
+			return err
+		}
+	} else if err := measureRefresh(ctx, db, cov, slugs, points, *sample, *workers, *live, stdout); err != nil {
+		return err
+	}
+	return measureRequests(ctx, logger, db, cov, slugs, *within, *requests, *workers, *importFile, stdout)
+}
+
+// measureRefresh times the full recompute of the stored coverage against
+// the same searches one by one on the actors' index.
+func measureRefresh(ctx context.Context, db *postgis.DB, cov *postgis.CoverageStore, slugs []string, points [][2]float64,
+	sample, workers int, live bool, stdout io.Writer) error {
 	if _, err := db.Pool.Exec(ctx, `INSERT INTO coverage_dirty VALUES ('*') ON CONFLICT DO NOTHING`); err != nil {
 		return err
 	}
-	full, err := cov.RefreshCoverageWait(ctx, *workers)
+	res, err := cov.RefreshCoverageWait(ctx, workers)
 	if err != nil {
 		return err
 	}
 	var oneTotal time.Duration
 	for _, slug := range slugs {
-		one, err := oneByOne(ctx, db, points, *sample, slug)
+		one, err := oneByOne(ctx, db, points, sample, slug)
 		if err != nil {
 			return err
 		}
@@ -109,9 +124,9 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	fmt.Fprintln(stdout, "| measure | time | one by one (scaled) / it |")
 	fmt.Fprintln(stdout, "| --- | --- | --- |")
 	fmt.Fprintf(stdout, "| full recompute, %d sectors + actors with none, %d workers | %s (nearest %s, counts %s) | %.2fx |\n",
-		len(full.Sectors)-1, *workers, secs(full.Took), secs(full.Nearest), secs(full.Counts), oneTotal.Seconds()/full.Took.Seconds())
+		len(res.Sectors)-1, workers, secs(res.Took), secs(res.Nearest), secs(res.Counts), oneTotal.Seconds()/res.Took.Seconds())
 	fmt.Fprintf(stdout, "| the same KNN searches one by one on actors, %d sectors | %s | 1.00x |\n", len(slugs), secs(oneTotal))
-	if *live {
+	if live {
 		q := geo.CoverageQuery{Level: geo.LevelCommune, Sectors: []string{slugs[0]}, RadiusKm: 10}
 		start := time.Now()
 		if _, err := cov.CoverageFrom(ctx, q, postgis.CoverageLive); err != nil {
@@ -121,7 +136,15 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 		fmt.Fprintf(stdout, "| live CoverageSQL, all France, %s | %s | |\n", slugs[0], secs(set))
 	}
 	fmt.Fprintln(stdout)
+	return nil
+}
 
+// measureRequests times GET /api/coverage of département within, read
+// from the stored coverage, against /healthz and the live computation;
+// then, with importFile, the import of SIAE, the refresh after it and the
+// first request that shows them.
+func measureRequests(ctx context.Context, logger *slog.Logger, db *postgis.DB, cov *postgis.CoverageStore, slugs []string,
+	within string, requests, workers int, importFile string, stdout io.Writer) error {
 	// The HTTP measure: no tile cache, so every /api/coverage is computed.
 	h := handlers.NewServer(logger, handlers.Deps{Actors: postgis.NewActorStore(db), Sectors: postgis.NewSectorStore(db),
 		DB: db, Territories: postgis.NewTerritoryStore(db), Coverage: cov}, handlers.DefaultOptions())
@@ -135,7 +158,7 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	base := "http://" + ln.Addr().String()
 	p50 := func(path string) (time.Duration, error) {
 		var took []time.Duration
-		for range *requests {
+		for range requests {
 			start := time.Now()
 			resp, err := http.Get(base + path)
 			if err != nil {
@@ -155,8 +178,8 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	if err != nil {
 		return err
 	}
-	path := "/api/coverage?within=departement:" + *within + "&sectors=" + slugs[0] + "&radius_km=10"
-	q := geo.CoverageQuery{Level: geo.LevelCommune, Within: &geo.TerritoryRef{Level: geo.LevelDepartement, Code: *within},
+	path := "/api/coverage?within=departement:" + within + "&sectors=" + slugs[0] + "&radius_km=10"
+	q := geo.CoverageQuery{Level: geo.LevelCommune, Within: &geo.TerritoryRef{Level: geo.LevelDepartement, Code: within},
 		Sectors: []string{slugs[0]}, RadiusKm: 10}
 	if cc, err := cov.CoverageCommunes(ctx, q); err != nil {
 		return err
@@ -168,7 +191,7 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 		return err
 	}
 	fmt.Fprintf(stdout, "GET /healthz p50 %s; GET %s (uncached, stored) p50 %s, %.0fx /healthz (%d requests each)\n",
-		ms(health), path, ms(dep), dep.Seconds()/health.Seconds(), *requests)
+		ms(health), path, ms(dep), dep.Seconds()/health.Seconds(), requests)
 	var liveTook []time.Duration
 	for range 3 {
 		start := time.Now()
@@ -180,18 +203,18 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	slices.Sort(liveTook)
 	fmt.Fprintf(stdout, "the same département computed live (CoverageSQL, 3 runs) p50 %s, %.1fx the stored request\n",
 		ms(liveTook[1]), liveTook[1].Seconds()/dep.Seconds())
-	if *importFile == "" {
+	if importFile == "" {
 		return nil
 	}
 
-	f, err := os.Open(*importFile)
+	f, err := os.Open(importFile)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	imp := &actorfile.Importer{Store: postgis.NewActorStore(db), Sectors: postgis.NewSectorStore(db), DefaultSector: "autres"}
 	start := time.Now()
-	res, err := imp.Import(ctx, f, *importFile, actorfile.Options{Sector: "insertion", Source: "ASP",
+	res, err := imp.Import(ctx, f, importFile, actorfile.Options{Sector: "insertion", Source: "ASP",
 		Attribution: "Liste des SIAE (ASP / Ministère du Travail)"}, nil)
 	if err != nil {
 		return err
@@ -202,18 +225,18 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 		return err
 	}
 	// What the background refresher of a server does after the import.
-	ref, err := cov.RefreshCoverageWait(ctx, *workers)
+	ref, err := cov.RefreshCoverageWait(ctx, workers)
 	if err != nil {
 		return err
 	}
-	*requests = 1
-	insertion := "/api/coverage?within=departement:" + *within + "&sectors=insertion&radius_km=10"
+	requests = 1
+	insertion := "/api/coverage?within=departement:" + within + "&sectors=insertion&radius_km=10"
 	first, err := p50(insertion)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "import of %s (%d created, %d updated, %d unchanged) %s; sectors made dirty %q; refresh %s (nearest %s, counts %s); then the first GET %s (stored) %s: coverage up to date %s after the import began\n",
-		*importFile, res.Created, res.Updated, res.Unchanged, secs(imported), dirty, secs(ref.Took), secs(ref.Nearest), secs(ref.Counts),
+		importFile, res.Created, res.Updated, res.Unchanged, secs(imported), dirty, secs(ref.Took), secs(ref.Nearest), secs(ref.Counts),
 		insertion, ms(first), secs(imported+ref.Took+first))
 	return nil
 }
