@@ -53,6 +53,18 @@ type CommuneFigures struct {
 	NearestM    *float64 // nil: no located actor of the sectors anywhere
 }
 
+// CommuneCoverage is what the store answers a CoverageQuery with, read in
+// one snapshot: each commune's figures, the names of the query level's
+// territories (code -> name), the data version they reflect and, when
+// they come from the stored coverage, when it was computed (nil: computed
+// live, now).
+type CommuneCoverage struct {
+	Communes   []CommuneFigures
+	Names      map[string]string
+	Version    int64
+	ComputedAt *time.Time
+}
+
 // CoverageItem is the coverage of one territory.
 type CoverageItem struct {
 	Level           string   `json:"level"`

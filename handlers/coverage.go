@@ -21,8 +21,9 @@ import (
 // CoverageStore computes the figures of coverage (geo/coverage.go).
 type CoverageStore interface {
 	// CoverageCommunes returns each commune's figures, the names of
-	// q.Level's territories and the data version they show.
-	CoverageCommunes(ctx context.Context, q geo.CoverageQuery) ([]geo.CommuneFigures, map[string]string, int64, error)
+	// q.Level's territories, the data version they show and when they
+	// were computed.
+	CoverageCommunes(ctx context.Context, q geo.CoverageQuery) (*geo.CommuneCoverage, error)
 	// CoverageGeometries returns the GeoJSON polygon (or point) of
 	// territories of level.
 	CoverageGeometries(ctx context.Context, level string, codes []string) (map[string][]byte, error)
@@ -93,10 +94,16 @@ type coverageBody struct {
 	*geo.Coverage
 	Sources     []string `json:"sources"`
 	DataVersion int64    `json:"data_version"`
+	// Stored tells whether the figures come from the stored coverage
+	// (computed_at: when it was computed) or were computed for this
+	// request, because the stored figures of the sectors were not
+	// current.
+	Stored bool `json:"stored"`
 }
 
 // computeCoverage returns the JSON of the coverage of q, from the cache
-// when the data has not changed since it was computed.
+// when the data has not changed since it was read from the stored
+// coverage.
 func (s *Server) computeCoverage(ctx context.Context, q geo.CoverageQuery) ([]byte, error) {
 	key := coverageKey(q)
 	if s.TileCache != nil {
@@ -106,11 +113,16 @@ func (s *Server) computeCoverage(ctx context.Context, q geo.CoverageQuery) ([]by
 			}
 		}
 	}
-	communes, names, version, err := s.Coverage.CoverageCommunes(ctx, q)
+	cc, err := s.Coverage.CoverageCommunes(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	body := coverageBody{Coverage: geo.BuildCoverage(q, communes, names, s.opts.Now().UTC()), DataVersion: version}
+	computedAt := s.opts.Now().UTC()
+	if cc.ComputedAt != nil {
+		computedAt = cc.ComputedAt.UTC()
+	}
+	body := coverageBody{Coverage: geo.BuildCoverage(q, cc.Communes, cc.Names, computedAt), DataVersion: cc.Version,
+		Stored: cc.ComputedAt != nil}
 	if body.Sources, err = s.coverageSources(ctx); err != nil {
 		return nil, err
 	}
@@ -118,8 +130,11 @@ func (s *Server) computeCoverage(ctx context.Context, q geo.CoverageQuery) ([]by
 	if err != nil {
 		return nil, err
 	}
-	if s.TileCache != nil {
-		s.TileCache.Put(key, version, data)
+	// Only the stored figures are kept: figures computed live because the
+	// stored ones were not current would otherwise be served, at the same
+	// data version, after the refresher has stored them.
+	if s.TileCache != nil && body.Stored {
+		s.TileCache.Put(key, cc.Version, data)
 	}
 	return data, nil
 }

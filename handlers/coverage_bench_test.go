@@ -28,12 +28,19 @@ import (
 //     statement (CoverageSQL); france/one-by-one: the same KNN query issued
 //     once per commune from Go;
 //
-//   - http/healthz and http/departement: GET /healthz against an uncached
-//     GET /api/coverage of Finistère;
+//   - france/refresh: the full recompute of the stored coverage, every
+//     sector (RefreshCoverage after marking everything changed);
 //
-//   - fresh/import+coverage: importing the 3,853 SIAE into an empty
-//     directory, then the first /api/coverage of Finistère, which shows
-//     them (import-s: the import alone).
+//   - http/healthz, http/departement and http/departement-live: GET
+//     /healthz against an uncached GET /api/coverage of Finistère read from
+//     the stored coverage, and computed live (its sector marked changed);
+//
+//   - fresh/import+refresh: importing the 3,853 SIAE into an empty
+//     directory, bringing the stored coverage up to date, then the first
+//     /api/coverage of Finistère, which shows them (import-s: the import
+//     alone, refresh-s: the refresh alone); fresh/import-no-triggers: the
+//     same import with the coverage triggers disabled, the write cost of
+//     marking sectors changed.
 //
 //     go test -run '^$' -bench BenchmarkCoverage -benchtime 1x ./handlers/
 func BenchmarkCoverage(b *testing.B) {
@@ -71,9 +78,9 @@ func BenchmarkCoverage(b *testing.B) {
 
 	b.Run("france/set", func(b *testing.B) {
 		for b.Loop() {
-			rows, _, _, err := cov.CoverageCommunes(ctx, france)
-			if err != nil || len(rows) < 34969 {
-				b.Fatalf("%d communes, %v", len(rows), err)
+			cc, err := cov.CoverageFrom(ctx, france, postgis.CoverageLive)
+			if err != nil || len(cc.Communes) < 34969 {
+				b.Fatalf("%v", err)
 			}
 		}
 	})
@@ -102,6 +109,17 @@ func BenchmarkCoverage(b *testing.B) {
 		}
 	})
 
+	b.Run("france/refresh", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := db.Pool.Exec(ctx, `INSERT INTO coverage_dirty VALUES ('*') ON CONFLICT DO NOTHING`); err != nil {
+				b.Fatal(err)
+			}
+			if res, err := cov.RefreshCoverage(ctx, 2); err != nil || !res.All {
+				b.Fatalf("%+v, %v", res, err)
+			}
+		}
+	})
+
 	opts := handlers.DefaultOptions()
 	srv := httptest.NewServer(handlers.NewServer(slog.New(slog.DiscardHandler), handlers.Deps{
 		Actors: actors, Sectors: sectors, DB: db, Territories: terr, Coverage: cov,
@@ -124,22 +142,65 @@ func BenchmarkCoverage(b *testing.B) {
 		}
 	})
 	b.Run("http/departement", func(b *testing.B) {
+		if _, err := cov.RefreshCoverage(ctx, 2); err != nil {
+			b.Fatal(err)
+		}
 		for b.Loop() {
 			get(b, "/api/coverage?within=29&sectors=insertion&radius_km=10")
 		}
 	})
-	b.Run("fresh/import+coverage", func(b *testing.B) {
+	b.Run("http/departement-live", func(b *testing.B) {
+		if _, err := db.Pool.Exec(ctx, `INSERT INTO coverage_dirty VALUES ('insertion') ON CONFLICT DO NOTHING`); err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			get(b, "/api/coverage?within=29&sectors=insertion&radius_km=10")
+		}
+	})
+	coverageTriggers := []string{"actors_coverage_insert", "actors_coverage_update", "actors_coverage_delete"}
+	b.Run("fresh/import+refresh", func(b *testing.B) {
 		for b.Loop() {
 			b.StopTimer()
 			if _, err := db.Pool.Exec(ctx, `TRUNCATE actors CASCADE`); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := cov.RefreshCoverage(ctx, 2); err != nil {
 				b.Fatal(err)
 			}
 			b.StartTimer()
 			start := time.Now()
 			importSIAE(actorfile.Options{Sector: "insertion", Source: "ASP"})
 			imported := time.Since(start)
+			if _, err := cov.RefreshCoverage(ctx, 2); err != nil {
+				b.Fatal(err)
+			}
+			refreshed := time.Since(start) - imported
 			get(b, "/api/coverage?within=29&sectors=insertion&radius_km=10")
 			b.ReportMetric(imported.Seconds(), "import-s")
+			b.ReportMetric(refreshed.Seconds(), "refresh-s")
+		}
+	})
+	b.Run("fresh/import-no-triggers", func(b *testing.B) {
+		setTriggers := func(state string) {
+			for _, t := range append(coverageTriggers, "actor_places_coverage_insert") {
+				table := "actors"
+				if t == "actor_places_coverage_insert" {
+					table = "actor_places"
+				}
+				if _, err := db.Pool.Exec(ctx, `ALTER TABLE `+table+` `+state+` TRIGGER `+t); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		setTriggers("DISABLE")
+		defer setTriggers("ENABLE")
+		for b.Loop() {
+			b.StopTimer()
+			if _, err := db.Pool.Exec(ctx, `TRUNCATE actors CASCADE`); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			importSIAE(actorfile.Options{Sector: "insertion", Source: "ASP"})
 		}
 	})
 }

@@ -35,6 +35,8 @@ import (
 type coverageServer struct {
 	*httptest.Server
 	actors *postgis.ActorStore
+	db     *postgis.DB
+	cov    *postgis.CoverageStore
 }
 
 func newCoverageServer(t *testing.T) *coverageServer {
@@ -76,12 +78,43 @@ func newCoverageServer(t *testing.T) *coverageServer {
 			t.Fatalf("%s: %v", a.name, err)
 		}
 	}
+	cov := postgis.NewCoverageStore(db)
+	if _, err := cov.RefreshCoverage(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(handlers.NewServer(slog.New(slog.DiscardHandler), handlers.Deps{
 		Actors: actors, Sectors: sectors, Auth: tokens, Importer: im, DB: db,
-		Territories: terr, TerritoryImporter: tim, Coverage: postgis.NewCoverageStore(db),
+		Territories: terr, TerritoryImporter: tim, Coverage: cov,
 	}, handlers.DefaultOptions()))
 	t.Cleanup(srv.Close)
-	return &coverageServer{Server: srv, actors: actors}
+	return &coverageServer{Server: srv, actors: actors, db: db, cov: cov}
+}
+
+// sameCoverage fails unless the stored figures of the communes of dep for
+// sectors agree with those computed live: the same counts, distances
+// within a millimetre.
+func (s *coverageServer) sameCoverage(t *testing.T, dep string, sectors []string) {
+	t.Helper()
+	q := geo.CoverageQuery{Within: &geo.TerritoryRef{Level: geo.LevelDepartement, Code: dep}, Level: geo.LevelCommune,
+		Sectors: sectors, RadiusKm: 10}
+	stored, err := s.cov.CoverageFrom(context.Background(), q, postgis.CoverageStored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := s.cov.CoverageFrom(context.Background(), q, postgis.CoverageLive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.ComputedAt == nil || live.ComputedAt != nil || len(stored.Communes) != len(live.Communes) {
+		t.Fatalf("%s %v: stored at %v, %d communes; live %d", dep, sectors, stored.ComputedAt, len(stored.Communes), len(live.Communes))
+	}
+	for i, l := range live.Communes {
+		st := stored.Communes[i]
+		if st.Code != l.Code || st.Actors != l.Actors || (st.NearestM == nil) != (l.NearestM == nil) ||
+			st.NearestM != nil && math.Abs(*st.NearestM-*l.NearestM) > 1e-3 {
+			t.Errorf("%s %v, %s: stored %+v, live %+v", dep, sectors, l.Code, st, l)
+		}
+	}
 }
 
 func (s *coverageServer) getJSON(t *testing.T, path string, out any) {
@@ -104,6 +137,7 @@ type coverageAnswer struct {
 	Items   []geo.CoverageItem  `json:"items"`
 	Summary geo.CoverageSummary `json:"summary"`
 	Sources []string            `json:"sources"`
+	Stored  bool                `json:"stored"`
 }
 
 // reference is the coverage computed without PostGIS: point in polygon
@@ -257,13 +291,17 @@ func hasAny(a *geo.Actor, sectors []string) bool {
 
 // checkCoverage compares /api/coverage for the communes of département dep
 // and sectors with the reference: counts and populations exactly,
-// distances within 1 m.
-func checkCoverage(t *testing.T, s *coverageServer, ref *reference, dep string, sectors []string) {
+// distances within 1 m. stored tells whether the answer must come from
+// the stored coverage or be computed live.
+func checkCoverage(t *testing.T, s *coverageServer, ref *reference, dep string, sectors []string, stored bool) {
 	t.Helper()
 	const radiusKm = 10
 	var got coverageAnswer
 	s.getJSON(t, "/api/coverage?"+url.Values{"within": {dep}, "level": {"commune"},
 		"sectors": {strings.Join(sectors, ",")}, "radius_km": {strconv.Itoa(radiusKm)}}.Encode(), &got)
+	if got.Stored != stored {
+		t.Errorf("%s %v: stored %v, want %v", dep, sectors, got.Stored, stored)
+	}
 
 	counts := map[string]int{}
 	for _, a := range ref.actors {
@@ -383,13 +421,29 @@ func checkCoverage(t *testing.T, s *coverageServer, ref *reference, dep string, 
 func TestCoverageMatchesReference(t *testing.T) {
 	s := newCoverageServer(t)
 	ref := loadReference(t, s.actors)
-	t.Run("Finistère, SIAE", func(t *testing.T) { checkCoverage(t, s, ref, "29", []string{"insertion"}) })
-	t.Run("Charente-Maritime, Transiscope", func(t *testing.T) {
-		checkCoverage(t, s, ref, "17", []string{"alimentation"})
-	})
-	t.Run("Charente-Maritime, two sectors", func(t *testing.T) {
-		checkCoverage(t, s, ref, "17", []string{"alimentation", "insertion"})
-	})
+	cases := []struct {
+		name, dep string
+		sectors   []string
+	}{
+		{"Finistère, SIAE", "29", []string{"insertion"}},
+		{"Charente-Maritime, Transiscope", "17", []string{"alimentation"}},
+		{"Charente-Maritime, two sectors", "17", []string{"alimentation", "insertion"}},
+	}
+	// From the stored coverage, which agrees with the live computation...
+	for _, c := range cases {
+		t.Run(c.name+", stored", func(t *testing.T) {
+			checkCoverage(t, s, ref, c.dep, c.sectors, true)
+			s.sameCoverage(t, c.dep, c.sectors)
+		})
+	}
+	t.Run("every sector, stored and live agree", func(t *testing.T) { s.sameCoverage(t, "17", nil) })
+	// ... and computed live, once the sectors are marked changed.
+	if _, err := s.db.Pool.Exec(context.Background(), `INSERT INTO coverage_dirty VALUES ('insertion'), ('alimentation')`); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.name+", live", func(t *testing.T) { checkCoverage(t, s, ref, c.dep, c.sectors, false) })
+	}
 	t.Run("EPCI sum their communes", func(t *testing.T) {
 		var communes, epcis coverageAnswer
 		s.getJSON(t, "/api/coverage?within=29&sectors=insertion", &communes)

@@ -23,12 +23,16 @@ import (
 )
 
 // coverageCmd measures coverage on the application's database as it is
-// (territories imported, actors generated): for each sector, the coverage
-// of every commune of France in one statement against the same KNN query
-// issued once per commune (on every sample-th commune, scaled up); then an
-// uncached GET /api/coverage of a département against GET /healthz; with
-// --import, the time from the start of an import of SIAE (sector insertion)
-// to the end of the first /api/coverage of the département after it.
+// (territories imported, actors generated): the full recompute of the
+// stored coverage (every sector, every commune) against the same KNN
+// queries on the actors' index issued once per commune and sector (on
+// every sample-th commune, scaled up), and with --live the live statement
+// for one sector; then an uncached GET /api/coverage of a département,
+// read from the stored coverage, against GET /healthz and against the
+// same département computed live; with --import, the time from the start
+// of an import of SIAE (sector insertion) to the end of the first
+// /api/coverage of the département read from the stored coverage, through
+// the refresh a server runs after it.
 func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("coverage", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -37,8 +41,11 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	within := fs.String("within", "29", "the département of the HTTP measure")
 	requests := fs.Int("requests", 20, "requests of each kind in the HTTP measure")
 	importFile := fs.String("import", "", "a file of SIAE to import last (e.g. actors/siae-france.geojson)")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *sample < 1 || *requests < 1 {
-		return usagef("coverage [--sectors a,b] [--sample N] [--within CODE] [--requests N] [--import FILE]")
+	workers := fs.Int("workers", 2, "sectors recomputed at a time, each on its own connection")
+	full := fs.Bool("full", true, "measure the full recompute and the searches one by one (--full=false: skip them)")
+	live := fs.Bool("live", false, "also time the live statement (CoverageSQL) for all France and the first sector")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *sample < 1 || *requests < 1 || *workers < 1 {
+		return usagef("coverage [--sectors a,b] [--sample N] [--within CODE] [--requests N] [--workers N] [--full=false] [--live] [--import FILE]")
 	}
 	db, closeDB, err := openDB(ctx, cfg, logger)
 	if err != nil {
@@ -81,33 +88,63 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	}
 	fmt.Fprintf(stdout, "%d published actors with a point, %d communes (%d with a reference point); one by one on 1 commune in %d\n\n",
 		actors, communes, len(points), *sample)
-	fmt.Fprintln(stdout, "| sector | actors | communes | set | one by one (scaled) | one by one / set |")
-	fmt.Fprintln(stdout, "| --- | --- | --- | --- | --- | --- |")
+
+	// The full recompute of the stored coverage, every sector, against
+	// the same nearest-actor searches one by one on the actors' index.
 	cov := postgis.NewCoverageStore(db)
-	var setTotal, oneTotal time.Duration
-	for _, slug := range slugs {
-		var n int64
-		if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM actor_sectors s JOIN actors a ON a.id = s.actor_id
-			WHERE s.sector_slug = $1 AND a.status = 'published'`, slug).Scan(&n); err != nil {
+	if !*full {
+		if _, err := cov.RefreshCoverageWait(ctx, *workers); err != nil {
 			return err
 		}
-		q := geo.CoverageQuery{Level: geo.LevelCommune, Sectors: []string{slug}, RadiusKm: 10}
-		start := time.Now()
-		found, _, _, err := cov.CoverageCommunes(ctx, q)
+	} else if err := measureRefresh(ctx, db, cov, slugs, points, *sample, *workers, *live, stdout); err != nil {
+		return err
+	}
+	return measureRequests(ctx, logger, db, cov, slugs, *within, *requests, *workers, *importFile, stdout)
+}
+
+// measureRefresh times the full recompute of the stored coverage against
+// the same searches one by one on the actors' index.
+func measureRefresh(ctx context.Context, db *postgis.DB, cov *postgis.CoverageStore, slugs []string, points [][2]float64,
+	sample, workers int, live bool, stdout io.Writer) error {
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO coverage_dirty VALUES ('*') ON CONFLICT DO NOTHING`); err != nil {
+		return err
+	}
+	res, err := cov.RefreshCoverageWait(ctx, workers)
+	if err != nil {
+		return err
+	}
+	var oneTotal time.Duration
+	for _, slug := range slugs {
+		one, err := oneByOne(ctx, db, points, sample, slug)
 		if err != nil {
-			return fmt.Errorf("coverage of %s: %w", slug, err)
+			return err
+		}
+		oneTotal += one
+	}
+	fmt.Fprintln(stdout, "| measure | time | one by one (scaled) / it |")
+	fmt.Fprintln(stdout, "| --- | --- | --- |")
+	fmt.Fprintf(stdout, "| full recompute, %d sectors + actors with none, %d workers | %s (nearest %s, counts %s) | %.2fx |\n",
+		len(res.Sectors)-1, workers, secs(res.Took), secs(res.Nearest), secs(res.Counts), oneTotal.Seconds()/res.Took.Seconds())
+	fmt.Fprintf(stdout, "| the same KNN searches one by one on actors, %d sectors | %s | 1.00x |\n", len(slugs), secs(oneTotal))
+	if live {
+		q := geo.CoverageQuery{Level: geo.LevelCommune, Sectors: []string{slugs[0]}, RadiusKm: 10}
+		start := time.Now()
+		if _, err := cov.CoverageFrom(ctx, q, postgis.CoverageLive); err != nil {
+			return err
 		}
 		set := time.Since(start)
-		one, err := oneByOne(ctx, db, points, *sample, slug)
-		if err != nil {
-			return err
-		}
-		setTotal += set
-		oneTotal += one
-		fmt.Fprintf(stdout, "| %s | %d | %d | %s | %s | %.2fx |\n", slug, n, len(found), secs(set), secs(one), one.Seconds()/set.Seconds())
+		fmt.Fprintf(stdout, "| live CoverageSQL, all France, %s | %s | |\n", slugs[0], secs(set))
 	}
-	fmt.Fprintf(stdout, "| all %d sectors | %d | | %s | %s | %.2fx |\n\n", len(slugs), actors, secs(setTotal), secs(oneTotal), oneTotal.Seconds()/setTotal.Seconds())
+	fmt.Fprintln(stdout)
+	return nil
+}
 
+// measureRequests times GET /api/coverage of département within, read
+// from the stored coverage, against /healthz and the live computation;
+// then, with importFile, the import of SIAE, the refresh after it and the
+// first request that shows them.
+func measureRequests(ctx context.Context, logger *slog.Logger, db *postgis.DB, cov *postgis.CoverageStore, slugs []string,
+	within string, requests, workers int, importFile string, stdout io.Writer) error {
 	// The HTTP measure: no tile cache, so every /api/coverage is computed.
 	h := handlers.NewServer(logger, handlers.Deps{Actors: postgis.NewActorStore(db), Sectors: postgis.NewSectorStore(db),
 		DB: db, Territories: postgis.NewTerritoryStore(db), Coverage: cov}, handlers.DefaultOptions())
@@ -121,7 +158,7 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	base := "http://" + ln.Addr().String()
 	p50 := func(path string) (time.Duration, error) {
 		var took []time.Duration
-		for range *requests {
+		for range requests {
 			start := time.Now()
 			resp, err := http.Get(base + path)
 			if err != nil {
@@ -141,38 +178,66 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	if err != nil {
 		return err
 	}
-	path := "/api/coverage?within=departement:" + *within + "&sectors=" + slugs[0] + "&radius_km=10"
+	path := "/api/coverage?within=departement:" + within + "&sectors=" + slugs[0] + "&radius_km=10"
+	q := geo.CoverageQuery{Level: geo.LevelCommune, Within: &geo.TerritoryRef{Level: geo.LevelDepartement, Code: within},
+		Sectors: []string{slugs[0]}, RadiusKm: 10}
+	if cc, err := cov.CoverageCommunes(ctx, q); err != nil {
+		return err
+	} else if cc.ComputedAt == nil {
+		return errors.New("coverage: the stored coverage is not current; is a server writing?")
+	}
 	dep, err := p50(path)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "GET /healthz p50 %s; GET %s (uncached) p50 %s, %.0fx /healthz (%d requests each)\n",
-		ms(health), path, ms(dep), dep.Seconds()/health.Seconds(), *requests)
-	if *importFile == "" {
+	fmt.Fprintf(stdout, "GET /healthz p50 %s; GET %s (uncached, stored) p50 %s, %.0fx /healthz (%d requests each)\n",
+		ms(health), path, ms(dep), dep.Seconds()/health.Seconds(), requests)
+	var liveTook []time.Duration
+	for range 3 {
+		start := time.Now()
+		if _, err := cov.CoverageFrom(ctx, q, postgis.CoverageLive); err != nil {
+			return err
+		}
+		liveTook = append(liveTook, time.Since(start))
+	}
+	slices.Sort(liveTook)
+	fmt.Fprintf(stdout, "the same département computed live (CoverageSQL, 3 runs) p50 %s, %.1fx the stored request\n",
+		ms(liveTook[1]), liveTook[1].Seconds()/dep.Seconds())
+	if importFile == "" {
 		return nil
 	}
 
-	f, err := os.Open(*importFile)
+	f, err := os.Open(importFile)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	imp := &actorfile.Importer{Store: postgis.NewActorStore(db), Sectors: postgis.NewSectorStore(db), DefaultSector: "autres"}
 	start := time.Now()
-	res, err := imp.Import(ctx, f, *importFile, actorfile.Options{Sector: "insertion", Source: "ASP",
+	res, err := imp.Import(ctx, f, importFile, actorfile.Options{Sector: "insertion", Source: "ASP",
 		Attribution: "Liste des SIAE (ASP / Ministère du Travail)"}, nil)
 	if err != nil {
 		return err
 	}
 	imported := time.Since(start)
-	*requests = 1
-	insertion := "/api/coverage?within=departement:" + *within + "&sectors=insertion&radius_km=10"
+	var dirty []string
+	if err := db.Pool.QueryRow(ctx, `SELECT ARRAY(SELECT sector_slug FROM coverage_dirty ORDER BY 1)`).Scan(&dirty); err != nil {
+		return err
+	}
+	// What the background refresher of a server does after the import.
+	ref, err := cov.RefreshCoverageWait(ctx, workers)
+	if err != nil {
+		return err
+	}
+	requests = 1
+	insertion := "/api/coverage?within=departement:" + within + "&sectors=insertion&radius_km=10"
 	first, err := p50(insertion)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "import of %s (%d created, %d updated, %d unchanged) %s, then the first GET %s %s: coverage up to date %s after the import began\n",
-		*importFile, res.Created, res.Updated, res.Unchanged, secs(imported), insertion, ms(first), secs(imported+first))
+	fmt.Fprintf(stdout, "import of %s (%d created, %d updated, %d unchanged) %s; sectors made dirty %q; refresh %s (nearest %s, counts %s); then the first GET %s (stored) %s: coverage up to date %s after the import began\n",
+		importFile, res.Created, res.Updated, res.Unchanged, secs(imported), dirty, secs(ref.Took), secs(ref.Nearest), secs(ref.Counts),
+		insertion, ms(first), secs(imported+ref.Took+first))
 	return nil
 }
 

@@ -108,7 +108,8 @@ func TestWithDatabase(t *testing.T) {
 }
 
 // TestCoverage measures coverage on the communes of Finistère and a small
-// synthetic set: one row per sector, and the HTTP figures.
+// synthetic set: the full recompute against the searches one by one, the
+// HTTP figures, and the refresh after an import.
 func TestCoverage(t *testing.T) {
 	url := postgistest.NewURL(t)
 	env := testEnv(map[string]string{"DATABASE_URL": url})
@@ -139,7 +140,10 @@ func TestCoverage(t *testing.T) {
 	}
 	text := out.String()
 	t.Log(text)
-	for _, want := range []string{"| insertion | ", " | 279 | ", "| all 15 sectors |", "GET /healthz p50", "/api/coverage?within=departement:29&sectors=", "3853 created"} {
+	for _, want := range []string{"| full recompute, 15 sectors + actors with none, 2 workers | ",
+		"| the same KNN searches one by one on actors, 15 sectors | ", "GET /healthz p50",
+		"/api/coverage?within=departement:29&sectors=", "(uncached, stored)", "3853 created", `sectors made dirty ["" "insertion"]`,
+		"coverage up to date"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output does not hold %q:\n%s", want, text)
 		}

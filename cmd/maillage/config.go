@@ -61,6 +61,7 @@ type config struct {
 	NominatimURL     string        // MAILLAGE_NOMINATIM_URL
 	GeocodeMinScore  float64       // MAILLAGE_GEOCODE_MIN_SCORE: accepted without review from this score
 	GeocodeInterval  time.Duration // MAILLAGE_GEOCODE_INTERVAL: how often serve looks for actors to geocode
+	CoverageDebounce time.Duration // MAILLAGE_COVERAGE_DEBOUNCE: the pause in changes serve waits for before refreshing coverage
 	GeocodePerMinute int           // MAILLAGE_GEOCODE_RATE: /api/geocode requests per client IP and minute
 
 	WorkshopJoinFailures int           // MAILLAGE_WORKSHOP_JOIN_RATE: wrong join codes per client IP and minute
@@ -118,6 +119,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if cfg.GeocodeInterval, err = time.ParseDuration(env("MAILLAGE_GEOCODE_INTERVAL", "1m")); err != nil || cfg.GeocodeInterval <= 0 {
 		return cfg, fmt.Errorf("MAILLAGE_GEOCODE_INTERVAL: a duration such as 1m or 30s")
+	}
+	if cfg.CoverageDebounce, err = time.ParseDuration(env("MAILLAGE_COVERAGE_DEBOUNCE", "2s")); err != nil || cfg.CoverageDebounce < 0 {
+		return cfg, fmt.Errorf("MAILLAGE_COVERAGE_DEBOUNCE: a duration such as 2s or 500ms")
 	}
 	if cfg.GeocodePerMinute, err = strconv.Atoi(env("MAILLAGE_GEOCODE_RATE", strconv.Itoa(def.GeocodePerMinute))); err != nil || cfg.GeocodePerMinute < 0 {
 		return cfg, fmt.Errorf("MAILLAGE_GEOCODE_RATE: a number of requests per minute (0: no limit)")

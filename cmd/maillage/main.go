@@ -48,6 +48,7 @@ Usage:
   maillage territories import [--level L] [--source NAME] [--attribution TEXT] [--dry-run] [--json] FILE
                                       import territories: GeoJSON polygons (communes, EPCI, départements,
                                       regions), the national commune table or commune points (CSV)
+  maillage coverage refresh [--all]   bring the stored coverage up to date now (--all: every sector again)
   maillage migrate                    apply database migrations
   maillage db stop [--test]           stop the private PostgreSQL cluster
 
@@ -89,6 +90,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return addressesCmd(ctx, cfg, logger, rest, stdout)
 	case "territories":
 		return territoriesCmd(ctx, cfg, logger, rest, stdout)
+	case "coverage":
+		return coverageCmd(ctx, cfg, logger, rest, stdout)
 	case "db":
 		return dbCmd(ctx, cfg, rest, stdout)
 	case "help", "-h", "--help":

@@ -60,7 +60,19 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 	// One LISTEN connection hears the tile data version, token
 	// revocations and workshop events; it starts once all are set.
 	listener := postgis.NewListener(a.db)
-	tileStore, tileCache, closeTiles, err := openTiles(ctx, a, cfg, listener, logger)
+	// The stored coverage is brought up to date after each change of the
+	// data, in the background; servers on one database take turns.
+	coverage := postgis.NewCoverageStore(a.db)
+	refresher := postgis.NewCoverageRefresher(coverage)
+	refresher.Debounce = cfg.CoverageDebounce
+	refresher.Refreshed = func(res postgis.CoverageRefresh, err error) {
+		if err != nil {
+			logger.Warn("coverage refresh", "err", err)
+			return
+		}
+		logger.Info("coverage refreshed", "sectors", res.Sectors, "all", res.All, "took", res.Took)
+	}
+	tileStore, tileCache, closeTiles, err := openTiles(ctx, a, cfg, listener, refresher.Changed, logger)
 	if err != nil {
 		return err
 	}
@@ -131,7 +143,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 		Territories:       postgis.NewTerritoryStore(a.db),
 		TerritoryImporter: &territoryfile.Importer{Store: postgis.NewTerritoryStore(a.db)},
 		TerritoryTiles:    tileStore,
-		Coverage:          postgis.NewCoverageStore(a.db),
+		Coverage:          coverage,
 		Territory:         a.zone,
 		Features:          postgis.NewFeatureStore(a.db),
 	}, opts)
@@ -175,6 +187,9 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, args []string, 
 			}
 		}
 	}()
+	refreshDone := make(chan struct{})
+	defer func() { stopGeocoding(); <-refreshDone }()
+	go func() { defer close(refreshDone); refresher.Run(geocodeCtx) }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

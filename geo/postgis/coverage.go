@@ -2,19 +2,17 @@ package postgis
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/maillage/maillage/geo"
 )
 
-// CoverageSQL computes, for each commune of the query (@level's
-// territories made of the communes inside @wlevel/@wcode, every commune
-// when @wlevel is NULL), its published actors of @sectors (NULL: all) and
-// the distance from its reference point to the nearest published actor of
-// @sectors, by a KNN scan (ORDER BY <-> LIMIT 1) of the GiST index
-// actors_location_geography: distances on the sphere, in metres.
-const CoverageSQL = `
+// coverageCommunesSQL lists in w the communes inside @wlevel/@wcode
+// (every commune when @wlevel is NULL) and in c those and the other
+// communes of the @level territories they belong to.
+const coverageCommunesSQL = `
 	WITH w AS MATERIALIZED (
 		SELECT c.code, c.name, c.population, coalesce(c.epci, '') AS epci,
 			coalesce(c.departement, '') AS departement, coalesce(c.region, '') AS region, c.ref_point
@@ -33,7 +31,15 @@ const CoverageSQL = `
 			(@level::text = 'epci' AND t.epci IN (SELECT epci FROM w WHERE epci <> ''))
 			OR (@level::text = 'departement' AND t.departement IN (SELECT departement FROM w WHERE departement <> ''))
 			OR (@level::text = 'region' AND t.region IN (SELECT region FROM w WHERE region <> '')))
-	), counts AS (
+`
+
+// CoverageSQL computes, for each commune of the query (@level's
+// territories made of the communes inside @wlevel/@wcode, every commune
+// when @wlevel is NULL), its published actors of @sectors (NULL: all) and
+// the distance from its reference point to the nearest published actor of
+// @sectors, by a KNN scan (ORDER BY <-> LIMIT 1) of the GiST index
+// actors_location_geography: distances on the sphere, in metres.
+const CoverageSQL = coverageCommunesSQL + `	), counts AS (
 		SELECT p.commune, count(*)::int AS actors
 		FROM actor_places p JOIN actors a ON a.id = p.actor_id
 		WHERE p.commune IN (SELECT code FROM c) AND a.status = 'published'
@@ -53,6 +59,59 @@ const CoverageSQL = `
 			LIMIT 1) END AS nearest_m
 	FROM c LEFT JOIN counts n ON n.commune = c.code
 	ORDER BY c.code`
+
+// CoverageStoredSQL reads the same columns as CoverageSQL from the stored
+// coverage (migrations/0018_coverage_store.sql): the count over a union
+// of sectors is the sum of the counts of the sector sets that meet it,
+// the nearest the smallest of its sectors'.
+const CoverageStoredSQL = coverageCommunesSQL + `	), counts AS (
+		SELECT k.commune, sum(k.n)::int AS actors
+		FROM coverage_counts k
+		WHERE k.commune IN (SELECT code FROM c) AND (@sectors::text[] IS NULL OR k.sector_slugs && @sectors)
+		GROUP BY k.commune
+	), nearest AS (
+		SELECT k.commune, min(k.distance_m) AS nearest_m
+		FROM coverage_nearest k
+		WHERE k.commune IN (SELECT code FROM c) AND (@sectors::text[] IS NULL OR k.sector_slug = ANY(@sectors))
+		GROUP BY k.commune
+	)
+	SELECT c.code, c.name, c.population, c.epci, c.departement, c.region, c.inside,
+		coalesce(n.actors, 0) AS actors, c.ref_point IS NOT NULL AS located,
+		CASE WHEN c.ref_point IS NOT NULL THEN m.nearest_m END AS nearest_m
+	FROM c LEFT JOIN counts n ON n.commune = c.code LEFT JOIN nearest m ON m.commune = c.code
+	ORDER BY c.code`
+
+// coverageCurrentSQL tells whether the stored coverage of @sectors (NULL:
+// every sector and the actors with none) reflects the data of the
+// snapshot, and when it was computed.
+const coverageCurrentSQL = `
+	WITH wanted AS (
+		SELECT slug FROM sectors WHERE @sectors::text[] IS NULL OR slug = ANY(@sectors)
+		UNION ALL
+		SELECT '' WHERE @sectors::text[] IS NULL
+	)
+	SELECT NOT EXISTS (
+			SELECT FROM coverage_dirty d
+			WHERE d.sector_slug = '*' OR d.sector_slug IN (SELECT slug FROM wanted))
+		AND NOT EXISTS (
+			SELECT FROM coverage_pending d
+			WHERE d.sector_slug = '*' OR d.sector_slug IN (SELECT slug FROM wanted))
+		AND NOT EXISTS (
+			SELECT FROM wanted w WHERE NOT EXISTS (SELECT FROM coverage_state s WHERE s.sector_slug = w.slug)),
+		(SELECT min(s.computed_at) FROM coverage_state s WHERE s.sector_slug IN (SELECT slug FROM wanted))`
+
+// CoverageSource says where CoverageFrom reads coverage from.
+type CoverageSource int
+
+const (
+	// CoverageAuto reads the stored coverage when it is current, else
+	// computes it live.
+	CoverageAuto CoverageSource = iota
+	// CoverageLive always computes it live (CoverageSQL).
+	CoverageLive
+	// CoverageStored always reads the stored coverage, current or not.
+	CoverageStored
+)
 
 // CoverageArgs are the arguments of CoverageSQL for q.
 func CoverageArgs(q geo.CoverageQuery) pgx.NamedArgs {
@@ -91,21 +150,39 @@ func NewCoverageStore(db *DB) *CoverageStore {
 
 // CoverageCommunes returns the figures of each commune of q, the names of
 // q.Level's territories and the data version they show, read in one
-// snapshot.
-func (s *CoverageStore) CoverageCommunes(ctx context.Context, q geo.CoverageQuery) ([]geo.CommuneFigures, map[string]string, int64, error) {
+// snapshot: from the stored coverage when it reflects that snapshot for
+// q.Sectors, else computed live.
+func (s *CoverageStore) CoverageCommunes(ctx context.Context, q geo.CoverageQuery) (*geo.CommuneCoverage, error) {
+	return s.CoverageFrom(ctx, q, CoverageAuto)
+}
+
+// CoverageFrom is CoverageCommunes read from src.
+func (s *CoverageStore) CoverageFrom(ctx context.Context, q geo.CoverageQuery, src CoverageSource) (*geo.CommuneCoverage, error) {
 	tx, err := s.db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, err
 	}
 	defer tx.Rollback(ctx)
-	var version int64
-	if err := tx.QueryRow(ctx, `SELECT version FROM tile_data_version`).Scan(&version); err != nil {
-		return nil, nil, 0, err
+	res := &geo.CommuneCoverage{}
+	if err := tx.QueryRow(ctx, `SELECT version FROM tile_data_version`).Scan(&res.Version); err != nil {
+		return nil, err
 	}
-	rs, _ := tx.Query(ctx, CoverageSQL, CoverageArgs(q))
+	args := CoverageArgs(q)
+	query := CoverageSQL
+	if src != CoverageLive {
+		var current bool
+		var computedAt *time.Time
+		if err := tx.QueryRow(ctx, coverageCurrentSQL, args).Scan(&current, &computedAt); err != nil {
+			return nil, err
+		}
+		if (current || src == CoverageStored) && computedAt != nil {
+			query, res.ComputedAt = CoverageStoredSQL, computedAt
+		}
+	}
+	rs, _ := tx.Query(ctx, query, args)
 	rows, err := pgx.CollectRows(rs, pgx.RowToStructByName[communeFiguresRow])
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, err
 	}
 	out := make([]geo.CommuneFigures, len(rows))
 	keys := map[string]bool{}
@@ -137,10 +214,11 @@ func (s *CoverageStore) CoverageCommunes(ctx context.Context, q geo.CoverageQuer
 			names[code] = name
 			return nil
 		}); err != nil {
-			return nil, nil, 0, err
+			return nil, err
 		}
 	}
-	return out, names, version, nil
+	res.Communes, res.Names = out, names
+	return res, nil
 }
 
 // CoverageGeometries returns the polygons (GeoJSON; the reference point

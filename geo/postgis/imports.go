@@ -455,7 +455,10 @@ func matchActor(ctx context.Context, tx pgx.Tx, a *geo.Actor) (int64, error) {
 // flagDuplicates sets the Duplicate of the actors created in out: an
 // older actor with the same SIRET, or with a folded name of trigram
 // similarity at least DuplicateSimilarity within DuplicateRadius. One
-// query for the batch.
+// query for the batch; the two tests are two branches, so that each uses
+// its index (actors_siret_kind, actors_location) where one OR read every
+// older actor (hours for 3,853 rows at 1.5 M actors); "d.id + 0" keeps
+// the planner from walking the primary key in order instead.
 func flagDuplicates(ctx context.Context, tx pgx.Tx, out []geo.ImportOutcome) error {
 	var ids []int64
 	at := map[int64]int{}
@@ -472,14 +475,20 @@ func flagDuplicates(ctx context.Context, tx pgx.Tx, out []geo.ImportOutcome) err
 		SELECT a.id, d.id, d.name, d.reason
 		FROM actors a
 		CROSS JOIN LATERAL (
-			SELECT d.id, d.name, CASE WHEN a.siret <> '' AND d.siret = a.siret THEN 'siret' ELSE 'name' END AS reason
-			FROM actors d
-			WHERE d.id < a.id AND (
-				(a.siret <> '' AND d.siret = a.siret)
-				OR (a.location IS NOT NULL AND ST_DWithin(d.location, a.location, 0.01)
+			SELECT c.id, c.name, c.reason FROM (
+				(SELECT d.id, d.name, 'siret' AS reason, 1 AS rank
+				 FROM actors d
+				 WHERE a.siret <> '' AND d.siret <> '' AND d.siret = a.siret AND d.id < a.id
+				 ORDER BY d.id + 0 LIMIT 1)
+				UNION ALL
+				(SELECT d.id, d.name, 'name', 2
+				 FROM actors d
+				 WHERE a.location IS NOT NULL AND d.id < a.id AND ST_DWithin(d.location, a.location, 0.01)
 					AND ST_DWithin(d.location::geography, a.location::geography, $2)
-					AND similarity(maillage_fold(d.name), maillage_fold(a.name)) >= $3))
-			ORDER BY (a.siret <> '' AND d.siret = a.siret) DESC, d.id
+					AND similarity(maillage_fold(d.name), maillage_fold(a.name)) >= $3
+				 ORDER BY d.id LIMIT 1)
+			) c
+			ORDER BY c.rank, c.id
 			LIMIT 1
 		) d
 		WHERE a.id = ANY($1)`, ids, DuplicateRadius, DuplicateSimilarity)

@@ -21,10 +21,19 @@ func setAttribution(ctx context.Context, q querier, source, attribution string) 
 // Attributions returns the attribution of every source of published
 // actors, by source name. A source imported without one is named as is.
 func (s *ActorStore) Attributions(ctx context.Context) (map[string]string, error) {
+	// The distinct sources, each found by one step in the index
+	// actors_published_source (a loose index scan): a handful of lookups
+	// where DISTINCT would read every actor.
 	rows, err := s.db.Pool.Query(ctx, `
-		SELECT DISTINCT a.source, coalesce(s.attribution, a.source)
-		FROM actors a LEFT JOIN sources s ON s.name = a.source
-		WHERE a.source <> '' AND a.status = 'published'`)
+		WITH RECURSIVE src(name) AS (
+			(SELECT a.source FROM actors a WHERE a.status = 'published' AND a.source > '' ORDER BY a.source LIMIT 1)
+			UNION ALL
+			SELECT (SELECT a.source FROM actors a WHERE a.status = 'published' AND a.source > src.name ORDER BY a.source LIMIT 1)
+			FROM src WHERE src.name IS NOT NULL
+		)
+		SELECT src.name, coalesce(s.attribution, src.name)
+		FROM src LEFT JOIN sources s ON s.name = src.name
+		WHERE src.name IS NOT NULL`)
 	if err != nil {
 		return nil, err
 	}
