@@ -60,7 +60,8 @@ func BenchmarkActorTiles(b *testing.B) {
 // replaced (from a table keyed by sector, built here as migration 0005
 // kept it), on the same actors, zooms 5 to 11, interleaved, without and
 // with a filter of two sectors, and reports the ratios (new / old) of each
-// and of both.
+// and of both, and the ratios to the old filtered tiles of two floors of a
+// filtered tile of one feature per cell (regroupFloorSQL, countFloorSQL).
 func BenchmarkClusterTiles(b *testing.B) {
 	db, lyon := benchActors(b)
 	ctx := context.Background()
@@ -90,15 +91,21 @@ func BenchmarkClusterTiles(b *testing.B) {
 			run(bySectorSQL, f)
 			run(across(f), f)
 		}
+		run(regroupFloorSQL, filters[1])
+		run(countFloorSQL, filters[1])
 	}
-	// before[i], after[i]: without a filter (0) and with one (1).
+	// before[i], after[i]: without a filter (0) and with one (1); the
+	// floors of a filtered tile across sectors, with a filter.
 	var before, after [2]time.Duration
+	var floorRegroup, floorCount time.Duration
 	b.ResetTimer()
 	for range b.N {
 		for i, f := range filters {
 			before[i] += run(bySectorSQL, f)
 			after[i] += run(across(f), f)
 		}
+		floorRegroup += run(regroupFloorSQL, filters[1])
+		floorCount += run(countFloorSQL, filters[1])
 	}
 	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N*len(ts)) }
 	for i, name := range []string{"unfiltered", "filtered"} {
@@ -107,7 +114,54 @@ func BenchmarkClusterTiles(b *testing.B) {
 		b.ReportMetric(float64(after[i])/float64(before[i]), "ratio-"+name)
 	}
 	b.ReportMetric(float64(after[0]+after[1])/float64(before[0]+before[1]), "ratio")
+	b.ReportMetric(float64(floorRegroup)/float64(before[1]), "ratio-floor-regroup")
+	b.ReportMetric(float64(floorCount)/float64(before[1]), "ratio-floor-count")
 }
+
+// regroupFloorSQL is a floor of any filtered tile of one feature per cell:
+// the very rows the per-sector grid reads (bySectorSQL), grouped into one
+// feature per cell with the "sectors" string and the sum of the sectors'
+// counts (not exact: an actor with two of the filter's sectors counts
+// twice), without "sets".
+const regroupFloorSQL = `
+	WITH e AS MATERIALIZED (
+		SELECT 4096 / (ST_XMax(b) - ST_XMin(b)) AS fx, -(4096 / (ST_YMax(b) - ST_YMin(b))) AS fy,
+			ST_XMin(b) AS xmin, ST_YMax(b) AS ymax
+		FROM (SELECT ST_TileEnvelope($1, $2, $3)::box2d AS b) t),
+	k AS (
+		SELECT s.cx, s.cy, sum(s.n)::integer AS n, sum(s.sx) AS sx, sum(s.sy) AS sy,
+			string_agg(s.sector_slug || ':' || s.n, ',' ORDER BY s.n DESC, sec.position) AS sectors
+		FROM tile_clusters_by_sector s JOIN sectors sec ON sec.slug = s.sector_slug
+		WHERE s.z = $1 AND s.tx = $2 AND s.ty = $3 AND s.n > 0 AND s.sector_slug = ANY($4)
+		GROUP BY s.cx, s.cy)
+	SELECT (SELECT version FROM tile_data_version),
+		(SELECT string_agg(layer, ''::bytea) FROM (
+			SELECT ST_AsMVT(ROW(k.n, k.sectors, NULL, ST_MakePoint(round(e.fx * (k.sx / k.n) + -e.xmin * e.fx),
+					round(e.fy * (k.sy / k.n) + -e.ymax * e.fy)))::tile_cell,
+				split_part(k.sectors, ':', 1) COLLATE "C", 4096, 'geom') AS layer
+			FROM e, k
+			GROUP BY split_part(k.sectors, ':', 1) COLLATE "C") layers)`
+
+// countFloorSQL is a floor of a filtered tile across sectors with exact
+// counts: the sector sets of tile_clusters with one of the filter's
+// sectors, grouped into one feature per cell with its count only, in one
+// layer (no "sectors", no "sets").
+const countFloorSQL = `
+	WITH e AS MATERIALIZED (
+		SELECT 4096 / (ST_XMax(b) - ST_XMin(b)) AS fx, -(4096 / (ST_YMax(b) - ST_YMin(b))) AS fy,
+			ST_XMin(b) AS xmin, ST_YMax(b) AS ymax
+		FROM (SELECT ST_TileEnvelope($1, $2, $3)::box2d AS b) t),
+	k AS (
+		SELECT c.cx, c.cy, sum(c.n)::integer AS n, sum(c.sx) AS sx, sum(c.sy) AS sy
+		FROM tile_clusters c
+		WHERE c.z = $1 AND c.tx = $2 AND c.ty = $3 AND c.n > 0 AND c.sectors && $4
+		GROUP BY c.cx, c.cy)
+	SELECT (SELECT version FROM tile_data_version),
+		(SELECT string_agg(layer, ''::bytea) FROM (
+			SELECT ST_AsMVT(ROW(k.n, ST_MakePoint(round(e.fx * (k.sx / k.n) + -e.xmin * e.fx),
+					round(e.fy * (k.sy / k.n) + -e.ymax * e.fy)))::tile_cluster_by_sector,
+				'clusters', 4096, 'geom') AS layer
+			FROM e, k) layers)`
 
 // bySectorClusters builds the clusters of one grid per sector, as
 // migration 0005 kept them, into tile_clusters_by_sector, read by
