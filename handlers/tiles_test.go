@@ -239,7 +239,7 @@ func TestActorTiles(t *testing.T) {
 			if resp.StatusCode != 200 {
 				t.Fatalf("status %d", resp.StatusCode)
 			}
-			want := countPrimaryInTile(t, db, tl, 64.0/4096)
+			want := countPrimaryInTile(t, db, tl, float64(tiles.Buffer)/tiles.Extent)
 			got := map[string]int{}
 			for _, l := range layers {
 				for _, f := range l.Features {

@@ -36,8 +36,11 @@ const (
 	// Extent is the size of a tile in its own coordinates (MVT extent).
 	Extent = 4096
 	// Buffer is how far, in tile coordinates, features outside a tile are
-	// kept in it, so that symbols on its edge are drawn whole.
-	Buffer = 64
+	// kept in it, so that symbols on its edge are drawn whole: 12 px of a
+	// 256 px tile, more than an actor's marker reaches from its point (a
+	// 9 px radius and its 2 px ring, frontend/src/actortiles.js), and
+	// within the 16 px around a tile that protomaps-leaflet draws.
+	Buffer = 192
 )
 
 // Tile is one square of the XYZ grid (x from the west, y from the north).

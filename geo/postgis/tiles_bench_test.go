@@ -59,44 +59,13 @@ func BenchmarkActorTiles(b *testing.B) {
 // keyed by sector set) against the clusters of one grid per sector they
 // replaced (from a table keyed by sector, built here as migration 0005
 // kept it), on the same actors, zooms 5 to 11, interleaved, without and
-// with a filter of two sectors, and reports the ratio (new / old).
+// with a filter of two sectors, and reports the ratios (new / old) of each
+// and of both, and the ratios to the old filtered tiles of two floors of a
+// filtered tile of one feature per cell (regroupFloorSQL, countFloorSQL).
 func BenchmarkClusterTiles(b *testing.B) {
 	db, lyon := benchActors(b)
 	ctx := context.Background()
-	if _, err := db.Pool.Exec(ctx, `
-		CREATE TYPE tile_cluster_by_sector AS (count integer, geom geometry);
-		CREATE TABLE tile_clusters_by_sector (
-			z smallint, tx integer, ty integer, sector_slug text, cx smallint, cy smallint,
-			n integer, sx double precision, sy double precision,
-			PRIMARY KEY (z, tx, ty, sector_slug, cx, cy) INCLUDE (n, sx, sy));
-		INSERT INTO tile_clusters_by_sector
-		SELECT z, col >> 4, row >> 4, sector_slug, col & 15, row & 15, count(*), sum(x), sum(y)
-		FROM (
-			SELECT z, s.sector_slug, ST_X(a.location_3857) AS x, ST_Y(a.location_3857) AS y,
-				floor((ST_X(a.location_3857) + 20037508.342789244) * (1 << (z + 4)) / 40075016.685578488)::int AS col,
-				floor((20037508.342789244 - ST_Y(a.location_3857)) * (1 << (z + 4)) / 40075016.685578488)::int AS row
-			FROM actors a JOIN actor_sectors s ON s.actor_id = a.id CROSS JOIN generate_series(0, 11) AS z
-			WHERE a.status = 'published') c
-		GROUP BY 1, 2, 3, 4, 5, 6`); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.Pool.Exec(ctx, `VACUUM ANALYZE tile_clusters_by_sector`); err != nil {
-		b.Fatal(err)
-	}
-	const bySectorSQL = `
-		WITH e AS MATERIALIZED (
-			SELECT 4096 / (ST_XMax(b) - ST_XMin(b)) AS fx, -(4096 / (ST_YMax(b) - ST_YMin(b))) AS fy,
-				ST_XMin(b) AS xmin, ST_YMax(b) AS ymax
-			FROM (SELECT ST_TileEnvelope($1, $2, $3)::box2d AS b) t)
-		SELECT (SELECT version FROM tile_data_version),
-			(SELECT string_agg(layer, ''::bytea) FROM (
-				SELECT ST_AsMVT(ROW(c.n, ST_MakePoint(round(e.fx * (c.sx / c.n) + -e.xmin * e.fx),
-						round(e.fy * (c.sy / c.n) + -e.ymax * e.fy)))::tile_cluster_by_sector,
-					c.sector_slug, 4096, 'geom') AS layer
-				FROM e, tile_clusters_by_sector c
-				WHERE c.z = $1 AND c.tx = $2 AND c.ty = $3 AND c.n > 0
-					AND ($4::text[] IS NULL OR c.sector_slug = ANY($4))
-				GROUP BY c.sector_slug) layers)`
+	bySectorClusters(b, db)
 	ts := tilesAround(lyon, 5, 11)
 	run := func(query string, filter any) time.Duration {
 		start := time.Now()
@@ -122,24 +91,124 @@ func BenchmarkClusterTiles(b *testing.B) {
 			run(bySectorSQL, f)
 			run(across(f), f)
 		}
+		run(regroupFloorSQL, filters[1])
+		run(countFloorSQL, filters[1])
 	}
-	var before, after time.Duration
+	// before[i], after[i]: without a filter (0) and with one (1); the
+	// floors of a filtered tile across sectors, with a filter.
+	var before, after [2]time.Duration
+	var floorRegroup, floorCount time.Duration
 	b.ResetTimer()
 	for range b.N {
-		for _, f := range filters {
-			before += run(bySectorSQL, f)
-			after += run(across(f), f)
+		for i, f := range filters {
+			before[i] += run(bySectorSQL, f)
+			after[i] += run(across(f), f)
 		}
+		floorRegroup += run(regroupFloorSQL, filters[1])
+		floorCount += run(countFloorSQL, filters[1])
 	}
-	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N*len(ts)*len(filters)) }
-	b.ReportMetric(per(before), "µs/tile-by-sector")
-	b.ReportMetric(per(after), "µs/tile-across")
-	b.ReportMetric(float64(after)/float64(before), "ratio")
+	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N*len(ts)) }
+	for i, name := range []string{"unfiltered", "filtered"} {
+		b.ReportMetric(per(before[i]), "µs/tile-by-sector-"+name)
+		b.ReportMetric(per(after[i]), "µs/tile-across-"+name)
+		b.ReportMetric(float64(after[i])/float64(before[i]), "ratio-"+name)
+	}
+	b.ReportMetric(float64(after[0]+after[1])/float64(before[0]+before[1]), "ratio")
+	b.ReportMetric(float64(floorRegroup)/float64(before[1]), "ratio-floor-regroup")
+	b.ReportMetric(float64(floorCount)/float64(before[1]), "ratio-floor-count")
 }
+
+// regroupFloorSQL is a floor of any filtered tile of one feature per cell:
+// the very rows the per-sector grid reads (bySectorSQL), grouped into one
+// feature per cell with the "sectors" string and the sum of the sectors'
+// counts (not exact: an actor with two of the filter's sectors counts
+// twice), without "sets".
+const regroupFloorSQL = `
+	WITH e AS MATERIALIZED (
+		SELECT 4096 / (ST_XMax(b) - ST_XMin(b)) AS fx, -(4096 / (ST_YMax(b) - ST_YMin(b))) AS fy,
+			ST_XMin(b) AS xmin, ST_YMax(b) AS ymax
+		FROM (SELECT ST_TileEnvelope($1, $2, $3)::box2d AS b) t),
+	k AS (
+		SELECT s.cx, s.cy, sum(s.n)::integer AS n, sum(s.sx) AS sx, sum(s.sy) AS sy,
+			string_agg(s.sector_slug || ':' || s.n, ',' ORDER BY s.n DESC, sec.position) AS sectors
+		FROM tile_clusters_by_sector s JOIN sectors sec ON sec.slug = s.sector_slug
+		WHERE s.z = $1 AND s.tx = $2 AND s.ty = $3 AND s.n > 0 AND s.sector_slug = ANY($4)
+		GROUP BY s.cx, s.cy)
+	SELECT (SELECT version FROM tile_data_version),
+		(SELECT string_agg(layer, ''::bytea) FROM (
+			SELECT ST_AsMVT(ROW(k.n, k.sectors, NULL, ST_MakePoint(round(e.fx * (k.sx / k.n) + -e.xmin * e.fx),
+					round(e.fy * (k.sy / k.n) + -e.ymax * e.fy)))::tile_cell,
+				split_part(k.sectors, ':', 1) COLLATE "C", 4096, 'geom') AS layer
+			FROM e, k
+			GROUP BY split_part(k.sectors, ':', 1) COLLATE "C") layers)`
+
+// countFloorSQL is a floor of a filtered tile across sectors with exact
+// counts: the sector sets of tile_clusters with one of the filter's
+// sectors, grouped into one feature per cell with its count only, in one
+// layer (no "sectors", no "sets").
+const countFloorSQL = `
+	WITH e AS MATERIALIZED (
+		SELECT 4096 / (ST_XMax(b) - ST_XMin(b)) AS fx, -(4096 / (ST_YMax(b) - ST_YMin(b))) AS fy,
+			ST_XMin(b) AS xmin, ST_YMax(b) AS ymax
+		FROM (SELECT ST_TileEnvelope($1, $2, $3)::box2d AS b) t),
+	k AS (
+		SELECT c.cx, c.cy, sum(c.n)::integer AS n, sum(c.sx) AS sx, sum(c.sy) AS sy
+		FROM tile_clusters c
+		WHERE c.z = $1 AND c.tx = $2 AND c.ty = $3 AND c.n > 0 AND c.sectors && $4
+		GROUP BY c.cx, c.cy)
+	SELECT (SELECT version FROM tile_data_version),
+		(SELECT string_agg(layer, ''::bytea) FROM (
+			SELECT ST_AsMVT(ROW(k.n, ST_MakePoint(round(e.fx * (k.sx / k.n) + -e.xmin * e.fx),
+					round(e.fy * (k.sy / k.n) + -e.ymax * e.fy)))::tile_cluster_by_sector,
+				'clusters', 4096, 'geom') AS layer
+			FROM e, k) layers)`
+
+// bySectorClusters builds the clusters of one grid per sector, as
+// migration 0005 kept them, into tile_clusters_by_sector, read by
+// bySectorSQL.
+func bySectorClusters(tb testing.TB, db *postgis.DB) {
+	ctx := context.Background()
+	if _, err := db.Pool.Exec(ctx, `
+		CREATE TYPE tile_cluster_by_sector AS (count integer, geom geometry);
+		CREATE TABLE tile_clusters_by_sector (
+			z smallint, tx integer, ty integer, sector_slug text, cx smallint, cy smallint,
+			n integer, sx double precision, sy double precision,
+			PRIMARY KEY (z, tx, ty, sector_slug, cx, cy) INCLUDE (n, sx, sy));
+		INSERT INTO tile_clusters_by_sector
+		SELECT z, col >> 4, row >> 4, sector_slug, col & 15, row & 15, count(*), sum(x), sum(y)
+		FROM (
+			SELECT z, s.sector_slug, ST_X(a.location_3857) AS x, ST_Y(a.location_3857) AS y,
+				floor((ST_X(a.location_3857) + 20037508.342789244) * (1 << (z + 4)) / 40075016.685578488)::int AS col,
+				floor((20037508.342789244 - ST_Y(a.location_3857)) * (1 << (z + 4)) / 40075016.685578488)::int AS row
+			FROM actors a JOIN actor_sectors s ON s.actor_id = a.id CROSS JOIN generate_series(0, 11) AS z
+			WHERE a.status = 'published') c
+		GROUP BY 1, 2, 3, 4, 5, 6`); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `VACUUM ANALYZE tile_clusters_by_sector`); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// bySectorSQL is the cluster tile query of one grid per sector (0005).
+const bySectorSQL = `
+	WITH e AS MATERIALIZED (
+		SELECT 4096 / (ST_XMax(b) - ST_XMin(b)) AS fx, -(4096 / (ST_YMax(b) - ST_YMin(b))) AS fy,
+			ST_XMin(b) AS xmin, ST_YMax(b) AS ymax
+		FROM (SELECT ST_TileEnvelope($1, $2, $3)::box2d AS b) t)
+	SELECT (SELECT version FROM tile_data_version),
+		(SELECT string_agg(layer, ''::bytea) FROM (
+			SELECT ST_AsMVT(ROW(c.n, ST_MakePoint(round(e.fx * (c.sx / c.n) + -e.xmin * e.fx),
+					round(e.fy * (c.sy / c.n) + -e.ymax * e.fy)))::tile_cluster_by_sector,
+				c.sector_slug, 4096, 'geom') AS layer
+			FROM e, tile_clusters_by_sector c
+			WHERE c.z = $1 AND c.tx = $2 AND c.ty = $3 AND c.n > 0
+				AND ($4::text[] IS NULL OR c.sector_slug = ANY($4))
+			GROUP BY c.sector_slug) layers)`
 
 // benchActors loads 50,000 synthetic actors around Lyon (a tenth with two
 // sectors) into a new database.
-func benchActors(b *testing.B) (*postgis.DB, geo.Point) {
+func benchActors(b testing.TB) (*postgis.DB, geo.Point) {
 	db := postgistest.New(b)
 	lyon := geo.Point{Lon: 4.835, Lat: 45.764}
 	g, err := synth.NewGenerator(synth.Spec{Seed: 3, Places: []synth.Place{{Name: "Lyon", Point: lyon, Weight: 1}}, SpreadM: 8000})

@@ -49,10 +49,12 @@ const asMVTGeomClusterSQL = `
 		FROM cells k JOIN bysector b ON b.cx = k.cx AND b.cy = k.cy
 		GROUP BY b.main COLLATE "C") layers)`
 
-const asMVTGeomActorSQL = `
+// asMVTGeomActorSQL is the actor tile query with ST_AsMVTGeom, with the
+// tile buffer of tiles.Buffer.
+var asMVTGeomActorSQL = strings.ReplaceAll(`
 	SELECT (SELECT string_agg(layer, ''::bytea) FROM (
 		SELECT ST_AsMVT(ROW(p.id, p.id, p.name, p.slugs[1], NULLIF(p.kind, ''),
-				ST_AsMVTGeom(p.location_3857, ST_TileEnvelope($1, $2, $3), 4096, 64, true),
+				ST_AsMVTGeom(p.location_3857, ST_TileEnvelope($1, $2, $3), 4096, {buffer}, true),
 				array_to_string(p.slugs, ','))::tile_actor,
 			p.slugs[1], 4096, 'geom', 'fid') AS layer
 		FROM (
@@ -61,17 +63,17 @@ const asMVTGeomActorSQL = `
 				WHERE s.actor_id = a.id ORDER BY sec.position, s.sector_slug) AS slugs
 			FROM actors a
 			WHERE a.status = 'published'
-				AND a.location_3857 && ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096)) p
+				AND a.location_3857 && ST_TileEnvelope($1, $2, $3, margin => {buffer}.0 / 4096)) p
 		WHERE cardinality(p.slugs) > 0 AND ($4::text[] IS NULL OR p.slugs && $4)
-			AND ST_AsMVTGeom(p.location_3857, ST_TileEnvelope($1, $2, $3), 4096, 64, true) IS NOT NULL
-		GROUP BY p.slugs[1]) layers)`
+			AND ST_AsMVTGeom(p.location_3857, ST_TileEnvelope($1, $2, $3), 4096, {buffer}, true) IS NOT NULL
+		GROUP BY p.slugs[1]) layers)`, "{buffer}", strconv.Itoa(tiles.Buffer))
 
 // TestTileSQLMatchesAsMVTGeom checks that the tiles made with arithmetic
 // tile coordinates are those of ST_AsMVTGeom (the same
 // bytes, or the same features in another order within a layer, as plans
 // differ), at every zoom,
 // on tiles around dense places and their neighbours (whose buffers hold
-// points clipped or kept by the 64/4096 margin).
+// points clipped or kept by the tile buffer).
 func TestTileSQLMatchesAsMVTGeom(t *testing.T) {
 	db := postgistest.New(t)
 	ctx := context.Background()
