@@ -452,13 +452,21 @@ func matchActor(ctx context.Context, tx pgx.Tx, a *geo.Actor) (int64, error) {
 	return 0, nil
 }
 
+// duplicateCandidates is how many of the nearest older actors within
+// DuplicateRadius an imported actor's name is compared with.
+const duplicateCandidates = 100
+
 // flagDuplicates sets the Duplicate of the actors created in out: an
 // older actor with the same SIRET, or with a folded name of trigram
 // similarity at least DuplicateSimilarity within DuplicateRadius. One
 // query for the batch; the two tests are two branches, so that each uses
 // its index (actors_siret_kind, actors_location) where one OR read every
 // older actor (hours for 3,853 rows at 1.5 M actors); "d.id + 0" keeps
-// the planner from walking the primary key in order instead.
+// the planner from walking the primary key in order instead. Names are
+// compared with the duplicateCandidates nearest older actors within the
+// radius only, so that actors piled on one point (a commune's centre,
+// when geocoding found no street) cost a bounded number of comparisons
+// each, not one per actor of the pile.
 func flagDuplicates(ctx context.Context, tx pgx.Tx, out []geo.ImportOutcome) error {
 	var ids []int64
 	at := map[int64]int{}
@@ -481,17 +489,21 @@ func flagDuplicates(ctx context.Context, tx pgx.Tx, out []geo.ImportOutcome) err
 				 WHERE a.siret <> '' AND d.siret <> '' AND d.siret = a.siret AND d.id < a.id
 				 ORDER BY d.id + 0 LIMIT 1)
 				UNION ALL
-				(SELECT d.id, d.name, 'name', 2
-				 FROM actors d
-				 WHERE a.location IS NOT NULL AND d.id < a.id AND ST_DWithin(d.location, a.location, 0.01)
-					AND ST_DWithin(d.location::geography, a.location::geography, $2)
-					AND similarity(maillage_fold(d.name), maillage_fold(a.name)) >= $3
-				 ORDER BY d.id LIMIT 1)
+				(SELECT n.id, n.name, 'name', 2
+				 FROM (
+					SELECT d.id, d.name
+					FROM actors d
+					WHERE a.location IS NOT NULL AND d.id < a.id AND ST_DWithin(d.location, a.location, 0.01)
+						AND ST_DWithin(d.location::geography, a.location::geography, $2)
+					ORDER BY d.location <-> a.location
+					LIMIT $4) n
+				 WHERE similarity(maillage_fold(n.name), maillage_fold(a.name)) >= $3
+				 ORDER BY n.id LIMIT 1)
 			) c
 			ORDER BY c.rank, c.id
 			LIMIT 1
 		) d
-		WHERE a.id = ANY($1)`, ids, DuplicateRadius, DuplicateSimilarity)
+		WHERE a.id = ANY($1)`, ids, DuplicateRadius, DuplicateSimilarity, duplicateCandidates)
 	if err != nil {
 		return err
 	}
