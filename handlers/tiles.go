@@ -226,8 +226,6 @@ var tileFields = map[string]string{
 	"sectors": "String: clusters: actors of each sector as slug:n joined by commas, most numerous first " +
 		"(the layer's sector), only the sectors of the filter; single actors: all its sector slugs joined by commas, " +
 		"its primary sector (the layer's) first",
-	"sets": "String: actors of each sector set as slug+slug:n joined by semicolons, " +
-		"when some actor of the cluster has several sectors (clusters)",
 	"id":     "Number: actor id, also the feature id (single actors)",
 	"name":   "String: actor name (single actors)",
 	"sector": "String: sector slug, the layer's (single actors)",

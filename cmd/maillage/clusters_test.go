@@ -4,11 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
 	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
 
 	"github.com/maillage/maillage/geo"
 	"github.com/maillage/maillage/geo/postgis"
@@ -21,7 +29,9 @@ import (
 // discs overlap by more than 4 px, each is drawn once, whole (its element
 // is 2r a side at its point, in the clusters' pane, not on a tile canvas),
 // with an accessible name, and split by sector. A sector filter keeps only
-// its sectors in the discs. France at zoom 6 goes to out/.
+// its sectors in the discs, drawn from the tiles of those sectors with the
+// server's counts, and unticking a sector fetches the tiles again. France
+// at zoom 6 goes to out/.
 func TestClusterDiscs(t *testing.T) {
 	env := map[string]string{"DATABASE_URL": postgistest.NewURL(t), "MAILLAGE_DEMO_DIR": sharedData(t)}
 	env["MAILLAGE_BASEMAP_URL"] = tileServer(t).URL + "/{z}/{x}/{y}.png"
@@ -138,17 +148,54 @@ func TestClusterDiscs(t *testing.T) {
 	}
 
 	t.Run("sector filter", func(t *testing.T) {
-		ds := discsAt(t, "?lat=46.6&lon=2.4&z=6&secteurs=culture,reemploi", 6)
-		if len(ds) == 0 {
-			t.Fatal("no disc")
-		}
-		for _, d := range ds {
-			for _, s := range d.Sectors {
-				if s != "culture" && s != "reemploi" {
-					t.Errorf("disc of %d split into %v with the filter culture, reemploi", d.Count, d.Sectors)
+		onlyOf := func(ds []disc, slugs ...string) {
+			t.Helper()
+			if len(ds) == 0 {
+				t.Fatal("no disc")
+			}
+			for _, d := range ds {
+				for _, s := range d.Sectors {
+					if !slices.Contains(slugs, s) {
+						t.Errorf("disc of %d split into %v with the filter %v", d.Count, d.Sectors, slugs)
+					}
 				}
 			}
 		}
+		ds := discsAt(t, "?lat=46.6&lon=2.4&z=6&secteurs=culture,reemploi", 6)
+		onlyOf(ds, "culture", "reemploi")
+		filter := checkDiscCounts(t, ctx, url)
+		if filter != "culture,reemploi" && filter != "reemploi,culture" {
+			t.Errorf("the discs come from the tiles of sectors=%q, want culture and reemploi", filter)
+		}
+		// Unticking culture fetches the tiles of reemploi alone.
+		if err := chromedp.Do(ctx, chromedp.Click(`.legend input[value="culture"]`)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(() => {
+			const s = document.querySelector("#map").clusterSource();
+			return s !== null && s.filter === "reemploi" && document.querySelector("#map").dataset.clusters === "6";
+		})()`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+			t.Fatalf("no discs from the tiles of reemploi after unticking culture: %v", err)
+		}
+		asked, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+			`performance.getEntriesByType("resource").map((e) => e.name).filter((n) => n.includes("/tiles/actors/6/"))`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(asked, func(u string) bool { return strings.HasSuffix(u, ".mvt?sectors=reemploi") }) {
+			t.Errorf("after unticking culture, no zoom-6 tile asked with sectors=reemploi: %q", asked)
+		}
+		if filter := checkDiscCounts(t, ctx, url); filter != "reemploi" {
+			t.Errorf("the discs come from the tiles of sectors=%q, want reemploi", filter)
+		}
+		js, err := chromedp.Run(ctx, chromedp.Evaluate[string](readDiscs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(js), &ds); err != nil {
+			t.Fatal(err)
+		}
+		onlyOf(ds, "reemploi")
 	})
 
 	t.Run("a click on a disc zooms in", func(t *testing.T) {
@@ -168,6 +215,109 @@ func TestClusterDiscs(t *testing.T) {
 			t.Fatalf("the map did not zoom in after a click on the disc of %d: %v", big.Count, err)
 		}
 	})
+}
+
+// checkDiscCounts checks that the discs drawn (in view or not) count, in
+// all and in each sector, the actors of the cluster features the server
+// gives for the tiles they were drawn from, asked again here with the
+// page's sector filter, whose points lie in the area the page drew.
+// Returns the page's filter (the tiles' sectors= value, "" for none).
+func checkDiscCounts(t *testing.T, ctx context.Context, base string) string {
+	t.Helper()
+	js, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(document.querySelector("#map").clusterSource())`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src struct {
+		Z      int        `json:"z"`
+		Filter *string    `json:"filter"`
+		Bounds [4]float64 `json:"bounds"`
+		Tiles  []string   `json:"tiles"`
+		Discs  []struct {
+			Count int            `json:"count"`
+			By    map[string]int `json:"by"`
+		} `json:"discs"`
+	}
+	if err := json.Unmarshal([]byte(js), &src); err != nil {
+		t.Fatalf("the discs' source %s: %v", js, err)
+	}
+	if len(src.Tiles) == 0 || len(src.Discs) == 0 {
+		t.Fatalf("discs drawn from %d tiles: %s", len(src.Tiles), js)
+	}
+	drawn, drawnBy := 0, map[string]int{}
+	for _, d := range src.Discs {
+		drawn += d.Count
+		for s, n := range d.By {
+			drawnBy[s] += n
+		}
+	}
+	filter := ""
+	if src.Filter != nil {
+		filter = *src.Filter
+	}
+	total, bySector := 0, map[string]int{}
+	w, s, e, n := src.Bounds[0], src.Bounds[1], src.Bounds[2], src.Bounds[3]
+	for _, key := range src.Tiles {
+		var z, x, y int
+		if _, err := fmt.Sscanf(key, "%d/%d/%d", &z, &x, &y); err != nil {
+			t.Fatalf("tile %q: %v", key, err)
+		}
+		u := fmt.Sprintf("%s/tiles/actors/%s.mvt", base, key)
+		if filter != "" {
+			u += "?sectors=" + filter
+		}
+		res, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || (res.StatusCode != http.StatusOK && res.StatusCode != http.StatusNoContent) {
+			t.Fatalf("GET %s: %d, %v", u, res.StatusCode, err)
+		}
+		if res.StatusCode == http.StatusNoContent {
+			continue
+		}
+		layers, err := mvt.Unmarshal(body)
+		if err != nil {
+			t.Fatalf("GET %s: %v", u, err)
+		}
+		for _, l := range layers {
+			ext := float64(l.Extent)
+			for _, f := range l.Features {
+				count, ok := f.Properties["count"].(float64)
+				p, isPoint := f.Geometry.(orb.Point)
+				if !ok || !isPoint {
+					continue
+				}
+				if _, ok := f.Properties["sets"]; ok {
+					t.Errorf("GET %s: a cluster carries sector sets", u)
+				}
+				// The page's arithmetic (actortiles.js tilePointToLatLng).
+				nz := math.Exp2(float64(z))
+				lng := (float64(x)+p[0]/ext)/nz*360 - 180
+				lat := math.Atan(math.Sinh(math.Pi*(1-2*(float64(y)+p[1]/ext)/nz))) * 180 / math.Pi
+				if lng < w || lng > e || lat < s || lat > n {
+					continue
+				}
+				total += int(count)
+				list, _ := f.Properties["sectors"].(string)
+				for _, entry := range strings.Split(list, ",") {
+					slug, k, _ := strings.Cut(entry, ":")
+					v, err := strconv.Atoi(k)
+					if err != nil {
+						t.Fatalf("GET %s: sectors %q", u, list)
+					}
+					bySector[slug] += v
+				}
+			}
+		}
+	}
+	if drawn != total || !maps.Equal(drawnBy, bySector) {
+		t.Errorf("sectors=%q: the discs count %d actors, %v by sector; the server's clusters %d, %v",
+			filter, drawn, drawnBy, total, bySector)
+	}
+	return filter
 }
 
 // mapOrigin is the map's top left corner in the page, in CSS pixels.

@@ -95,6 +95,12 @@ func TestMapPage(t *testing.T) {
 		}
 		poll(t, "no insertion drawn", `!(document.querySelector("#map").dataset.sectors ?? "").split(" ").includes("insertion")`)
 		poll(t, "no insertion discs", `document.querySelector("#map .cluster-marker") !== null && document.querySelectorAll("#map .cluster-marker [fill='#8855ff']").length === 0`)
+		// The tiles are fetched again, of the ticked sectors.
+		poll(t, "tiles of the ticked sectors", `performance.getEntriesByType("resource").some((e) => {
+			const u = new URL(e.name);
+			const s = u.searchParams.get("sectors");
+			return u.pathname.includes("/tiles/actors/") && s !== null && s.includes("culture") && !s.split(",").includes("insertion");
+		})`)
 		poll(t, "a shorter list", `Number(document.querySelector("#list").dataset.total) < `+before)
 		if !strings.Contains(eval(t, `location.search`), "secteurs=") {
 			t.Errorf("the URL does not keep the sectors: %s", eval(t, `location.href`))

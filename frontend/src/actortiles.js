@@ -5,7 +5,10 @@
 // zoom, protomaps-leaflet's renderer of single actors. The clusters (across
 // sectors) are drawn by clusters.js from the index: below the actor zoom
 // every feature is one, and from it up to zoom 14 the tiles keep the
-// actors of their dense cells as clusters beside the single actors.
+// actors of their dense cells as clusters beside the single actors. When
+// not every sector is shown, the tiles are those of the shown sectors
+// (?sectors=slug,slug), whose clusters count the filter's actors exactly;
+// a change of the shown sectors fetches the tiles again.
 
 import L from 'leaflet';
 import { VectorTile } from '@mapbox/vector-tile';
@@ -96,6 +99,20 @@ function indexTile(z, x, y, buffer) {
 }
 
 /**
+ * The sectors= value of the tiles of the visible sectors (slugs in order
+ * of position, joined by commas): null when every sector is shown, '' when
+ * none is.
+ */
+export function tileFilter(sectors, visible) {
+  const shown = [...sectors.values()].filter((s) => visible.has(s.slug));
+  if (shown.length === sectors.size) return null;
+  return shown
+    .sort((a, b) => a.position - b.position || (a.slug < b.slug ? -1 : 1))
+    .map((s) => s.slug)
+    .join(',');
+}
+
+/**
  * Creates the actors' layer. sectors is the index of sectors (slug ->
  * {color}); visible a Set of the slugs shown. actorZoom is the first zoom
  * of single actors. onLoad is called after each tile is indexed.
@@ -106,24 +123,38 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
   let hiddenId = null;
   let layer = null;
   let map = null;
+  let filter = tileFilter(sectors, visible); // the sectors of the loaded tiles
 
   const source = {
     // The PMTiles-like interface protomaps-leaflet accepts as a source.
     async getZxy(z, x, y, signal) {
+      const asked = filter;
+      const keep = (points) => {
+        if (asked !== filter) return false; // a tile of the sectors shown before
+        index.delete(`${z}/${x}/${y}`);
+        index.set(`${z}/${x}/${y}`, points);
+        return true;
+      };
+      if (asked === '') {
+        keep([]); // no sector shown: nothing to ask for
+        onLoad?.();
+        scheduleClusters();
+        return undefined;
+      }
       const url = new URL(`tiles/actors/${z}/${x}/${y}.mvt`, root);
+      if (asked !== null) url.search = `sectors=${asked}`;
       // After a reload, ask the server again (If-None-Match) rather than
       // take a tile the browser keeps: the ETag names the data version.
       const res = await fetch(url, { signal, cache: reloaded ? 'no-cache' : 'default' });
       if (res.status === 204) {
-        index.set(`${z}/${x}/${y}`, []);
+        if (!keep([])) return undefined;
         onLoad?.();
         scheduleClusters();
         return undefined;
       }
       if (!res.ok) throw new Error(`GET ${url.pathname}: HTTP ${res.status}`);
       const data = await res.arrayBuffer();
-      index.delete(`${z}/${x}/${y}`);
-      index.set(`${z}/${x}/${y}`, indexTile(z, x, y, data));
+      if (!keep(indexTile(z, x, y, data))) return undefined;
       while (index.size > MAX_TILES) index.delete(index.keys().next().value);
       onLoad?.();
       scheduleClusters();
@@ -151,6 +182,7 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
   // The clusters of the tiles around the view, merged on screen pixels.
   let clusters = null;
   let clusterTimer = null;
+  let clusterSource = null; // what the discs were drawn from (for tests)
   function drawClusters() {
     clusterTimer = null;
     if (!map || !clusters) return;
@@ -161,8 +193,15 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
       clusters.clear();
       return;
     }
-    const cells = pointsIn(map.getBounds().pad(0.5), z).filter((p) => p.props.count !== undefined);
-    clusters.draw(cells, visible, z);
+    const around = map.getBounds().pad(0.5);
+    const cells = pointsIn(around, z).filter((p) => p.props.count !== undefined);
+    clusters.draw(cells, z);
+    clusterSource = {
+      z,
+      filter,
+      bounds: [around.getWest(), around.getSouth(), around.getEast(), around.getNorth()],
+      tiles: tilesIn(around, z).filter((k) => index.has(k)),
+    };
     // data-clusters: the zoom of the discs, once every tile of the view is in (for tests).
     if (viewLoaded(z)) container.dataset.clusters = String(z);
   }
@@ -220,6 +259,15 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
     return tilesIn(map.getBounds(), z).every((k) => index.has(k));
   }
 
+  function replaceLayer() {
+    index.clear();
+    clusters?.clear();
+    clusterSource = null;
+    delete map.getContainer().dataset.clusters;
+    layer?.remove();
+    layer = makeLayer().addTo(map);
+  }
+
   const dataZoom = () => Math.min(maxZoom, Math.max(0, Math.round(map.getZoom())));
 
   return {
@@ -236,8 +284,17 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
     /** Whether some tile of the current zoom is in. */
     loaded,
 
-    /** Redraws the loaded tiles with the current sector visibility. */
+    /**
+     * Redraws the loaded tiles with the current sector visibility, or
+     * fetches the tiles of the shown sectors when they changed.
+     */
     redraw() {
+      const now = tileFilter(sectors, visible);
+      if (now !== filter) {
+        filter = now;
+        if (map) replaceLayer();
+        return;
+      }
       layer?.rerenderTiles();
       drawClusters();
     },
@@ -245,10 +302,7 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
     /** Drops every tile and fetches them again (after an actor moved). */
     reload() {
       reloaded = true;
-      index.clear();
-      clusters?.clear();
-      layer?.remove();
-      layer = makeLayer().addTo(map);
+      replaceLayer();
     },
 
     /** Hides every feature (true) while a text search shows its own markers. */
@@ -312,15 +366,17 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
     },
 
     /**
-     * Counts the actors of each sector in the map's view, from the loaded
-     * tiles (clusters count their members at their centroid, in each of
-     * their sectors, shown or not).
+     * Counts the actors of each shown sector in the map's view, from the
+     * loaded tiles (clusters count their members at their centroid, in
+     * each of their sectors). The tiles hold no count of a hidden sector.
      */
     countInView() {
       const counts = new Map();
       for (const p of pointsIn(map.getBounds(), dataZoom())) {
         const by = p.props.count === undefined ? pointSectors(p).map((s) => [s, 1]) : clusterSectors(p.props);
-        for (const [slug, n] of by) counts.set(slug, (counts.get(slug) ?? 0) + n);
+        for (const [slug, n] of by) {
+          if (visible.has(slug)) counts.set(slug, (counts.get(slug) ?? 0) + n);
+        }
       }
       return counts;
     },
@@ -370,6 +426,18 @@ export function createActorTiles({ sectors, visible, actorZoom, maxZoom, onLoad 
         });
       }
       return out;
+    },
+
+    /**
+     * What the drawn discs were made of (for tests): {z, filter, bounds,
+     * tiles, discs}, the cluster features of the tiles ("z/x/y", asked
+     * with sectors=filter) whose points lie in bounds ([w, s, e, n]), and
+     * every disc drawn from them, in view or not: [{count, by: {slug: n}}].
+     */
+    clusterSource() {
+      if (!clusterSource) return null;
+      const discs = (clusters?.clusters() ?? []).map((c) => ({ count: c.count, by: Object.fromEntries(c.by) }));
+      return { ...clusterSource, discs };
     },
 
     /** The slugs of the visible sectors with points in view (for tests and the legend). */

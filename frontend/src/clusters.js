@@ -1,11 +1,12 @@
 // Clusters across sectors, below the actor zoom. The tiles carry, per
-// 16-pixel cell of their grid, the exact count of its actors, per sector
-// and per sector set; here the cells of the loaded tiles are filtered by
-// the shown sectors, merged while two discs would overlap by more than a
-// few pixels, and drawn as markers: a disc sized by count, split by sector
-// share, with the count in the middle. Markers are drawn from points, not
-// from tile canvases, so no disc is cut at a tile edge and each is drawn
-// once.
+// 16-pixel cell of their grid, the exact count of its actors and of each
+// sector; when not every sector is shown the tiles are asked for with the
+// shown sectors (?sectors=), so the server's counts are those of the
+// filter. Here the cells of the loaded tiles are merged while two discs
+// would overlap by more than a few pixels, and drawn as markers: a disc
+// sized by count, split by sector share, with the count in the middle.
+// Markers are drawn from points, not from tile canvases, so no disc is cut
+// at a tile edge and each is drawn once.
 
 import L from 'leaflet';
 import { inkOn } from './sectors.js';
@@ -48,38 +49,19 @@ function entries(s, sep) {
   return out;
 }
 
-/**
- * The sector sets of a cluster's properties: [{slugs, n}]. Without a
- * "sets" property every member has one sector, and the sets are the
- * sectors.
- */
-export function clusterSets(props) {
-  if (typeof props.sets === 'string' && props.sets !== '') {
-    return entries(props.sets, ';').map(([set, n]) => ({ slugs: set.split('+'), n }));
-  }
-  return entries(props.sectors, ',').map(([slug, n]) => ({ slugs: [slug], n }));
-}
-
 /** The per-sector counts of a cluster's properties, as a Map slug -> n. */
 export function clusterSectors(props) {
   return new Map(entries(props.sectors, ','));
 }
 
 /**
- * Keeps the members of a cell with a shown sector: {count, by} where count
- * counts each member once and by counts the members of each shown sector.
- * Null when no member is shown.
+ * The count of a cluster feature and of each of its sectors: {count, by},
+ * null when it counts no actor.
  */
-export function filterCell(props, visible) {
-  let count = 0;
-  const by = new Map();
-  for (const { slugs, n } of clusterSets(props)) {
-    const shown = slugs.filter((s) => visible.has(s));
-    if (shown.length === 0) continue;
-    count += n;
-    for (const s of shown) by.set(s, (by.get(s) ?? 0) + n);
-  }
-  return count > 0 ? { count, by } : null;
+export function cellCounts(props) {
+  const count = Number(props.count);
+  if (!Number.isInteger(count) || count <= 0) return null;
+  return { count, by: clusterSectors(props) };
 }
 
 /**
@@ -195,10 +177,10 @@ export function clusterDisc(count, shares, r) {
 }
 
 /**
- * Creates the cluster layer of map: draw(points, visible, z) replaces the
- * markers with the clusters of points (the cluster features of the tiles
- * of zoom z, {lat, lng, props}); clusters() returns them as
- * {latlng, count, by, r}.
+ * Creates the cluster layer of map: draw(points, z) replaces the markers
+ * with the clusters of points (the cluster features of the tiles of zoom
+ * z, {lat, lng, props}, as filtered by the server); clusters() returns
+ * them as {latlng, count, by, r}.
  */
 export function createClusterLayer(map, sectors) {
   if (!map.getPane('clusters')) {
@@ -208,10 +190,10 @@ export function createClusterLayer(map, sectors) {
   let drawn = [];
 
   return {
-    draw(points, visible, z) {
+    draw(points, z) {
       const cells = [];
       for (const p of points) {
-        const kept = filterCell(p.props, visible);
+        const kept = cellCounts(p.props);
         if (!kept) continue;
         const pt = map.project([p.lat, p.lng], z);
         cells.push({ x: pt.x, y: pt.y, ...kept });

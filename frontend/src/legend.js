@@ -84,8 +84,18 @@ export function createLegend(container, sectors, visible, t, onChange) {
       }
     },
 
+    /**
+     * Shows the actors in view of each ticked sector (byslug: Map slug ->
+     * n); the tiles of the ticked sectors hold no count of the others.
+     */
     setCounts(byslug) {
       for (const [slug, node] of counts) {
+        if (!visible.has(slug)) {
+          node.textContent = '';
+          node.removeAttribute('title');
+          delete node.dataset.count;
+          continue;
+        }
         const n = byslug.get(slug) ?? 0;
         node.textContent = t.legendCount(n);
         node.title = t.legendCountLabel(n);

@@ -117,6 +117,7 @@ async function start() {
   const { map } = view;
   // The drawn points, readable by tests: document.querySelector("#map").layerState().
   map.getContainer().layerState = () => view.actors.layerState();
+  map.getContainer().clusterSource = () => view.actors.clusterSource();
   view.addDataAttribution(tilejson.attribution);
   addTerritoryControl(map, t);
   // An embed links to the full map of the same view, unless told not to.

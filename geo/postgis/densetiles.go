@@ -14,7 +14,7 @@ import (
 // covers 4^(15 - z) of them (64 at zoom 12, 16 at 13, 4 at 14). A cell
 // holding more actors than DenseCellThreshold(z) (counted after the sector
 // filter) is one cluster feature, made as the cluster tiles make theirs
-// (count, sectors, sets, in the layer of its most numerous sector, at its
+// (count, sectors, in the layer of its most numerous sector, at its
 // members' centroid); the actors of the other cells are single features,
 // read, when the dense cells hold many actors, with an index scan of each
 // sparse cell's box only (see densePointsSQL). A tile thus costs what it
@@ -149,7 +149,7 @@ const densePointsSQL = `
 // cell's cluster is its row there. $4 is null; $5 is the threshold.
 var denseTileSQL = denseSQL(tileSpace + denseGrid + `,
 	k AS MATERIALIZED (
-		SELECT c.tx * {grid} + c.cx AS col, c.ty * {grid} + c.cy AS row, c.n, c.sx, c.sy, c.sectors, c.sets, c.layer
+		SELECT c.tx * {grid} + c.cx AS col, c.ty * {grid} + c.cy AS row, c.n, c.sx, c.sy, c.sectors, c.layer
 		FROM t CROSS JOIN LATERAL (
 			SELECT * FROM tile_cells c
 			WHERE c.z = {cellzoom} AND c.tx = t.tx AND c.ty = t.ty
@@ -158,7 +158,7 @@ var denseTileSQL = denseSQL(tileSpace + denseGrid + `,
 		WHERE $4::text[] IS NULL),
 	f AS (
 		SELECT ROW(NULL, NULL, NULL, NULL, NULL, ST_MakePoint(round(e.fx * (k.sx / k.n) + -e.xmin * e.fx),
-				round(e.fy * (k.sy / k.n) + -e.ymax * e.fy)), k.sectors, k.n, k.sets)::tile_feature AS f,
+				round(e.fy * (k.sy / k.n) + -e.ymax * e.fy)), k.sectors, k.n, NULL)::tile_feature AS f,
 			k.layer
 		FROM e, g, k
 		WHERE k.n > $5 AND k.col BETWEEN g.c0 AND g.c1 AND k.row BETWEEN g.r0 AND g.r1
@@ -183,9 +183,7 @@ var denseFilteredTileSQL = denseSQL(tileSpace + denseGrid + `,
 				AND c.cx BETWEEN t.cx0 AND t.cx1 AND c.cy BETWEEN t.cy0 AND t.cy1 AND c.n > 0 AND c.sectors && $4
 			OFFSET 0) c),
 	k AS MATERIALIZED (
-		SELECT c.col, c.row, sum(c.n)::integer AS n, sum(c.sx) AS sx, sum(c.sy) AS sy,
-			CASE WHEN bool_or(cardinality(c.sectors) > 1)
-				THEN string_agg(array_to_string(c.sectors, '+') || ':' || c.n, ';' ORDER BY c.n DESC, array_to_string(c.sectors, '+') COLLATE "C") END AS sets
+		SELECT c.col, c.row, sum(c.n)::integer AS n, sum(c.sx) AS sx, sum(c.sy) AS sy
 		FROM c
 		GROUP BY c.col, c.row),
 	bysector AS (
@@ -198,7 +196,7 @@ var denseFilteredTileSQL = denseSQL(tileSpace + denseGrid + `,
 		GROUP BY p.col, p.row),
 	f AS (
 		SELECT ROW(NULL, NULL, NULL, NULL, NULL, ST_MakePoint(round(e.fx * (k.sx / k.n) + -e.xmin * e.fx),
-				round(e.fy * (k.sy / k.n) + -e.ymax * e.fy)), b.sectors, k.n, k.sets)::tile_feature AS f,
+				round(e.fy * (k.sy / k.n) + -e.ymax * e.fy)), b.sectors, k.n, NULL)::tile_feature AS f,
 			split_part(b.sectors, ':', 1) COLLATE "C" AS layer
 		FROM e, k JOIN bysector b ON b.col = k.col AND b.row = k.row
 		UNION ALL` + densePointsSQL + `)

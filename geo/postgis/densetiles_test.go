@@ -220,6 +220,9 @@ func checkDenseTiles(t *testing.T, db *postgis.DB, ts *postgis.TileStore, spots 
 								list, _ := f.Properties["sectors"].(string)
 								if n, ok := f.Properties["count"].(float64); ok {
 									zoomClusters++
+									if _, ok := f.Properties["sets"]; ok {
+										t.Errorf("tile %v, filter %v: a cluster carries sector sets", tl, filter)
+									}
 									total += int(n)
 									sum := 0
 									for j, e := range strings.Split(list, ",") {

@@ -151,13 +151,15 @@ const tileSpace = `
 // cell of the tile's grid (tiles.GridSize cells a side) is one point at
 // its members' centroid, with their exact count ("count"), the count of
 // each sector ("sectors": "slug:n" joined by commas, most numerous first,
-// then by sector position) and, when some member has several sectors, the
-// count of each sector set ("sets": "slug+slug:n" joined by semicolons),
-// in the layer of its most numerous sector. A sector filter keeps the
-// actors with any of their sectors in it, and lists only its sectors in
-// "sectors": each actor still counts once in "count". Centroids lie in
-// their cell, so nothing is clipped (ST_AsMVTGeom(..., 0, false) before)
-// and each cluster is in one tile only. Slugs and sets are grouped and
+// then by sector position), in the layer of its most numerous sector. A
+// sector filter keeps the actors with any of their sectors in it, and
+// lists only its sectors in "sectors": each actor still counts once in
+// "count", so a client shows a filter's exact counts by asking for the
+// filtered tiles. The tile_cell type's "sets" attribute is left null (and
+// ST_AsMVT leaves a null out): the per-sector-set counts it carried made
+// nine tenths of a cluster tile's property bytes (issue 15). Centroids lie
+// in their cell, so nothing is clipped (ST_AsMVTGeom(..., 0, false)
+// before) and each cluster is in one tile only. Slugs are grouped and
 // sorted in the "C" collation: byte order, several times cheaper than the
 // database's.
 var clusterTileSQL = withTileConstants(tileSpace + `,
@@ -175,14 +177,12 @@ var clusterTileSQL = withTileConstants(tileSpace + `,
 			GROUP BY 1, 2, 3) p JOIN sectors sec ON sec.slug = p.slug
 		GROUP BY p.cx, p.cy),
 	cells AS (
-		SELECT c.cx, c.cy, sum(c.n)::integer AS n, sum(c.sx) AS sx, sum(c.sy) AS sy,
-			CASE WHEN bool_or(cardinality(c.sectors) > 1)
-				THEN string_agg(array_to_string(c.sectors, '+') || ':' || c.n, ';' ORDER BY c.n DESC, array_to_string(c.sectors, '+') COLLATE "C") END AS sets
+		SELECT c.cx, c.cy, sum(c.n)::integer AS n, sum(c.sx) AS sx, sum(c.sy) AS sy
 		FROM c
 		GROUP BY c.cx, c.cy)
 	SELECT (SELECT version FROM tile_data_version),
 		(SELECT string_agg(layer, ''::bytea) FROM (
-			SELECT ST_AsMVT(ROW(k.n, b.sectors, k.sets, ST_MakePoint(round(e.fx * (k.sx / k.n) + -e.xmin * e.fx),
+			SELECT ST_AsMVT(ROW(k.n, b.sectors, NULL, ST_MakePoint(round(e.fx * (k.sx / k.n) + -e.xmin * e.fx),
 					round(e.fy * (k.sy / k.n) + -e.ymax * e.fy)))::tile_cell,
 				split_part(b.sectors, ':', 1) COLLATE "C", {extent}, 'geom') AS layer
 			FROM e, cells k JOIN bysector b ON b.cx = k.cx AND b.cy = k.cy
@@ -190,13 +190,14 @@ var clusterTileSQL = withTileConstants(tileSpace + `,
 
 // cellTileSQL is clusterTileSQL without a sector filter, read from the
 // cells kept whole by migration 0017 (tile_cells: count, centroid sums,
-// "sectors", "sets" and layer per cell) instead of regrouping the sector
-// sets of tile_clusters at each read. $4 is unused; it keeps the
-// parameters of the other tile queries.
+// "sectors" and layer per cell) instead of regrouping the sector sets of
+// tile_clusters at each read. The table's "sets" column is still kept up
+// to date by tile_cells_refresh but no longer read. $4 is unused; it keeps
+// the parameters of the other tile queries.
 var cellTileSQL = withTileConstants(tileSpace + `
 	SELECT (SELECT version FROM tile_data_version),
 		(SELECT string_agg(layer, ''::bytea) FROM (
-			SELECT ST_AsMVT(ROW(c.n, c.sectors, c.sets, ST_MakePoint(round(e.fx * (c.sx / c.n) + -e.xmin * e.fx),
+			SELECT ST_AsMVT(ROW(c.n, c.sectors, NULL, ST_MakePoint(round(e.fx * (c.sx / c.n) + -e.xmin * e.fx),
 					round(e.fy * (c.sy / c.n) + -e.ymax * e.fy)))::tile_cell,
 				c.layer, {extent}, 'geom') AS layer
 			FROM e, tile_cells c
