@@ -144,6 +144,15 @@ const densePointsSQL = `
 		AND k.n <= $5
 		AND a.x BETWEEN -{buffer} AND {extent} + {buffer} AND a.y BETWEEN -{buffer} AND {extent} + {buffer}`
 
+// denseLayersSQL ends a density-aware tile query: the data version and
+// the tile, one layer per sector of the features f.
+const denseLayersSQL = `
+	SELECT (SELECT version FROM tile_data_version),
+		(SELECT string_agg(layer, ''::bytea) FROM (
+			SELECT ST_AsMVT(f.f, f.layer, {extent}, 'geom', 'fid') AS layer
+			FROM f
+			GROUP BY f.layer) layers)`
+
 // denseTileSQL is a density-aware actor tile without a sector filter: the
 // cells are read whole from tile_cells (migration 0017), and a dense
 // cell's cluster is its row there. $4 is null; $5 is the threshold.
@@ -162,12 +171,7 @@ var denseTileSQL = denseSQL(tileSpace + denseGrid + `,
 			k.layer
 		FROM e, g, k
 		WHERE k.n > $5 AND k.col BETWEEN g.c0 AND g.c1 AND k.row BETWEEN g.r0 AND g.r1
-		UNION ALL` + densePointsSQL + `)
-	SELECT (SELECT version FROM tile_data_version),
-		(SELECT string_agg(layer, ''::bytea) FROM (
-			SELECT ST_AsMVT(f.f, f.layer, {extent}, 'geom', 'fid') AS layer
-			FROM f
-			GROUP BY f.layer) layers)`)
+		UNION ALL` + densePointsSQL + `)` + denseLayersSQL)
 
 // denseFilteredTileSQL is denseTileSQL with a sector filter ($4): a cell's
 // count is that of its actors with a sector in the filter, and a dense
@@ -199,9 +203,4 @@ var denseFilteredTileSQL = denseSQL(tileSpace + denseGrid + `,
 				round(e.fy * (k.sy / k.n) + -e.ymax * e.fy)), b.sectors, k.n, NULL)::tile_feature AS f,
 			split_part(b.sectors, ':', 1) COLLATE "C" AS layer
 		FROM e, k JOIN bysector b ON b.col = k.col AND b.row = k.row
-		UNION ALL` + densePointsSQL + `)
-	SELECT (SELECT version FROM tile_data_version),
-		(SELECT string_agg(layer, ''::bytea) FROM (
-			SELECT ST_AsMVT(f.f, f.layer, {extent}, 'geom', 'fid') AS layer
-			FROM f
-			GROUP BY f.layer) layers)`)
+		UNION ALL` + densePointsSQL + `)` + denseLayersSQL)
