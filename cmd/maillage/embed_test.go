@@ -64,13 +64,17 @@ func TestEmbedFiltersAndCommunes(t *testing.T) {
 			t.Errorf("default embed code %q", code)
 		}
 		// Search off, insertion and réemploi only, locked; legend and link kept.
-		do(t, chromedp.Click("#embed-search"))
+		// Each option reloads the preview's frame, and a selector query
+		// (chromedp.Click) once waited for ever after it: the options are
+		// clicked through JavaScript, as a person's click would, with the
+		// change event it fires.
+		js(t, `document.querySelector("#embed-search").click()`)
 		for _, box := range strings.Fields(eval(t, `[...document.querySelectorAll(".share__sectors input:checked")].map((b) => b.id).join(" ")`)) {
 			if box != "embed-sector-insertion" && box != "embed-sector-reemploi" {
-				do(t, chromedp.Click("#"+box))
+				js(t, `document.querySelector("#`+box+`").click()`)
 			}
 		}
-		do(t, chromedp.Click("#embed-lock"))
+		js(t, `document.querySelector("#embed-lock").click()`)
 		poll(t, "the iframe code of the options", `document.querySelector("#share-embed").value.includes("lock=1")`)
 		code := eval(t, `document.querySelector("#share-embed").value`)
 		_, src, _ := strings.Cut(code, `src="`)

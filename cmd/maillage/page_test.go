@@ -160,10 +160,28 @@ func newTab(t *testing.T, name string, ctx context.Context) *tab {
 	return &tab{name: name, ctx: ctx}
 }
 
+// stepWait bounds each do, eval and run of a tab: a chromedp query that
+// waits for a node of a replaced document would otherwise wait until the
+// test's browser deadline, and the failure would not say which step hung.
+const stepWait = 3 * time.Minute
+
+// step returns a context for one step of the tab, which ends after
+// stepWait. The browser is started first with the tab's own context, as a
+// timeout on the first run of a context would close the browser with it.
+func (tb *tab) step(t *testing.T) (context.Context, context.CancelFunc) {
+	t.Helper()
+	if err := chromedp.Do(tb.ctx); err != nil {
+		t.Fatalf("%s: starting the browser: %v", tb.name, err)
+	}
+	return context.WithTimeout(tb.ctx, stepWait)
+}
+
 // do runs the chromedp actions in the tab.
 func (tb *tab) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(tb.ctx, steps...); err != nil {
+	ctx, cancel := tb.step(t)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("%s: %v", tb.name, err)
 	}
 }
@@ -171,7 +189,9 @@ func (tb *tab) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
 // eval returns the value of the JavaScript expression js, a string.
 func (tb *tab) eval(t *testing.T, js string) string {
 	t.Helper()
-	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](js))
+	ctx, cancel := tb.step(t)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
 	if err != nil {
 		t.Fatalf("%s: %s: %v", tb.name, js, err)
 	}
@@ -181,7 +201,9 @@ func (tb *tab) eval(t *testing.T, js string) string {
 // run runs the JavaScript code js and ignores its value.
 func (tb *tab) run(t *testing.T, js string) {
 	t.Helper()
-	if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[chromedp.Void](js)); err != nil {
+	ctx, cancel := tb.step(t)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](js)); err != nil {
 		t.Fatalf("%s: %s: %v", tb.name, js, err)
 	}
 }
