@@ -24,6 +24,56 @@ import (
 	"github.com/maillage/maillage/tiles"
 )
 
+// disc is one point of the map's layer state (a cluster disc, or from the
+// actor zoom a single actor) with the element drawn at its place.
+type disc struct {
+	Cluster bool      `json:"cluster"`
+	Count   int       `json:"count"`
+	Layer   string    `json:"layer"`
+	Sectors []string  `json:"sectors"`
+	Shares  []int     `json:"shares"`
+	Label   string    `json:"label"`
+	X, Y, R float64   `json:"-"`
+	Pos     []float64 `json:"pos"`
+	Box     []float64 `json:"box"` // the drawn element: left, top, width, height in map pixels
+	Drawn   int       `json:"drawn"`
+	Pane    bool      `json:"pane"`
+}
+
+// drawnPoints reads the points in view of the map of the tab of ctx, each
+// cluster with the disc elements drawn at its place (Drawn, Box, Label,
+// Pane: in the clusters' pane, not on a tile canvas).
+func drawnPoints(t *testing.T, ctx context.Context) []disc {
+	t.Helper()
+	js, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify((() => {
+		const m = document.querySelector("#map");
+		const mr = m.getBoundingClientRect();
+		const els = [...m.querySelectorAll(".cluster-marker")].map((e) => {
+			const r = e.getBoundingClientRect();
+			return {e, left: r.left - mr.left, top: r.top - mr.top, width: r.width, height: r.height};
+		});
+		return m.layerState().map((p) => {
+			const at = p.cluster ? els.filter((b) => Math.abs(b.left + b.width / 2 - p.x) < 1 && Math.abs(b.top + b.height / 2 - p.y) < 1) : [];
+			const b = at[0];
+			return {cluster: p.cluster, count: p.count, layer: p.layer, sectors: p.sectors, shares: p.shares,
+				label: b ? b.e.getAttribute("aria-label") : "", pos: [p.x, p.y, p.r], drawn: at.length,
+				box: b ? [b.left, b.top, b.width, b.height] : [],
+				pane: b ? b.e.parentElement.classList.contains("leaflet-clusters-pane") && b.e.closest(".leaflet-tile") === null : false};
+		});
+	})())`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ds []disc
+	if err := json.Unmarshal([]byte(js), &ds); err != nil {
+		t.Fatal(err)
+	}
+	for i := range ds {
+		ds[i].X, ds[i].Y, ds[i].R = ds[i].Pos[0], ds[i].Pos[1], ds[i].Pos[2]
+	}
+	return ds
+}
+
 // TestClusterDiscs reads the cluster discs the map draws over France on
 // the demo data, at zooms 5 to 11, from the map's layer state: no two
 // discs overlap by more than 4 px, each is drawn once, whole (its element
@@ -40,34 +90,6 @@ func TestClusterDiscs(t *testing.T) {
 	ctx := browserWithin(t, 4*time.Minute)
 	watchConsole(t, ctx)
 
-	type disc struct {
-		Count   int       `json:"count"`
-		Layer   string    `json:"layer"`
-		Sectors []string  `json:"sectors"`
-		Shares  []int     `json:"shares"`
-		Label   string    `json:"label"`
-		X, Y, R float64   `json:"-"`
-		Pos     []float64 `json:"pos"`
-		Box     []float64 `json:"box"` // the drawn element: left, top, width, height in map pixels
-		Drawn   int       `json:"drawn"`
-		Pane    bool      `json:"pane"`
-	}
-	// The discs in view with the elements drawn at their place.
-	const readDiscs = `JSON.stringify((() => {
-		const m = document.querySelector("#map");
-		const mr = m.getBoundingClientRect();
-		const els = [...m.querySelectorAll(".cluster-marker")].map((e) => {
-			const r = e.getBoundingClientRect();
-			return {e, left: r.left - mr.left, top: r.top - mr.top, width: r.width, height: r.height};
-		});
-		return m.layerState().map((p) => {
-			const at = els.filter((b) => Math.abs(b.left + b.width / 2 - p.x) < 1 && Math.abs(b.top + b.height / 2 - p.y) < 1);
-			const b = at[0];
-			return {count: p.count, layer: p.layer, sectors: p.sectors, shares: p.shares, label: b ? b.e.getAttribute("aria-label") : "",
-				pos: [p.x, p.y, p.r], drawn: at.length, box: b ? [b.left, b.top, b.width, b.height] : [],
-				pane: b ? b.e.parentElement.classList.contains("leaflet-clusters-pane") && b.e.closest(".leaflet-tile") === null : false};
-		});
-	})())`
 	discsAt := func(t *testing.T, query string, z int) []disc {
 		t.Helper()
 		if err := chromedp.Do(ctx, chromedp.Navigate(url+"/"+query)); err != nil {
@@ -82,18 +104,7 @@ func TestClusterDiscs(t *testing.T) {
 			})())`))
 			t.Fatalf("%s: the discs of zoom %d: %v (%s)", query, z, err, state)
 		}
-		js, err := chromedp.Run(ctx, chromedp.Evaluate[string](readDiscs))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ds []disc
-		if err := json.Unmarshal([]byte(js), &ds); err != nil {
-			t.Fatal(err)
-		}
-		for i := range ds {
-			ds[i].X, ds[i].Y, ds[i].R = ds[i].Pos[0], ds[i].Pos[1], ds[i].Pos[2]
-		}
-		return ds
+		return drawnPoints(t, ctx)
 	}
 
 	views := []struct {
@@ -188,14 +199,7 @@ func TestClusterDiscs(t *testing.T) {
 		if filter := checkDiscCounts(t, ctx, url); filter != "reemploi" {
 			t.Errorf("the discs come from the tiles of sectors=%q, want reemploi", filter)
 		}
-		js, err := chromedp.Run(ctx, chromedp.Evaluate[string](readDiscs))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal([]byte(js), &ds); err != nil {
-			t.Fatal(err)
-		}
-		onlyOf(ds, "reemploi")
+		onlyOf(drawnPoints(t, ctx), "reemploi")
 	})
 
 	t.Run("a click on a disc zooms in", func(t *testing.T) {
@@ -379,47 +383,17 @@ func TestDenseActorTiles(t *testing.T) {
 		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
 		t.Fatalf("no discs drawn at zoom 12: %v", err)
 	}
-	type point struct {
-		Cluster bool      `json:"cluster"`
-		Count   int       `json:"count"`
-		Label   string    `json:"label"`
-		Pos     []float64 `json:"pos"`
-		Drawn   int       `json:"drawn"`
-		Box     []float64 `json:"box"`
-		Pane    bool      `json:"pane"`
-	}
-	js, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify((() => {
-		const m = document.querySelector("#map");
-		const mr = m.getBoundingClientRect();
-		const els = [...m.querySelectorAll(".cluster-marker")].map((e) => {
-			const r = e.getBoundingClientRect();
-			return {e, left: r.left - mr.left, top: r.top - mr.top, width: r.width, height: r.height};
-		});
-		return m.layerState().map((p) => {
-			const at = p.cluster ? els.filter((b) => Math.abs(b.left + b.width / 2 - p.x) < 1 && Math.abs(b.top + b.height / 2 - p.y) < 1) : [];
-			const b = at[0];
-			return {cluster: p.cluster, count: p.count, label: b ? b.e.getAttribute("aria-label") : "", pos: [p.x, p.y, p.r],
-				drawn: at.length, box: b ? [b.width, b.height] : [],
-				pane: b ? b.e.parentElement.classList.contains("leaflet-clusters-pane") : false};
-		});
-	})())`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ps []point
-	if err := json.Unmarshal([]byte(js), &ps); err != nil {
-		t.Fatal(err)
-	}
-	var big *point
+	ps := drawnPoints(t, ctx)
+	var big *disc
 	singles := 0
 	for i, p := range ps {
 		if !p.Cluster {
 			singles++
 			continue
 		}
-		if p.Drawn != 1 || !p.Pane || p.Label == "" || math.Abs(p.Box[0]-2*p.Pos[2]) > 1 {
+		if p.Drawn != 1 || !p.Pane || p.Label == "" || math.Abs(p.Box[2]-2*p.R) > 1 {
 			t.Errorf("disc of %d: drawn %d times, in the clusters' pane %v, label %q, box %v for radius %.1f",
-				p.Count, p.Drawn, p.Pane, p.Label, p.Box, p.Pos[2])
+				p.Count, p.Drawn, p.Pane, p.Label, p.Box[2:], p.R)
 		}
 		if p.Count <= threshold {
 			t.Errorf("disc of %d actors at zoom 12, threshold %d", p.Count, threshold)
@@ -433,7 +407,7 @@ func TestDenseActorTiles(t *testing.T) {
 	}
 	shoot(t, ctx, "dense-z12.png")
 	left, top := mapOrigin(t, ctx)
-	if err := chromedp.Do(ctx, chromedp.MouseClickXY(left+big.Pos[0], top+big.Pos[1])); err != nil {
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY(left+big.X, top+big.Y)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`new URLSearchParams(location.search).get("z") === "14"`,
