@@ -44,8 +44,9 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	workers := fs.Int("workers", 2, "sectors recomputed at a time, each on its own connection")
 	full := fs.Bool("full", true, "measure the full recompute and the searches one by one (--full=false: skip them)")
 	live := fs.Bool("live", false, "also time the live statement (CoverageSQL) for all France and the first sector")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *sample < 1 || *requests < 1 || *workers < 1 {
-		return usagef("coverage [--sectors a,b] [--sample N] [--within CODE] [--requests N] [--workers N] [--full=false] [--live] [--import FILE]")
+	rounds := fs.Int("compare-workers", 0, "only compare the full recompute with one worker and with --workers, alternately, in N rounds each")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 || *sample < 1 || *requests < 1 || *workers < 1 || *rounds < 0 {
+		return usagef("coverage [--sectors a,b] [--sample N] [--within CODE] [--requests N] [--workers N] [--full=false] [--live] [--import FILE] [--compare-workers N]")
 	}
 	db, closeDB, err := openDB(ctx, cfg, logger)
 	if err != nil {
@@ -92,6 +93,9 @@ func coverageCmd(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	// The full recompute of the stored coverage, every sector, against
 	// the same nearest-actor searches one by one on the actors' index.
 	cov := postgis.NewCoverageStore(db)
+	if *rounds > 0 {
+		return compareWorkers(ctx, db, cov, *workers, *rounds, stdout)
+	}
 	if !*full {
 		if _, err := cov.RefreshCoverageWait(ctx, *workers); err != nil {
 			return err
@@ -136,6 +140,39 @@ func measureRefresh(ctx context.Context, db *postgis.DB, cov *postgis.CoverageSt
 		fmt.Fprintf(stdout, "| live CoverageSQL, all France, %s | %s | |\n", slugs[0], secs(set))
 	}
 	fmt.Fprintln(stdout)
+	return nil
+}
+
+// compareWorkers times the full recompute of the stored coverage with one
+// worker and with workers, alternately (one, then workers) so that a change
+// in the machine's load weighs on both, rounds times each, and prints the
+// runs, their medians and the ratio of the medians.
+func compareWorkers(ctx context.Context, db *postgis.DB, cov *postgis.CoverageStore, workers, rounds int, stdout io.Writer) error {
+	counts := []int{1, workers}
+	took := make([][]time.Duration, len(counts))
+	for range rounds {
+		for i, n := range counts {
+			if _, err := db.Pool.Exec(ctx, `INSERT INTO coverage_dirty VALUES ('*') ON CONFLICT DO NOTHING`); err != nil {
+				return err
+			}
+			res, err := cov.RefreshCoverageWait(ctx, n)
+			if err != nil {
+				return err
+			}
+			took[i] = append(took[i], res.Took)
+			fmt.Fprintf(stdout, "full recompute, %d worker(s): %s (nearest %s, counts %s)\n", n, secs(res.Took), secs(res.Nearest), secs(res.Counts))
+		}
+	}
+	median := func(ds []time.Duration) time.Duration {
+		ds = slices.Clone(ds)
+		slices.Sort(ds)
+		return (ds[(len(ds)-1)/2] + ds[len(ds)/2]) / 2
+	}
+	one, many := median(took[0]), median(took[1])
+	fmt.Fprintln(stdout, "\n| workers | runs | median | speed-up over one worker |")
+	fmt.Fprintln(stdout, "| --- | --- | --- | --- |")
+	fmt.Fprintf(stdout, "| 1 | %d | %s | 1.00x |\n", rounds, secs(one))
+	fmt.Fprintf(stdout, "| %d | %d | %s | %.2fx |\n\n", workers, rounds, secs(many), one.Seconds()/many.Seconds())
 	return nil
 }
 

@@ -148,4 +148,22 @@ func TestCoverage(t *testing.T) {
 			t.Errorf("output does not hold %q:\n%s", want, text)
 		}
 	}
+
+	out.Reset()
+	if err := run(ctx, []string{"maillage-bench", "coverage", "--compare-workers", "2", "--workers", "3"}, env, &out, io.Discard); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	text = out.String()
+	t.Log(text)
+	if n := strings.Count(text, "full recompute, 1 worker(s): "); n != 2 {
+		t.Errorf("%d full recomputes with one worker, want 2:\n%s", n, text)
+	}
+	if n := strings.Count(text, "full recompute, 3 worker(s): "); n != 2 {
+		t.Errorf("%d full recomputes with 3 workers, want 2:\n%s", n, text)
+	}
+	for _, want := range []string{"| 1 | 2 | ", "| 3 | 2 | ", "| 1.00x |"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output does not hold %q:\n%s", want, text)
+		}
+	}
 }
