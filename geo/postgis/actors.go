@@ -346,18 +346,20 @@ func createActor(ctx context.Context, tx pgx.Tx, a *geo.Actor) error {
 	if a.Location == nil && a.Geocoding.State == geo.GeocodeNone {
 		a.Geocoding.State = geo.GeocodePending
 	}
+	args := actorArgs(a)
+	args["sectors"] = nonNil(a.Sectors)
 	err := tx.QueryRow(ctx, `
 		INSERT INTO actors (name, legal_form_code, legal_form_label, ess_family, kind, naf, siret,
 			street, postcode, city, citycode, location, location_source, geocoder, geocode_score,
 			geocode_label, geocode_state, description, website, email, phone, contact_public,
-			networks, projects, expertise, status, source, external_id)
+			networks, projects, expertise, status, source, external_id, sector_slugs)
 		VALUES (@name, @legal_form_code, @legal_form_label, @ess_family, @kind, @naf, @siret,
 			@street, @postcode, @city, @citycode,
 			ST_SetSRID(ST_MakePoint(@lon::float8, @lat::float8), 4326),
 			@location_source, @geocoder, @geocode_score, @geocode_label, @geocode_state,
 			@description, @website, @email, @phone, @contact_public,
-			@networks, @projects, @expertise, @status, @source, @external_id)
-		RETURNING id, created_at, updated_at`, actorArgs(a)).Scan(&a.ID, &a.CreatedAt, &a.UpdatedAt)
+			@networks, @projects, @expertise, @status, @source, @external_id, `+sectorSlugsOf("@sectors::text[]")+`)
+		RETURNING id, created_at, updated_at`, args).Scan(&a.ID, &a.CreatedAt, &a.UpdatedAt)
 	if err != nil {
 		return mapError(err, "actor")
 	}
@@ -365,19 +367,29 @@ func createActor(ctx context.Context, tx pgx.Tx, a *geo.Actor) error {
 	return err
 }
 
+// sectorSlugsOf is the SQL of actors.sector_slugs for the sector slugs of
+// the text[] expression slugs, in the order actor_sector_slugs_refresh
+// (migration 0011) writes them, so that an actor inserted with it is not
+// rewritten by that trigger, nor seen for a moment with no sector (which
+// would make the coverage of actors with no sector dirty).
+func sectorSlugsOf(slugs string) string {
+	return `ARRAY(SELECT sec.slug FROM sectors sec WHERE sec.slug = ANY(` + slugs + `) ORDER BY sec.position, sec.slug)`
+}
+
 // setActorSectors makes the sectors of actor id exactly slugs, and reports
-// whether that changed anything.
+// whether that changed anything. The new sectors are added before the old
+// ones go, so that the actor never has no sector on the way.
 func setActorSectors(ctx context.Context, tx pgx.Tx, id int64, slugs []string) (bool, error) {
 	tag, err := tx.Exec(ctx, `
-		DELETE FROM actor_sectors WHERE actor_id = $1 AND NOT sector_slug = ANY($2)`, id, slugs)
+		INSERT INTO actor_sectors (actor_id, sector_slug)
+		SELECT $1, unnest($2::text[])
+		ON CONFLICT DO NOTHING`, id, slugs)
 	if err != nil {
 		return false, mapError(err, "actor sectors")
 	}
 	changed := tag.RowsAffected() > 0
 	tag, err = tx.Exec(ctx, `
-		INSERT INTO actor_sectors (actor_id, sector_slug)
-		SELECT $1, unnest($2::text[])
-		ON CONFLICT DO NOTHING`, id, slugs)
+		DELETE FROM actor_sectors WHERE actor_id = $1 AND NOT sector_slug = ANY($2)`, id, slugs)
 	if err != nil {
 		return false, mapError(err, "actor sectors")
 	}

@@ -105,14 +105,14 @@ func TestCoverageRefresh(t *testing.T) {
 	}
 
 	// Two sectors change: only they are computed live, then refreshed.
-	// (An actor is created with no sector, then given its sectors, in one
-	// transaction: sector "" is dirty too.)
+	// The actor is created with its sectors: the actors with no sector
+	// ("") are not dirty.
 	inBrest := newActor("Chantier d'insertion de Brest", "insertion", "culture")
 	inBrest.Location = &geo.Point{Lon: -4.486, Lat: 48.390}
 	if err := actors.CreateActor(ctx, inBrest); err != nil {
 		t.Fatal(err)
 	}
-	if got := dirtySectors(t, db1); !slices.Equal(got, []string{"", "culture", "insertion"}) {
+	if got := dirtySectors(t, db1); !slices.Equal(got, []string{"culture", "insertion"}) {
 		t.Fatalf("dirty after a create: %v", got)
 	}
 	for _, c := range []struct {
@@ -149,7 +149,7 @@ func TestCoverageRefresh(t *testing.T) {
 	if res, err := cov2.RefreshCoverage(ctx, 2); err != nil || res.Locked || len(res.Sectors) > 0 {
 		t.Fatalf("refresh while locked: %+v, %v", res, err)
 	}
-	if got := dirtySectors(t, db1); len(got) != 3 {
+	if got := dirtySectors(t, db1); len(got) != 2 {
 		t.Fatalf("dirty after a locked refresh: %v", got)
 	}
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, int64(postgis.CoverageLockKey)); err != nil {
@@ -157,7 +157,7 @@ func TestCoverageRefresh(t *testing.T) {
 	}
 
 	res, err = cov2.RefreshCoverage(ctx, 2)
-	if err != nil || !res.Locked || res.All || !slices.Equal(res.Sectors, []string{"", "culture", "insertion"}) {
+	if err != nil || !res.Locked || res.All || !slices.Equal(res.Sectors, []string{"culture", "insertion"}) {
 		t.Fatalf("second refresh: %+v, %v", res, err)
 	}
 	for _, q := range []geo.CoverageQuery{finistere("insertion"), finistere("culture", "reemploi"), finistere()} {
@@ -168,12 +168,12 @@ func TestCoverageRefresh(t *testing.T) {
 	}
 
 	// Given other sectors, deleted: the sectors before and after are
-	// dirty (and "": the store takes every sector away before giving the
-	// new ones).
+	// dirty, and not "": the store gives the new sectors before it takes
+	// the old ones away.
 	if _, err := actors.UpdateActor(ctx, inQuimper.ID, geo.ActorUpdate{Sectors: &[]string{"habitat"}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := dirtySectors(t, db1); !slices.Equal(got, []string{"", "habitat", "reemploi"}) {
+	if got := dirtySectors(t, db1); !slices.Equal(got, []string{"habitat", "reemploi"}) {
 		t.Errorf("dirty after a change of sectors: %v", got)
 	}
 	// A name changes nothing the coverage shows.
@@ -181,16 +181,16 @@ func TestCoverageRefresh(t *testing.T) {
 	if _, err := actors.UpdateActor(ctx, inBrest.ID, geo.ActorUpdate{Name: &name}); err != nil {
 		t.Fatal(err)
 	}
-	if got := dirtySectors(t, db1); len(got) != 3 {
+	if got := dirtySectors(t, db1); len(got) != 2 {
 		t.Errorf("dirty after a change of name: %v", got)
 	}
 	if err := actors.DeleteActor(ctx, inBrest.ID); err != nil {
 		t.Fatal(err)
 	}
-	if got := dirtySectors(t, db1); !slices.Equal(got, []string{"", "culture", "habitat", "insertion", "reemploi"}) {
+	if got := dirtySectors(t, db1); !slices.Equal(got, []string{"culture", "habitat", "insertion", "reemploi"}) {
 		t.Errorf("dirty after a delete: %v", got)
 	}
-	if res, err := cov1.RefreshCoverage(ctx, 1); err != nil || len(res.Sectors) != 5 {
+	if res, err := cov1.RefreshCoverage(ctx, 1); err != nil || len(res.Sectors) != 4 {
 		t.Fatalf("third refresh: %+v, %v", res, err)
 	}
 	for _, q := range []geo.CoverageQuery{finistere("insertion"), finistere("habitat", "reemploi"), finistere()} {

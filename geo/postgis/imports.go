@@ -281,9 +281,10 @@ func writeGroup(ctx context.Context, tx pgx.Tx, actors []*geo.Actor, idx []int, 
 		args := actorArgs(merged)
 		args["id"] = merged.ID
 		batch.Queue(updateActorSQL, args)
-		batch.Queue(`DELETE FROM actor_sectors WHERE actor_id = $1 AND NOT sector_slug = ANY($2)`, merged.ID, merged.Sectors)
+		// The new sectors first, as setActorSectors does.
 		batch.Queue(`INSERT INTO actor_sectors (actor_id, sector_slug) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
 			merged.ID, merged.Sectors)
+		batch.Queue(`DELETE FROM actor_sectors WHERE actor_id = $1 AND NOT sector_slug = ANY($2)`, merged.ID, merged.Sectors)
 		// A change of sectors only still moves updated_at.
 		batch.Queue(`UPDATE actors SET updated_at = now() WHERE id = $1 AND updated_at < now()`, merged.ID)
 	}
@@ -362,12 +363,12 @@ func createActors(ctx context.Context, tx pgx.Tx, actors []*geo.Actor) error {
 		INSERT INTO actors (id, name, legal_form_code, legal_form_label, ess_family, kind, naf, siret,
 			street, postcode, city, citycode, location, location_source, geocoder, geocode_score,
 			geocode_label, geocode_state, description, website, email, phone, contact_public,
-			networks, projects, expertise, status, source, external_id)
+			networks, projects, expertise, status, source, external_id, sector_slugs)
 		OVERRIDING SYSTEM VALUE
 		SELECT id, name, legal_form_code, legal_form_label, ess_family, kind, naf, siret,
 			street, postcode, city, citycode, ST_SetSRID(ST_MakePoint(lon, lat), 4326), location_source,
 			geocoder, geocode_score, geocode_label, geocode_state, description, website, email, phone,
-			contact_public, networks, projects, expertise, status, source, external_id
+			contact_public, networks, projects, expertise, status, source, external_id, `+sectorSlugsOf("import_new.sectors")+`
 		FROM import_new ORDER BY id`)
 	batch.Queue(`
 		INSERT INTO actor_sectors (actor_id, sector_slug)
