@@ -56,8 +56,14 @@ func TestEmbedFiltersAndCommunes(t *testing.T) {
 	eval, poll, js, do := tb.eval, tb.poll, tb.run, tb.do
 
 	t.Run("the embed builder makes the embed it shows", func(t *testing.T) {
-		do(t, chromedp.Navigate(url+"/?lat=46.3239&lon=-0.4588&z=11"), chromedp.WaitVisible("#actor-count[data-count]"),
-			chromedp.Click("#share-button"), chromedp.WaitVisible("#share-embed"))
+		do(t, chromedp.Navigate(url+"/?lat=46.3239&lon=-0.4588&z=11"), chromedp.WaitVisible("#actor-count[data-count]"))
+		// The dialog loads its preview frame: from here on, until the page
+		// is left, the steps read and click through JavaScript (see below).
+		js(t, `document.querySelector("#share-button").click()`)
+		poll(t, "the share dialog", `(() => {
+			const e = document.querySelector("#share-embed");
+			return !!e && e.getBoundingClientRect().height > 0 && getComputedStyle(e).visibility === "visible";
+		})()`)
 		// Every sector is shown: the embed code names none.
 		if code := eval(t, `document.querySelector("#share-embed").value`); !strings.Contains(code, "embed=1") ||
 			strings.Contains(code, "secteurs=") || !strings.HasPrefix(code, "<iframe ") {
@@ -65,9 +71,9 @@ func TestEmbedFiltersAndCommunes(t *testing.T) {
 		}
 		// Search off, insertion and réemploi only, locked; legend and link kept.
 		// Each option reloads the preview's frame, and a selector query
-		// (chromedp.Click) once waited for ever after it: the options are
-		// clicked through JavaScript, as a person's click would, with the
-		// change event it fires.
+		// (chromedp.Click) once waited for ever after it, in CI: the
+		// options are clicked through JavaScript, which fires the same
+		// click and change events.
 		js(t, `document.querySelector("#embed-search").click()`)
 		for _, box := range strings.Fields(eval(t, `[...document.querySelectorAll(".share__sectors input:checked")].map((b) => b.id).join(" ")`)) {
 			if box != "embed-sector-insertion" && box != "embed-sector-reemploi" {
