@@ -178,8 +178,7 @@ func bySectorClusters(tb testing.TB, db *postgis.DB) {
 		SELECT z, col >> 4, row >> 4, sector_slug, col & 15, row & 15, count(*), sum(x), sum(y)
 		FROM (
 			SELECT z, s.sector_slug, ST_X(a.location_3857) AS x, ST_Y(a.location_3857) AS y,
-				floor((ST_X(a.location_3857) + 20037508.342789244) * (1 << (z + 4)) / 40075016.685578488)::int AS col,
-				floor((20037508.342789244 - ST_Y(a.location_3857)) * (1 << (z + 4)) / 40075016.685578488)::int AS row
+				mercator_col(ST_X(a.location_3857), z + 4) AS col, mercator_row(ST_Y(a.location_3857), z + 4) AS row
 			FROM actors a JOIN actor_sectors s ON s.actor_id = a.id CROSS JOIN generate_series(0, 11) AS z
 			WHERE a.status = 'published') c
 		GROUP BY 1, 2, 3, 4, 5, 6`); err != nil {
