@@ -21,7 +21,7 @@ import (
 )
 
 // emptyDB returns an empty database on the test server, without migrations.
-func emptyDB(t *testing.T) *postgis.DB {
+func emptyDB(t testing.TB) *postgis.DB {
 	t.Helper()
 	ctx := context.Background()
 	admin := postgistest.Admin(t)
@@ -40,6 +40,27 @@ func emptyDB(t *testing.T) *postgis.DB {
 	}
 	t.Cleanup(db.Close)
 	return db
+}
+
+// migrationsBefore returns the migrations whose names sort before name.
+func migrationsBefore(tb testing.TB, name string) fstest.MapFS {
+	tb.Helper()
+	names, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	before := fstest.MapFS{}
+	for _, n := range names {
+		if n >= name {
+			continue
+		}
+		data, err := fs.ReadFile(migrations.FS, n)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		before[n] = &fstest.MapFile{Data: data}
+	}
+	return before
 }
 
 func TestMigrate(t *testing.T) {
@@ -126,22 +147,7 @@ func TestMigrateFailure(t *testing.T) {
 func TestMigrateTileCellsWithoutSets(t *testing.T) {
 	ctx := context.Background()
 	db := emptyDB(t)
-	before := fstest.MapFS{}
-	names, err := fs.Glob(migrations.FS, "*.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range names {
-		if name >= "0021" {
-			continue
-		}
-		data, err := fs.ReadFile(migrations.FS, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		before[name] = &fstest.MapFile{Data: data}
-	}
-	if _, err := db.MigrateFS(ctx, before); err != nil {
+	if _, err := db.MigrateFS(ctx, migrationsBefore(t, "0021")); err != nil {
 		t.Fatal(err)
 	}
 	lyon := geo.Point{Lon: 4.835, Lat: 45.764}
