@@ -101,7 +101,8 @@ const denseGrid = `,
 //     merge-join the whole zoom-11 grid.
 //
 // Either way an actor's cell is given by the very rule of
-// tile_clusters_add (migration 0011).
+// tile_clusters_add: mercator_col and mercator_row (migration 0021), which
+// the planner inlines.
 const densePointsSQL = `
 	SELECT ROW(a.id, a.id, a.name, a.sector_slugs[1], NULLIF(a.kind, ''),
 			ST_MakePoint(a.x, a.y), array_to_string(a.sector_slugs, ','), NULL, NULL)::tile_feature AS f,
@@ -111,8 +112,7 @@ const densePointsSQL = `
 			round(e.fx * a.px + -e.xmin * e.fx) AS x, round(e.fy * a.py + -e.ymax * e.fy) AS y
 		FROM e, (
 			SELECT a.id, a.name, a.kind, a.sector_slugs, ST_X(a.location_3857) AS px, ST_Y(a.location_3857) AS py,
-				least(greatest(floor((ST_X(a.location_3857) + 20037508.342789244) * (1 << {cellbits}) / 40075016.685578488)::int, 0), (1 << {cellbits}) - 1) AS col,
-				least(greatest(floor((20037508.342789244 - ST_Y(a.location_3857)) * (1 << {cellbits}) / 40075016.685578488)::int, 0), (1 << {cellbits}) - 1) AS row
+				mercator_col(ST_X(a.location_3857), {cellbits}) AS col, mercator_row(ST_Y(a.location_3857), {cellbits}) AS row
 			FROM g, actors a
 			WHERE (SELECT coalesce(sum(k.n), 0) FROM k WHERE k.n > $5) <= {spare}
 				AND a.location_3857 && g.env
@@ -137,8 +137,7 @@ const densePointsSQL = `
 				20037508.342789244 - k.row * 40075016.685578488::float8 / (1 << {cellbits}) + 0.01, 3857)
 			AND a.status = 'published' AND cardinality(a.sector_slugs) > 0
 			AND ($4::text[] IS NULL OR a.sector_slugs && $4)
-			AND least(greatest(floor((ST_X(a.location_3857) + 20037508.342789244) * (1 << {cellbits}) / 40075016.685578488)::int, 0), (1 << {cellbits}) - 1) = k.col
-			AND least(greatest(floor((20037508.342789244 - ST_Y(a.location_3857)) * (1 << {cellbits}) / 40075016.685578488)::int, 0), (1 << {cellbits}) - 1) = k.row
+			AND mercator_col(ST_X(a.location_3857), {cellbits}) = k.col AND mercator_row(ST_Y(a.location_3857), {cellbits}) = k.row
 		OFFSET 0) a
 	WHERE (SELECT coalesce(sum(k.n), 0) FROM k WHERE k.n > $5) > {spare}
 		AND k.n <= $5

@@ -273,8 +273,7 @@ func checkDenseTiles(t *testing.T, db *postgis.DB, ts *postgis.TileStore, spots 
 							WITH a AS (
 								SELECT a.id, a.sector_slugs,
 									ST_Intersects(a.location_3857, ST_TileEnvelope($1, $2, $3)) AS inside,
-									floor((ST_X(a.location_3857) + 20037508.342789244) * 32768 / 40075016.685578488)::int AS col,
-									floor((20037508.342789244 - ST_Y(a.location_3857)) * 32768 / 40075016.685578488)::int AS row
+									mercator_col(ST_X(a.location_3857), 15) AS col, mercator_row(ST_Y(a.location_3857), 15) AS row
 								FROM actors a WHERE a.id = ANY($5) AND a.status = 'published')
 							SELECT a.id, a.inside, a.sector_slugs, (
 								SELECT coalesce(sum(c.n), 0) FROM tile_clusters c
@@ -327,4 +326,64 @@ func checkDenseTiles(t *testing.T, db *postgis.DB, ts *postgis.TileStore, spots 
 		clusters += zoomClusters
 	}
 	return points, clusters
+}
+
+// TestMercatorCells checks mercator_col and mercator_row (migration 0021):
+// a point inside a tile of zoom bits is in that tile's column and row; a
+// point on or beyond the grid's edge is in its first or last column or
+// row; and over a spread of points and grids they equal the cell
+// arithmetic tile_clusters_add wrote out before them.
+func TestMercatorCells(t *testing.T) {
+	db := postgistest.New(t)
+	ctx := context.Background()
+	for _, p := range []geo.Point{{Lon: 4.835, Lat: 45.764}, {Lon: -179.9, Lat: 84.9}, {Lon: 179.9, Lat: -84.9}, {Lon: 0, Lat: 0}, {Lon: 55.45, Lat: -20.88}} {
+		for _, bits := range []int{0, 4, 9, 15} {
+			want := tiles.Containing(p, bits)
+			b := want.Bounds()
+			c := geo.Point{Lon: (b.MinLon + b.MaxLon) / 2, Lat: (b.MinLat + b.MaxLat) / 2}
+			var col, row int
+			if err := db.Pool.QueryRow(ctx, `
+				SELECT mercator_col(ST_X(m), $3), mercator_row(ST_Y(m), $3)
+				FROM ST_Transform(ST_SetSRID(ST_MakePoint($1, $2), 4326), 3857) AS m`, c.Lon, c.Lat, bits).Scan(&col, &row); err != nil {
+				t.Fatal(err)
+			}
+			if col != want.X || row != want.Y {
+				t.Errorf("cell of %v in a grid of 2^%d: %d, %d; want %d, %d", c, bits, col, row, want.X, want.Y)
+			}
+		}
+	}
+	const edge = 20037508.342789244
+	for _, e := range []struct {
+		x, y     float64
+		col, row int
+	}{
+		{-edge, edge, 0, 0},
+		{-edge - 1000, edge + 1000, 0, 0},
+		{edge, -edge, 32767, 32767},
+		{edge + 1000, -edge - 1000, 32767, 32767},
+		{0, 0, 16384, 16384},
+	} {
+		var col, row int
+		if err := db.Pool.QueryRow(ctx, `SELECT mercator_col($1, 15), mercator_row($2, 15)`, e.x, e.y).Scan(&col, &row); err != nil {
+			t.Fatal(err)
+		}
+		if col != e.col || row != e.row {
+			t.Errorf("cell of %v, %v in a grid of 2^15: %d, %d; want %d, %d", e.x, e.y, col, row, e.col, e.row)
+		}
+	}
+	var differ int
+	if err := db.Pool.QueryRow(ctx, `
+		SELECT count(*)
+		FROM generate_series(-20100000, 20100000, 9973) AS s(i) CROSS JOIN LATERAL (SELECT i + 0.25::float8 AS x) p,
+			generate_series(0, 15) AS bits
+		WHERE mercator_col(x, bits) IS DISTINCT FROM
+				least(greatest(floor((x + 20037508.342789244) * (1 << bits) / 40075016.685578488)::int, 0), (1 << bits) - 1)
+			OR mercator_row(x, bits) IS DISTINCT FROM
+				least(greatest(floor((20037508.342789244 - x) * (1 << bits) / 40075016.685578488)::int, 0), (1 << bits) - 1)`).
+		Scan(&differ); err != nil {
+		t.Fatal(err)
+	}
+	if differ > 0 {
+		t.Errorf("%d cells differ from tile_clusters_add's arithmetic", differ)
+	}
 }

@@ -190,10 +190,10 @@ var clusterTileSQL = withTileConstants(tileSpace + `,
 
 // cellTileSQL is clusterTileSQL without a sector filter, read from the
 // cells kept whole by migration 0017 (tile_cells: count, centroid sums,
-// "sectors" and layer per cell) instead of regrouping the sector sets of
-// tile_clusters at each read. The table's "sets" column is still kept up
-// to date by tile_cells_refresh but no longer read. $4 is unused; it keeps
-// the parameters of the other tile queries.
+// "sectors" and layer per cell; migration 0021 dropped its "sets")
+// instead of regrouping the sector sets of tile_clusters at each read.
+// $4 is always null here; it keeps the parameters of the other tile
+// queries.
 var cellTileSQL = withTileConstants(tileSpace + `
 	SELECT (SELECT version FROM tile_data_version),
 		(SELECT string_agg(layer, ''::bytea) FROM (

@@ -178,8 +178,7 @@ func bySectorClusters(tb testing.TB, db *postgis.DB) {
 		SELECT z, col >> 4, row >> 4, sector_slug, col & 15, row & 15, count(*), sum(x), sum(y)
 		FROM (
 			SELECT z, s.sector_slug, ST_X(a.location_3857) AS x, ST_Y(a.location_3857) AS y,
-				floor((ST_X(a.location_3857) + 20037508.342789244) * (1 << (z + 4)) / 40075016.685578488)::int AS col,
-				floor((20037508.342789244 - ST_Y(a.location_3857)) * (1 << (z + 4)) / 40075016.685578488)::int AS row
+				mercator_col(ST_X(a.location_3857), z + 4) AS col, mercator_row(ST_Y(a.location_3857), z + 4) AS row
 			FROM actors a JOIN actor_sectors s ON s.actor_id = a.id CROSS JOIN generate_series(0, 11) AS z
 			WHERE a.status = 'published') c
 		GROUP BY 1, 2, 3, 4, 5, 6`); err != nil {
@@ -240,4 +239,77 @@ func tilesAround(p geo.Point, z0, z1 int) []tiles.Tile {
 		}
 	}
 	return ts
+}
+
+// BenchmarkTileCellsWrite times, in one run, the writes that keep the
+// cluster cells before migration 0021 (tile_cells with "sets", cell
+// arithmetic written out) and with it (no "sets", mercator_col and
+// mercator_row), on two databases of the same 100,000 synthetic actors
+// around Lyon, interleaved: moving 1,000 actors (the triggers' whole
+// work, rolled back) and refreshing every cell with tile_cells_refresh.
+// It reports the ratios with 0021 to before (ratio-move, ratio-refresh).
+func BenchmarkTileCellsWrite(b *testing.B) {
+	ctx := context.Background()
+	filled := func(upTo0021 bool) *postgis.DB {
+		var db *postgis.DB
+		if upTo0021 {
+			db = postgistest.New(b)
+		} else {
+			db = emptyDB(b)
+			if _, err := db.MigrateFS(ctx, migrationsBefore(b, "0021")); err != nil {
+				b.Fatal(err)
+			}
+		}
+		g, err := synth.NewGenerator(synth.Spec{Seed: 3, Places: []synth.Place{{Name: "Lyon", Point: geo.Point{Lon: 4.835, Lat: 45.764}, Weight: 1}}, SpreadM: 8000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		i := 0
+		if _, err := postgis.NewActorStore(db).CopyActors(ctx, func() *geo.Actor {
+			if i++; i > 100000 {
+				return nil
+			}
+			return g.Next()
+		}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.Pool.Exec(ctx, `VACUUM ANALYZE`); err != nil {
+			b.Fatal(err)
+		}
+		return db
+	}
+	dbs := []*postgis.DB{filled(false), filled(true)}
+	timed := func(db *postgis.DB, sql string, args ...any) time.Duration {
+		tx, err := db.Pool.Begin(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		start := time.Now()
+		if _, err := tx.Exec(ctx, sql, args...); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	const move = `UPDATE actors SET location = ST_Translate(location, 0.003, -0.002) WHERE id % 100 = $1`
+	const refresh = `
+		SELECT tile_cells_refresh(array_agg(z), array_agg(tx), array_agg(ty), array_agg(cx), array_agg(cy))
+		FROM (SELECT DISTINCT z, tx, ty, cx, cy FROM tile_clusters) k`
+	var moves, refreshes [2]time.Duration
+	b.ResetTimer()
+	for n := range b.N {
+		for k := range dbs {
+			if n%2 == 1 {
+				k = 1 - k
+			}
+			moves[k] += timed(dbs[k], move, n%100)
+			refreshes[k] += timed(dbs[k], refresh)
+		}
+	}
+	for k, name := range []string{"before", "0021"} {
+		b.ReportMetric(float64(moves[k].Microseconds())/float64(b.N)/1000, "ms/move-"+name)
+		b.ReportMetric(float64(refreshes[k].Microseconds())/float64(b.N)/1000, "ms/refresh-"+name)
+	}
+	b.ReportMetric(float64(moves[1])/float64(moves[0]), "ratio-move")
+	b.ReportMetric(float64(refreshes[1])/float64(refreshes[0]), "ratio-refresh")
 }

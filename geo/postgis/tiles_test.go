@@ -324,7 +324,7 @@ func TestClusterCountsAcrossSectors(t *testing.T) {
 	var staleCells int
 	if err := db.Pool.QueryRow(ctx, `
 		WITH kept AS (
-			SELECT z, tx, ty, cx, cy, n, round(sx::numeric, 3) AS sx, round(sy::numeric, 3) AS sy, sectors, sets, layer
+			SELECT z, tx, ty, cx, cy, n, round(sx::numeric, 3) AS sx, round(sy::numeric, 3) AS sy, sectors, layer
 			FROM tile_cells WHERE n > 0),
 		anew AS (
 			SELECT z, tx, ty, cx, cy, sum(n)::integer AS n, round(sum(sx)::numeric, 3) AS sx, round(sum(sy)::numeric, 3) AS sy
@@ -344,21 +344,21 @@ func TestClusterCountsAcrossSectors(t *testing.T) {
 	}
 	defer tx.Rollback(ctx)
 	if _, err := tx.Exec(ctx, `
-		CREATE TEMP TABLE kept ON COMMIT DROP AS SELECT z, tx, ty, cx, cy, sectors, sets, layer FROM tile_cells WHERE n > 0;
+		CREATE TEMP TABLE kept ON COMMIT DROP AS SELECT z, tx, ty, cx, cy, sectors, layer FROM tile_cells WHERE n > 0;
 		SELECT tile_cells_refresh(array_agg(z), array_agg(tx), array_agg(ty), array_agg(cx), array_agg(cy))
 		FROM (SELECT DISTINCT z, tx, ty, cx, cy FROM tile_clusters) k`); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.QueryRow(ctx, `
 		SELECT count(*) FROM (
-			(SELECT * FROM kept EXCEPT SELECT z, tx, ty, cx, cy, sectors, sets, layer FROM tile_cells WHERE n > 0)
+			(SELECT * FROM kept EXCEPT SELECT z, tx, ty, cx, cy, sectors, layer FROM tile_cells WHERE n > 0)
 			UNION ALL
-			(SELECT z, tx, ty, cx, cy, sectors, sets, layer FROM tile_cells WHERE n > 0 EXCEPT SELECT * FROM kept)) d`).
+			(SELECT z, tx, ty, cx, cy, sectors, layer FROM tile_cells WHERE n > 0 EXCEPT SELECT * FROM kept)) d`).
 		Scan(&staleCells); err != nil {
 		t.Fatal(err)
 	}
 	if staleCells > 0 {
-		t.Errorf("%d cells of tile_cells list other sectors or sets than tile_clusters", staleCells)
+		t.Errorf("%d cells of tile_cells list other sectors than tile_clusters", staleCells)
 	}
 	if err := tx.Rollback(ctx); err != nil {
 		t.Fatal(err)
