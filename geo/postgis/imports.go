@@ -368,7 +368,7 @@ func createActors(ctx context.Context, tx pgx.Tx, actors []*geo.Actor) error {
 		SELECT id, name, legal_form_code, legal_form_label, ess_family, kind, naf, siret,
 			street, postcode, city, citycode, ST_SetSRID(ST_MakePoint(lon, lat), 4326), location_source,
 			geocoder, geocode_score, geocode_label, geocode_state, description, website, email, phone,
-			contact_public, networks, projects, expertise, status, source, external_id, `+sectorSlugsOf("import_new.sectors")+`
+			contact_public, networks, projects, expertise, status, source, external_id, ` + sectorSlugsOf("import_new.sectors") + `
 		FROM import_new ORDER BY id`)
 	batch.Queue(`
 		INSERT INTO actor_sectors (actor_id, sector_slug)
