@@ -111,3 +111,7 @@ func (s *TileStore) TilePlans(ctx context.Context) (generic, custom int64, conns
 		FROM pg_prepared_statements WHERE statement IN ($1, $2, $3)`, actorTileSQL, clusterTileSQL, cellTileSQL).Scan(&generic, &custom)
 	return generic, custom, conns, err
 }
+
+// TileQuery is a tile query of the benchmarks: body after the tile's space
+// (the CTE e of the tile queries), with the tile constants written in.
+func TileQuery(body string) string { return withTileConstants(tileSpace + body) }

@@ -123,11 +123,7 @@ func BenchmarkClusterTiles(b *testing.B) {
 // feature per cell with the "sectors" string and the sum of the sectors'
 // counts (not exact: an actor with two of the filter's sectors counts
 // twice), without "sets".
-const regroupFloorSQL = `
-	WITH e AS MATERIALIZED (
-		SELECT 4096 / (ST_XMax(b) - ST_XMin(b)) AS fx, -(4096 / (ST_YMax(b) - ST_YMin(b))) AS fy,
-			ST_XMin(b) AS xmin, ST_YMax(b) AS ymax
-		FROM (SELECT ST_TileEnvelope($1, $2, $3)::box2d AS b) t),
+var regroupFloorSQL = postgis.TileQuery(`,
 	k AS (
 		SELECT s.cx, s.cy, sum(s.n)::integer AS n, sum(s.sx) AS sx, sum(s.sy) AS sy,
 			string_agg(s.sector_slug || ':' || s.n, ',' ORDER BY s.n DESC, sec.position) AS sectors
@@ -138,19 +134,15 @@ const regroupFloorSQL = `
 		(SELECT string_agg(layer, ''::bytea) FROM (
 			SELECT ST_AsMVT(ROW(k.n, k.sectors, NULL, ST_MakePoint(round(e.fx * (k.sx / k.n) + -e.xmin * e.fx),
 					round(e.fy * (k.sy / k.n) + -e.ymax * e.fy)))::tile_cell,
-				split_part(k.sectors, ':', 1) COLLATE "C", 4096, 'geom') AS layer
+				split_part(k.sectors, ':', 1) COLLATE "C", {extent}, 'geom') AS layer
 			FROM e, k
-			GROUP BY split_part(k.sectors, ':', 1) COLLATE "C") layers)`
+			GROUP BY split_part(k.sectors, ':', 1) COLLATE "C") layers)`)
 
 // countFloorSQL is a floor of a filtered tile across sectors with exact
 // counts: the sector sets of tile_clusters with one of the filter's
 // sectors, grouped into one feature per cell with its count only, in one
 // layer (no "sectors", no "sets").
-const countFloorSQL = `
-	WITH e AS MATERIALIZED (
-		SELECT 4096 / (ST_XMax(b) - ST_XMin(b)) AS fx, -(4096 / (ST_YMax(b) - ST_YMin(b))) AS fy,
-			ST_XMin(b) AS xmin, ST_YMax(b) AS ymax
-		FROM (SELECT ST_TileEnvelope($1, $2, $3)::box2d AS b) t),
+var countFloorSQL = postgis.TileQuery(`,
 	k AS (
 		SELECT c.cx, c.cy, sum(c.n)::integer AS n, sum(c.sx) AS sx, sum(c.sy) AS sy
 		FROM tile_clusters c
@@ -160,8 +152,8 @@ const countFloorSQL = `
 		(SELECT string_agg(layer, ''::bytea) FROM (
 			SELECT ST_AsMVT(ROW(k.n, ST_MakePoint(round(e.fx * (k.sx / k.n) + -e.xmin * e.fx),
 					round(e.fy * (k.sy / k.n) + -e.ymax * e.fy)))::tile_cluster_by_sector,
-				'clusters', 4096, 'geom') AS layer
-			FROM e, k) layers)`
+				'clusters', {extent}, 'geom') AS layer
+			FROM e, k) layers)`)
 
 // bySectorClusters builds the clusters of one grid per sector, as
 // migration 0005 kept them, into tile_clusters_by_sector, read by
@@ -190,20 +182,16 @@ func bySectorClusters(tb testing.TB, db *postgis.DB) {
 }
 
 // bySectorSQL is the cluster tile query of one grid per sector (0005).
-const bySectorSQL = `
-	WITH e AS MATERIALIZED (
-		SELECT 4096 / (ST_XMax(b) - ST_XMin(b)) AS fx, -(4096 / (ST_YMax(b) - ST_YMin(b))) AS fy,
-			ST_XMin(b) AS xmin, ST_YMax(b) AS ymax
-		FROM (SELECT ST_TileEnvelope($1, $2, $3)::box2d AS b) t)
+var bySectorSQL = postgis.TileQuery(`
 	SELECT (SELECT version FROM tile_data_version),
 		(SELECT string_agg(layer, ''::bytea) FROM (
 			SELECT ST_AsMVT(ROW(c.n, ST_MakePoint(round(e.fx * (c.sx / c.n) + -e.xmin * e.fx),
 					round(e.fy * (c.sy / c.n) + -e.ymax * e.fy)))::tile_cluster_by_sector,
-				c.sector_slug, 4096, 'geom') AS layer
+				c.sector_slug, {extent}, 'geom') AS layer
 			FROM e, tile_clusters_by_sector c
 			WHERE c.z = $1 AND c.tx = $2 AND c.ty = $3 AND c.n > 0
 				AND ($4::text[] IS NULL OR c.sector_slug = ANY($4))
-			GROUP BY c.sector_slug) layers)`
+			GROUP BY c.sector_slug) layers)`)
 
 // benchActors loads 50,000 synthetic actors around Lyon (a tenth with two
 // sectors) into a new database.
