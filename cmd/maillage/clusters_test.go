@@ -210,14 +210,7 @@ func TestClusterDiscs(t *testing.T) {
 				big = d
 			}
 		}
-		left, top := mapOrigin(t, ctx)
-		if err := chromedp.Do(ctx, chromedp.MouseClickXY(left+big.X, top+big.Y)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`new URLSearchParams(location.search).get("z") === "8"`,
-			chromedp.WithPollingTimeout(10*time.Second))); err != nil {
-			t.Fatalf("the map did not zoom in after a click on the disc of %d: %v", big.Count, err)
-		}
+		clickDisc(t, ctx, big, 8)
 	})
 }
 
@@ -324,14 +317,21 @@ func checkDiscCounts(t *testing.T, ctx context.Context, base string) string {
 	return filter
 }
 
-// mapOrigin is the map's top left corner in the page, in CSS pixels.
-func mapOrigin(t *testing.T, ctx context.Context) (left, top float64) {
+// clickDisc clicks disc d of the map of the tab of ctx (its point, in map
+// pixels) and waits for the map to reach zoom z.
+func clickDisc(t *testing.T, ctx context.Context, d disc, z int) {
 	t.Helper()
 	xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const r = document.querySelector("#map").getBoundingClientRect(); return [r.left, r.top]; })()`))
 	if err != nil || len(xy) != 2 {
 		t.Fatalf("the map's corner: %v %v", xy, err)
 	}
-	return xy[0], xy[1]
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY(xy[0]+d.X, xy[1]+d.Y)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`new URLSearchParams(location.search).get("z") === "%d"`, z),
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("the map did not zoom in to %d after a click on the disc of %d: %v", z, d.Count, err)
+	}
 }
 
 // TestDenseActorTiles opens the map at zoom 12 on the densest zoom-11 cell
@@ -406,12 +406,5 @@ func TestDenseActorTiles(t *testing.T) {
 		t.Fatalf("zoom 12 on the densest cell: %d single actors, disc %v", singles, big)
 	}
 	shoot(t, ctx, "dense-z12.png")
-	left, top := mapOrigin(t, ctx)
-	if err := chromedp.Do(ctx, chromedp.MouseClickXY(left+big.X, top+big.Y)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`new URLSearchParams(location.search).get("z") === "14"`,
-		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
-		t.Fatalf("the map did not zoom in after a click on the disc of %d: %v", big.Count, err)
-	}
+	clickDisc(t, ctx, *big, 14)
 }
